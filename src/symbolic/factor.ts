@@ -1,0 +1,119 @@
+/**
+ * Readability pass for derived results: in every sum, terms that share a leading or trailing
+ * matrix factor are grouped, so Aᵀ X A + Aᵀ Y A prints as Aᵀ (X + Y) A — the matrix form a paper
+ * prints. Only exact node identity is used, so the pass never changes a value.
+ */
+import { isScalarShape } from '../language/shape';
+import { type Graph, type Node, topoOrder } from './ir';
+
+interface Term {
+  /** Scalar coefficient (null = 1). */
+  coef: Node | null;
+  chain: Node[];
+}
+
+function chainOf(g: Graph, n: Node): Node[] {
+  if (n.kind === 'matmul' && !g.names.has(n.id)) return [...chainOf(g, n.args[0]!), ...chainOf(g, n.args[1]!)];
+  return [n];
+}
+
+function termOf(g: Graph, n: Node): Term {
+  if (n.kind === 'scale' && !isScalarShape(n.shape)) {
+    const inner = termOf(g, n.args[1]!);
+    return { coef: inner.coef ? g.mulScalars(n.args[0]!, inner.coef) : n.args[0]!, chain: inner.chain };
+  }
+  return { coef: null, chain: chainOf(g, n) };
+}
+
+function product(g: Graph, chain: Node[]): Node {
+  return chain.reduce((acc, f) => g.matmul(acc, f));
+}
+
+function termsOf(n: Node): Node[] {
+  return n.kind === 'add' ? [...termsOf(n.args[0]!), ...termsOf(n.args[1]!)] : [n];
+}
+
+function rebuild(g: Graph, t: Term): Node {
+  const p = product(g, t.chain);
+  return t.coef ? g.scale(t.coef, p) : p;
+}
+
+/** Group terms by a shared first (side = 'left') or last factor; returns the new list of terms. */
+function groupBy(g: Graph, terms: Term[], side: 'left' | 'right'): Term[] {
+  const pick = (t: Term): Node | undefined => (t.chain.length > 1 ? (side === 'left' ? t.chain[0] : t.chain[t.chain.length - 1]) : undefined);
+  const groups = new Map<number, Term[]>();
+  const out: (Term | number)[] = [];
+  for (const t of terms) {
+    const f = pick(t);
+    if (!f) {
+      out.push(t);
+      continue;
+    }
+    const list = groups.get(f.id);
+    if (list) list.push(t);
+    else {
+      groups.set(f.id, [t]);
+      out.push(f.id);
+    }
+  }
+  return out.map((entry) => {
+    if (typeof entry !== 'number') return entry;
+    const list = groups.get(entry)!;
+    if (list.length === 1) return list[0]!;
+    const shared = side === 'left' ? list[0]!.chain[0]! : list[0]!.chain[list[0]!.chain.length - 1]!;
+    const rests = list.map((t) => rebuild(g, { coef: t.coef, chain: side === 'left' ? t.chain.slice(1) : t.chain.slice(0, -1) }));
+    const inner = factorSum(g, rests);
+    return { coef: null, chain: side === 'left' ? [shared, ...chainOf(g, inner)] : [...chainOf(g, inner), shared] };
+  });
+}
+
+function factorSum(g: Graph, nodes: Node[]): Node {
+  let terms = nodes.map((n) => termOf(g, n));
+  if (terms.length > 1) {
+    terms = groupBy(g, terms, 'left');
+    terms = groupBy(g, terms, 'right');
+  }
+  return terms.map((t) => rebuild(g, t)).reduce((acc, t) => g.add(acc, t));
+}
+
+/** Factor every sum in the expression, bottom-up. */
+export function factorCommon(g: Graph, root: Node): Node {
+  const memo = new Map<number, Node>();
+  for (const n of topoOrder([root])) {
+    const args = n.args.map((a) => memo.get(a.id)!);
+    let out = args.every((a, i) => a === n.args[i]) ? n : rebuildWithArgs(g, n, args);
+    if (out.kind === 'add') out = factorSum(g, termsOf(out));
+    if (g.names.has(n.id) && out !== n && !g.names.has(out.id)) g.names.set(out.id, g.names.get(n.id)!);
+    memo.set(n.id, out);
+  }
+  return memo.get(root.id)!;
+}
+
+/** The same operation applied to new arguments, through the smart constructors. */
+export function rebuildWithArgs(g: Graph, n: Node, args: Node[]): Node {
+  const [a, b] = args as [Node, Node];
+  switch (n.kind) {
+    case 'add': return g.add(a, b);
+    case 'scale': return g.scale(a, b);
+    case 'matmul': return g.matmul(a, b);
+    case 'hadamard': return g.hadamard(a, b);
+    case 'divide': return g.divide(a, b);
+    case 'transpose': return g.transpose(a);
+    case 'kron': return g.kron(a, b);
+    case 'fn': return g.fn(n.fn, a);
+    case 'pow': return g.pow(a, b);
+    case 'inner': return g.inner(a, b);
+    case 'sum': return g.sum(a);
+    case 'trace': return g.trace(a);
+    case 'diag': return g.diag(a);
+    case 'diagvec': return g.diagvec(a);
+    case 'vec': return g.vec(a);
+    case 'unvec': return g.unvec(a, n.shape);
+    case 'norm': return g.norm(a, n.p);
+    case 'slice': return g.slice(a, n.row, n.col);
+    case 'indexSum': return g.indexSum(n.index, n.lower, n.upper, a);
+    case 'softmax': return g.softmax(a);
+    case 'normalize': return g.normalize(a);
+    default: return n;
+  }
+}

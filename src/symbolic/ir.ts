@@ -1,0 +1,572 @@
+/**
+ * The typed tensor IR: a hash-consed DAG whose nodes are scalars (1×1), column vectors (n×1), row
+ * vectors (1×n) and matrices. Nodes are built only through `Graph`'s smart constructors, which
+ * apply local, always-valid rewrites (identities, constant folding, transposes pushed down,
+ * diag(a) b = a ∘ b, …) and intern the result, so equal subexpressions are one node.
+ */
+import {
+  type Dim, type Shape, SCALAR, dimEq, dimMul, isColumn, isLiteral, isRow, isScalarShape, literalDim, numel, shapeEq,
+  shapeKey, shapeOf, transposeShape,
+} from '../language/shape';
+
+export type ElementwiseFn = 'exp' | 'log' | 'cosh' | 'sinh' | 'tanh' | 'sigmoid' | 'relu' | 'sqrt' | 'abs' | 'step' | 'sign';
+
+/** A 1-based position in an index expression: a literal or a summation index. */
+export type IndexRef = { kind: 'lit'; value: number } | { kind: 'index'; name: string };
+
+interface Common {
+  readonly id: number;
+  readonly shape: Shape;
+  readonly args: readonly Node[];
+  readonly key: string;
+  /** Differentiation variables this node depends on. */
+  readonly vars: ReadonlySet<string>;
+  /** Summation indices free in this node. */
+  readonly freeIndices: ReadonlySet<string>;
+}
+
+export type Node = Common & (
+  | { kind: 'var' | 'given'; name: string }
+  | { kind: 'const'; name: string; value: number }
+  | { kind: 'num'; value: number }
+  | { kind: 'identity' | 'ones' | 'zeros' }
+  | { kind: 'unit'; index: IndexRef }
+  | { kind: 'indexValue'; index: string }
+  | { kind: 'commutation' }
+  | { kind: 'add' | 'scale' | 'matmul' | 'hadamard' | 'divide' | 'transpose' | 'kron' | 'pow' | 'inner' | 'sum' | 'trace' | 'diag' | 'diagvec' | 'vec' | 'unvec' | 'softmax' | 'normalize' }
+  | { kind: 'fn'; fn: ElementwiseFn }
+  | { kind: 'norm'; p: '2' | 'F' }
+  | { kind: 'slice'; row: IndexRef | null; col: IndexRef | null }
+  | { kind: 'indexSum'; index: string; lower: number; upper: number }
+);
+
+export type Kind = Node['kind'];
+export type NodeOf<K extends Kind> = Node & { kind: K };
+
+/** Internal invariant violations (bugs), kept apart from user errors which are diagnostics. */
+export class InternalError extends Error {}
+
+/** A rewrite or rule that needs a capability the engine lacks; the message names the op. */
+export class UnsupportedError extends Error {
+  constructor(readonly op: string, message: string) {
+    super(message);
+  }
+}
+
+export function assertKind<K extends Kind>(node: Node, kind: K): NodeOf<K> {
+  if (node.kind !== kind) throw new InternalError(`expected a '${kind}' node, got '${node.kind}'`);
+  return node as NodeOf<K>;
+}
+
+export function isKind<K extends Kind>(node: Node, kind: K): node is NodeOf<K> {
+  return node.kind === kind;
+}
+
+function refKey(r: IndexRef | null): string {
+  return r === null ? ':' : r.kind === 'lit' ? String(r.value) : `$${r.name}`;
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+function union(sets: ReadonlySet<string>[]): ReadonlySet<string> {
+  const nonEmpty = sets.filter((s) => s.size > 0);
+  if (nonEmpty.length === 0) return EMPTY;
+  if (nonEmpty.length === 1) return nonEmpty[0]!;
+  const out = new Set<string>();
+  for (const s of nonEmpty) for (const v of s) out.add(v);
+  return out;
+}
+
+type Attrs = Record<string, unknown>;
+
+export class Graph {
+  private readonly table = new Map<string, Node>();
+  private nextId = 0;
+  /** Display names from `let`/`loss` statements, used by printers for CSE-style output. */
+  readonly names = new Map<number, string>();
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  private intern(kind: Kind, shape: Shape, args: readonly Node[], attrs: Attrs = {}, keyExtra = ''): Node {
+    const key = `${kind}(${args.map((a) => a.id).join(',')})${keyExtra}:${shapeKey(shape)}`;
+    const existing = this.table.get(key);
+    if (existing) return existing;
+    let vars = union(args.map((a) => a.vars));
+    let freeIndices = union(args.map((a) => a.freeIndices));
+    if (kind === 'var') vars = new Set([attrs['name'] as string]);
+    if (kind === 'indexValue') freeIndices = new Set([attrs['index'] as string]);
+    for (const r of [attrs['index'], attrs['row'], attrs['col']]) {
+      if (r && typeof r === 'object' && (r as IndexRef).kind === 'index') freeIndices = union([freeIndices, new Set([(r as { name: string }).name])]);
+    }
+    if (kind === 'indexSum') {
+      const bound = attrs['index'] as string;
+      if (freeIndices.has(bound)) freeIndices = new Set([...freeIndices].filter((i) => i !== bound));
+    }
+    const node = { id: this.nextId++, kind, shape, args, key, vars, freeIndices, ...attrs } as unknown as Node;
+    this.table.set(key, node);
+    return node;
+  }
+
+  // ---- leaves --------------------------------------------------------------------------------
+
+  variable(name: string, shape: Shape): Node {
+    return this.intern('var', shape, [], { name }, name);
+  }
+
+  given(name: string, shape: Shape): Node {
+    return this.intern('given', shape, [], { name }, name);
+  }
+
+  constant(name: string, value: number): Node {
+    return this.intern('const', SCALAR, [], { name, value }, `${name}=${value}`);
+  }
+
+  num(value: number): Node {
+    return this.intern('num', SCALAR, [], { value }, String(Object.is(value, -0) ? 0 : value));
+  }
+
+  identity(n: Dim): Node {
+    if (n.value === 1 && isLiteral(n)) return this.num(1);
+    return this.intern('identity', shapeOf(n, n), []);
+  }
+
+  ones(shape: Shape): Node {
+    if (isScalarShape(shape)) return this.num(1);
+    return this.intern('ones', shape, []);
+  }
+
+  zeros(shape: Shape): Node {
+    if (isScalarShape(shape)) return this.num(0);
+    return this.intern('zeros', shape, []);
+  }
+
+  /** e_i ∈ R^n (1-based i). */
+  unit(n: Dim, index: IndexRef): Node {
+    return this.intern('unit', shapeOf(n), [], { index }, refKey(index));
+  }
+
+  indexValue(index: string): Node {
+    return this.intern('indexValue', SCALAR, [], { index }, index);
+  }
+
+  /** K_{m,n}: vec(Mᵀ) = K vec(M) for M ∈ R^{m×n}. */
+  commutation(m: Dim, n: Dim): Node {
+    const mn = dimMul(m, n);
+    return this.intern('commutation', shapeOf(mn, mn), [], { m, n }, `${m.value}x${n.value}`);
+  }
+
+  // ---- predicates used by rewrites -----------------------------------------------------------
+
+  isZero(n: Node): boolean {
+    return n.kind === 'zeros' || (n.kind === 'num' && n.value === 0);
+  }
+
+  isOne(n: Node): boolean {
+    return n.kind === 'num' && n.value === 1;
+  }
+
+  private numValue(n: Node): number | undefined {
+    return n.kind === 'num' ? n.value : undefined;
+  }
+
+  // ---- arithmetic ----------------------------------------------------------------------------
+
+  add(a: Node, b: Node): Node {
+    this.requireSameShape('add', a, b);
+    if (this.isZero(a)) return b;
+    if (this.isZero(b)) return a;
+    const av = this.numValue(a);
+    const bv = this.numValue(b);
+    if (av !== undefined && bv !== undefined) return this.num(av + bv);
+    const [ca, xa] = this.splitCoefficient(a);
+    const [cb, xb] = this.splitCoefficient(b);
+    if (xa === xb) return this.scale(this.num(ca + cb), xa);
+    if (a.kind === 'diag' && b.kind === 'diag') return this.diag(this.add(a.args[0]!, b.args[0]!));
+    return this.intern('add', a.shape, [a, b]);
+  }
+
+  sub(a: Node, b: Node): Node {
+    return this.add(a, this.neg(b));
+  }
+
+  neg(a: Node): Node {
+    return this.scale(this.num(-1), a);
+  }
+
+  /** Numeric coefficient and the rest: 3·x → [3, x]. */
+  splitCoefficient(n: Node): [number, Node] {
+    if (n.kind === 'scale' && n.args[0]!.kind === 'num') return [n.args[0]!.value, n.args[1]!];
+    return [1, n];
+  }
+
+  /**
+   * Scalar s times any tensor m, in the canonical form c · (f₁ · (f₂ · … M)): one numeric coefficient
+   * outermost (so sums print "a - 2 b"), then the symbolic scalar factors in a fixed order.
+   */
+  scale(s: Node, m: Node): Node {
+    if (!isScalarShape(s.shape)) throw new InternalError(`scale by a non-scalar ${shapeKey(s.shape)}`);
+    if (this.isZero(s) || this.isZero(m)) return this.zeros(m.shape);
+    if (this.isOne(s)) return m;
+    if (isScalarShape(m.shape) && this.isOne(m)) return s;
+    if (s.kind === 'pow' && s.args[1]!.kind === 'num' && s.args[1]!.value === -1 && this.isSumOf(s.args[0]!, m)) {
+      return this.normalize(m);
+    }
+    let coef = 1;
+    const factors: Node[] = [];
+    const collect = (x: Node): void => {
+      if (x.kind === 'num') coef *= x.value;
+      else if (x.kind === 'scale') {
+        collect(x.args[0]!);
+        collect(x.args[1]!);
+      } else factors.push(x);
+    };
+    collect(s);
+    let base: Node;
+    if (isScalarShape(m.shape)) {
+      collect(m);
+      if (coef === 0) return this.num(0);
+      if (factors.length === 0) return this.num(coef);
+      factors.sort((a, b) => a.id - b.id);
+      base = factors.pop()!;
+    } else {
+      while (m.kind === 'scale') {
+        collect(m.args[0]!);
+        m = m.args[1]!;
+      }
+      if (coef === 0) return this.zeros(m.shape);
+      factors.sort((a, b) => a.id - b.id);
+      base = m;
+    }
+    let acc = base;
+    for (let i = factors.length - 1; i >= 0; i--) acc = this.intern('scale', acc.shape, [factors[i]!, acc]);
+    return coef === 1 ? acc : this.intern('scale', acc.shape, [this.num(coef), acc]);
+  }
+
+  /** Product of two scalars, numbers folded. */
+  mulScalars(a: Node, b: Node): Node {
+    const av = this.numValue(a);
+    const bv = this.numValue(b);
+    if (av !== undefined && bv !== undefined) return this.num(av * bv);
+    return this.scale(a, b);
+  }
+
+  /** Is s = <v, 1> (the sum of v's entries)? */
+  private isSumOf(s: Node, v: Node): boolean {
+    if (!isColumn(v.shape)) return false;
+    if (s.kind === 'sum') return s.args[0] === v;
+    if (s.kind === 'inner') return (s.args[0] === v && s.args[1]!.kind === 'ones') || (s.args[1] === v && s.args[0]!.kind === 'ones');
+    return false;
+  }
+
+  /** <u, 1>^{-1} u, the normalisation of a vector; of exp(z) it is softmax(z). */
+  normalize(u: Node): Node {
+    if (u.kind === 'fn' && u.fn === 'exp') return this.softmax(u.args[0]!);
+    return this.intern('normalize', u.shape, [u]);
+  }
+
+  softmax(z: Node): Node {
+    return this.intern('softmax', z.shape, [z]);
+  }
+
+  matmul(a: Node, b: Node): Node {
+    if (isScalarShape(a.shape)) return this.scale(a, b);
+    if (isScalarShape(b.shape)) return this.scale(b, a);
+    if (!dimEq(a.shape.cols, b.shape.rows)) throw new InternalError(`matmul ${shapeKey(a.shape)} · ${shapeKey(b.shape)}`);
+    const shape = shapeOf(a.shape.rows, b.shape.cols);
+    if (this.isZero(a) || this.isZero(b)) return this.zeros(shape);
+    if (a.kind === 'identity') return b;
+    if (b.kind === 'identity') return a;
+    if (a.kind === 'scale') return this.scale(a.args[0]!, this.matmul(a.args[1]!, b));
+    if (b.kind === 'scale') return this.scale(b.args[0]!, this.matmul(a, b.args[1]!));
+    if (isRow(a.shape) && isColumn(b.shape)) {
+      // uᵀ v is the inner product <u, v>.
+      return this.inner(this.transpose(a), b);
+    }
+    if (a.kind === 'diag' && b.kind === 'diag') return this.diag(this.hadamard(a.args[0]!, b.args[0]!));
+    // (P Q) v → P (Q v): matrix-vector products instead of a matrix-matrix one.
+    if (a.kind === 'matmul' && isColumn(b.shape) && !this.names.has(a.id)) return this.matmul(a.args[0]!, this.matmul(a.args[1]!, b));
+    if (a.kind === 'diag' && isColumn(b.shape)) return this.hadamard(a.args[0]!, b);
+    if (a.kind === 'diag' && b.kind === 'matmul' && b.args[0]!.kind === 'diag') return this.matmul(this.matmul(a, b.args[0]!), b.args[1]!);
+    if (a.kind === 'ones' && isRow(a.shape) && isColumn(b.shape)) return this.sum(b);
+    return this.intern('matmul', shape, [a, b]);
+  }
+
+  hadamard(a: Node, b: Node): Node {
+    this.requireSameShape('hadamard', a, b);
+    if (isScalarShape(a.shape)) return this.mulScalars(a, b);
+    if (this.isZero(a) || this.isZero(b)) return this.zeros(a.shape);
+    if (a.kind === 'ones') return b;
+    if (b.kind === 'ones') return a;
+    if (a.kind === 'scale') return this.scale(a.args[0]!, this.hadamard(a.args[1]!, b));
+    if (b.kind === 'scale') return this.scale(b.args[0]!, this.hadamard(a, b.args[1]!));
+    return this.intern('hadamard', a.shape, [a, b]);
+  }
+
+  /** Elementwise a ./ b; scalar division is a·b⁻¹. */
+  divide(a: Node, b: Node): Node {
+    if (isScalarShape(b.shape)) return this.scale(this.pow(b, this.num(-1)), a);
+    this.requireSameShape('divide', a, b);
+    if (this.isZero(a)) return a;
+    if (b.kind === 'ones') return a;
+    if (a.kind === 'scale') return this.scale(a.args[0]!, this.divide(a.args[1]!, b));
+    return this.intern('divide', a.shape, [a, b]);
+  }
+
+  transpose(a: Node): Node {
+    if (isScalarShape(a.shape)) return a;
+    switch (a.kind) {
+      case 'transpose':
+        return a.args[0]!;
+      case 'identity':
+      case 'diag':
+      case 'commutation':
+        return a.kind === 'commutation' ? this.commutationTransposed(a) : a;
+      case 'zeros':
+        return this.zeros(transposeShape(a.shape));
+      case 'ones':
+        return this.ones(transposeShape(a.shape));
+      case 'scale':
+        return this.scale(a.args[0]!, this.transpose(a.args[1]!));
+      case 'matmul':
+        return this.matmul(this.transpose(a.args[1]!), this.transpose(a.args[0]!));
+      case 'kron':
+        return this.kron(this.transpose(a.args[0]!), this.transpose(a.args[1]!));
+      default:
+        if (this.isSymmetric(a)) return a;
+        return this.intern('transpose', transposeShape(a.shape), [a]);
+    }
+  }
+
+  private commutationTransposed(k: Node): Node {
+    const { m, n } = k as unknown as { m: Dim; n: Dim };
+    return this.commutation(n, m);
+  }
+
+  /** Structural symmetry: Mᵀ M, M Mᵀ, sums and scalings of symmetric nodes, uuᵀ. */
+  isSymmetric(a: Node): boolean {
+    if (!dimEq(a.shape.rows, a.shape.cols) || isScalarShape(a.shape)) return false;
+    switch (a.kind) {
+      case 'identity':
+      case 'diag':
+      case 'zeros':
+        return true;
+      case 'ones':
+        return true;
+      case 'scale':
+        return this.isSymmetric(a.args[1]!);
+      case 'add':
+      case 'hadamard':
+        return this.isSymmetric(a.args[0]!) && this.isSymmetric(a.args[1]!);
+      case 'matmul':
+        return this.transposeIfCheap(a.args[0]!) === a.args[1]!;
+      default:
+        return false;
+    }
+  }
+
+  private transposeIfCheap(a: Node): Node | undefined {
+    if (a.kind === 'transpose') return a.args[0]!;
+    if (isColumn(a.shape) || isRow(a.shape)) return this.transpose(a);
+    return this.table.get(`transpose(${a.id}):${shapeKey(transposeShape(a.shape))}`);
+  }
+
+  kron(a: Node, b: Node): Node {
+    if (isScalarShape(a.shape)) return this.scale(a, b);
+    if (isScalarShape(b.shape)) return this.scale(b, a);
+    const shape = shapeOf(dimMul(a.shape.rows, b.shape.rows), dimMul(a.shape.cols, b.shape.cols));
+    if (this.isZero(a) || this.isZero(b)) return this.zeros(shape);
+    if (a.kind === 'identity' && b.kind === 'identity') return this.identity(shape.rows);
+    if (a.kind === 'scale') return this.scale(a.args[0]!, this.kron(a.args[1]!, b));
+    if (b.kind === 'scale') return this.scale(b.args[0]!, this.kron(a, b.args[1]!));
+    return this.intern('kron', shape, [a, b]);
+  }
+
+  fn(fn: ElementwiseFn, a: Node): Node {
+    if (a.kind === 'num') {
+      const folded = foldScalarFn(fn, a.value);
+      if (folded !== undefined) return this.num(folded);
+    }
+    return this.intern('fn', a.shape, [a], { fn }, fn);
+  }
+
+  /** Scalar power; both operands are scalars. */
+  pow(base: Node, exponent: Node): Node {
+    const e = this.numValue(exponent);
+    const bv = this.numValue(base);
+    if (e === 1) return base;
+    if (e === 0) return this.num(1);
+    if (bv !== undefined && e !== undefined) return this.num(bv ** e);
+    if (base.kind === 'pow' && e !== undefined && base.args[1]!.kind === 'num') {
+      return this.pow(base.args[0]!, this.num(base.args[1]!.value * e));
+    }
+    if (base.kind === 'norm' && e === 2) {
+      const v = base.args[0]!;
+      return this.inner(v, v);
+    }
+    if (base.kind === 'scale' && base.args[0]!.kind === 'num' && e !== undefined) {
+      return this.scale(this.num(base.args[0]!.value ** e), this.pow(base.args[1]!, exponent));
+    }
+    return this.intern('pow', SCALAR, [base, exponent]);
+  }
+
+  inner(a: Node, b: Node): Node {
+    this.requireSameShape('inner', a, b);
+    if (isScalarShape(a.shape)) return this.mulScalars(a, b);
+    if (this.isZero(a) || this.isZero(b)) return this.num(0);
+    if (a.kind === 'scale') return this.scale(a.args[0]!, this.inner(a.args[1]!, b));
+    if (b.kind === 'scale') return this.scale(b.args[0]!, this.inner(a, b.args[1]!));
+    if (a.kind === 'ones' && b.kind !== 'ones') return this.inner(b, a);
+    return this.intern('inner', SCALAR, [a, b]);
+  }
+
+  /** Sum of all entries. */
+  sum(a: Node): Node {
+    if (isScalarShape(a.shape)) return a;
+    if (this.isZero(a)) return this.num(0);
+    if (a.kind === 'scale') return this.scale(a.args[0]!, this.sum(a.args[1]!));
+    if (isColumn(a.shape)) return this.inner(a, this.ones(a.shape));
+    return this.intern('sum', SCALAR, [a]);
+  }
+
+  trace(a: Node): Node {
+    if (isScalarShape(a.shape)) return a;
+    if (this.isZero(a)) return this.num(0);
+    if (a.kind === 'scale') return this.scale(a.args[0]!, this.trace(a.args[1]!));
+    if (a.kind === 'diag') return this.sum(a.args[0]!);
+    return this.intern('trace', SCALAR, [a]);
+  }
+
+  diag(v: Node): Node {
+    if (isScalarShape(v.shape)) return v;
+    const shape = shapeOf(v.shape.rows, v.shape.rows);
+    if (this.isZero(v)) return this.zeros(shape);
+    if (v.kind === 'ones') return this.identity(v.shape.rows);
+    if (v.kind === 'scale') return this.scale(v.args[0]!, this.diag(v.args[1]!));
+    return this.intern('diag', shape, [v]);
+  }
+
+  /** The diagonal of a square matrix, as a column vector. */
+  diagvec(m: Node): Node {
+    if (isScalarShape(m.shape)) return m;
+    const shape = shapeOf(m.shape.rows);
+    switch (m.kind) {
+      case 'diag':
+        return m.args[0]!;
+      case 'identity':
+        return this.ones(shape);
+      case 'zeros':
+        return this.zeros(shape);
+      case 'scale':
+        return this.scale(m.args[0]!, this.diagvec(m.args[1]!));
+      case 'add':
+        return this.add(this.diagvec(m.args[0]!), this.diagvec(m.args[1]!));
+      case 'matmul':
+        if (isColumn(m.args[0]!.shape) && isRow(m.args[1]!.shape)) return this.hadamard(m.args[0]!, this.transpose(m.args[1]!));
+        break;
+      default:
+        break;
+    }
+    return this.intern('diagvec', shape, [m]);
+  }
+
+  vec(m: Node): Node {
+    if (isColumn(m.shape)) return m;
+    const shape = shapeOf(numel(m.shape));
+    if (isRow(m.shape)) return this.transpose(m);
+    if (m.kind === 'unvec') return m.args[0]!;
+    if (this.isZero(m)) return this.zeros(shape);
+    if (m.kind === 'scale') return this.scale(m.args[0]!, this.vec(m.args[1]!));
+    if (m.kind === 'add') return this.add(this.vec(m.args[0]!), this.vec(m.args[1]!));
+    return this.intern('vec', shape, [m]);
+  }
+
+  /** The inverse of vec: a column vector of length r·c as an r×c matrix (column-major). */
+  unvec(v: Node, shape: Shape): Node {
+    if (isColumn(shape)) return v;
+    if (isRow(shape)) return this.transpose(v);
+    if (v.kind === 'vec' && shapeEq(v.args[0]!.shape, shape)) return v.args[0]!;
+    if (this.isZero(v)) return this.zeros(shape);
+    if (v.kind === 'scale') return this.scale(v.args[0]!, this.unvec(v.args[1]!, shape));
+    if (v.kind === 'add') return this.add(this.unvec(v.args[0]!, shape), this.unvec(v.args[1]!, shape));
+    return this.intern('unvec', shape, [v], {}, `${shape.rows.value}x${shape.cols.value}`);
+  }
+
+  norm(a: Node, p: '2' | 'F'): Node {
+    if (this.isZero(a)) return this.num(0);
+    return this.intern('norm', SCALAR, [a], { p }, p);
+  }
+
+  /** X[i, j], X[:, j], X[i, :] with 1-based indices; null is ':'. */
+  slice(x: Node, row: IndexRef | null, col: IndexRef | null): Node {
+    if (isColumn(x.shape) && col !== null) col = null;
+    const shape = shapeOf(row === null ? x.shape.rows : literalDim(1), col === null ? x.shape.cols : literalDim(1));
+    if (row === null && col === null) return x;
+    if (this.isZero(x)) return this.zeros(shape);
+    if (x.kind === 'scale') return this.scale(x.args[0]!, this.slice(x.args[1]!, row, col));
+    return this.intern('slice', shape, [x], { row, col }, `[${refKey(row)},${refKey(col)}]`);
+  }
+
+  indexSum(index: string, lower: number, upper: number, body: Node): Node {
+    const count = upper - lower + 1;
+    if (count <= 0 || this.isZero(body)) return this.zeros(body.shape);
+    if (!body.freeIndices.has(index)) return this.scale(this.num(count), body);
+    if (body.kind === 'scale' && !body.args[0]!.freeIndices.has(index)) {
+      return this.scale(body.args[0]!, this.indexSum(index, lower, upper, body.args[1]!));
+    }
+    return this.intern('indexSum', body.shape, [body], { index, lower, upper }, `${index}=${lower}..${upper}`);
+  }
+
+  private requireSameShape(op: string, a: Node, b: Node): void {
+    if (!shapeEq(a.shape, b.shape)) throw new InternalError(`${op} of ${shapeKey(a.shape)} and ${shapeKey(b.shape)}`);
+  }
+}
+
+export function foldScalarFn(fn: ElementwiseFn, x: number): number | undefined {
+  switch (fn) {
+    case 'exp':
+      return x === 0 ? 1 : undefined;
+    case 'log':
+      return x === 1 ? 0 : undefined;
+    case 'cosh':
+      return x === 0 ? 1 : undefined;
+    case 'sinh':
+    case 'tanh':
+    case 'sqrt':
+    case 'abs':
+    case 'relu':
+      return x === 0 ? 0 : x === 1 && fn !== 'tanh' && fn !== 'sinh' ? 1 : undefined;
+    case 'sigmoid':
+      return x === 0 ? 0.5 : undefined;
+    case 'step':
+      return x > 0 ? 1 : x < 0 ? 0 : undefined;
+    case 'sign':
+      return Math.sign(x);
+  }
+}
+
+/** Topological order (arguments before users) of everything reachable from the roots. */
+export function topoOrder(roots: readonly Node[], descend: (n: Node) => boolean = () => true): Node[] {
+  const seen = new Set<number>();
+  const out: Node[] = [];
+  const stack: [Node, number][] = roots.map((r) => [r, 0]);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const [node, i] = top;
+    if (i === 0 && seen.has(node.id)) {
+      stack.pop();
+      continue;
+    }
+    seen.add(node.id);
+    if (i < node.args.length && descend(node)) {
+      top[1]++;
+      const child = node.args[i]!;
+      if (!seen.has(child.id)) stack.push([child, 0]);
+    } else {
+      stack.pop();
+      out.push(node);
+    }
+  }
+  return out;
+}
