@@ -73,7 +73,7 @@ class Checker {
         if (!(e instanceof Broken)) throw e;
       }
     }
-    if (!this.program.loss && statements.length > 0) {
+    if (!this.program.loss && statements.length > 0 && !statements.some((s) => s.kind === 'loss')) {
       const last = statements[statements.length - 1]!;
       this.error('no-loss', "the file has no 'loss' statement (write: loss L = …)", { start: last.span.end, end: last.span.end });
     }
@@ -349,6 +349,8 @@ class Checker {
     if (scope.indices.has(name)) return { k: 'indexValue', name, shape: SCALAR, span };
     const b = this.env.get(name);
     if (!b) {
+      const split = this.splitJuxtaposed(name, span, scope);
+      if (split) return split;
       if (name === 'I') {
         if (scope.identitySize) return { k: 'identity', shape: shapeOf(scope.identitySize, scope.identitySize), span };
         throw this.error('unknown-name', 'I needs a size here: write I_d', span);
@@ -370,6 +372,35 @@ class Checker {
       case 'loss':
         return { k: 'let', name, shape: b.shape, span };
     }
+  }
+
+  /**
+   * Paper LaTeX writes `Ax` for A x. An unknown identifier that is a run of declared names is read
+   * as their product; the longest names are tried first so `A1x` prefers A1 over A.
+   */
+  private splitJuxtaposed(name: string, span: Span, scope: Scope): TExpr | undefined {
+    const known = (s: string): boolean => scope.indices.has(s) || (this.env.has(s) && this.env.get(s)!.kind !== 'broken');
+    const parts: string[] = [];
+    const go = (rest: string): boolean => {
+      if (rest === '') return parts.length > 1;
+      for (let len = rest.length; len >= 1; len--) {
+        const head = rest.slice(0, len);
+        if (!known(head)) continue;
+        parts.push(head);
+        if (go(rest.slice(len))) return true;
+        parts.pop();
+      }
+      return false;
+    };
+    if (!go(name)) return undefined;
+    let offset = span.start;
+    const atoms: Expr[] = parts.map((p) => {
+      const e: Expr = { kind: 'name', name: p, span: { start: offset, end: offset + p.length } };
+      offset += p.length;
+      return e;
+    });
+    const product = atoms.slice(1).reduce<Expr>((left, right) => ({ kind: 'binary', op: '*', left, right, juxtaposed: true, span: { start: left.span.start, end: right.span.end } }), atoms[0]!);
+    return this.checkExpr(product, scope);
   }
 
   private suggest(name: string): string {

@@ -12,7 +12,7 @@ import { numel } from '../language/shape';
  * reported instead (used for index-sum bodies, whose boundary is everything free of the index).
  */
 function backprop(g: Graph, root: Node, seed: Node, isBoundary: (n: Node) => boolean): Map<Node, Node> {
-  const order = topoOrder([root], (n) => n.vars.size > 0 && !(n !== root && isBoundary(n)) && n.kind !== 'indexSum');
+  const order = topoOrder([root], (n) => n.vars.size > 0 && !(n !== root && isBoundary(n)));
   const adjoint = new Map<Node, Node>([[root, seed]]);
   const accumulate = (n: Node, contribution: Node | null): void => {
     if (!contribution || n.vars.size === 0) return;

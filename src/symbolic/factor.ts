@@ -67,7 +67,21 @@ function groupBy(g: Graph, terms: Term[], side: 'left' | 'right'): Term[] {
   });
 }
 
+/** Like terms: 0.5 X + 0.5 X → X. */
+function combineLikeTerms(g: Graph, nodes: Node[]): Node[] {
+  const coefs = new Map<number, { node: Node; coef: number }>();
+  for (const n of nodes) {
+    const [c, rest] = g.splitCoefficient(n);
+    const entry = coefs.get(rest.id);
+    if (entry) entry.coef += c;
+    else coefs.set(rest.id, { node: rest, coef: c });
+  }
+  return [...coefs.values()].filter((e) => e.coef !== 0).map((e) => g.scale(g.num(e.coef), e.node));
+}
+
 function factorSum(g: Graph, nodes: Node[]): Node {
+  nodes = combineLikeTerms(g, nodes);
+  if (nodes.length === 0) return g.num(0);
   let terms = nodes.map((n) => termOf(g, n));
   if (terms.length > 1) {
     terms = groupBy(g, terms, 'left');

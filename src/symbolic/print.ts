@@ -32,7 +32,8 @@ interface Syntax {
   zeros(d: string): string;
   unit(n: string, i: string): string;
   dim(d: Dim): string;
-  slice(x: string, row: string | null, col: string | null): string;
+  /** col === undefined: x is a vector and takes one index. */
+  slice(x: string, row: string | null, col: string | null | undefined): string;
   indexSum(index: string, lower: number, upper: number, body: string): string;
   paren(s: string): string;
   commutation(m: string, n: string): string;
@@ -61,7 +62,7 @@ export const ASCII: Syntax = {
   zeros: (d) => `0_${d}`,
   unit: (n, i) => `I_${n}[:, ${i}]`,
   dim: (d) => (Object.keys(d.factors).length === 0 || dimText(d).match(/^[A-Za-z]+$/) ? dimText(d) : `{${dimText(d).replace(/ /g, '')}}`),
-  slice: (x, r, c) => `${x}[${r ?? ':'}${c === null && r !== null ? '' : `, ${c ?? ':'}`}]`,
+  slice: (x, r, c) => `${x}[${r ?? ':'}${c === undefined ? '' : `, ${c ?? ':'}`}]`,
   indexSum: (i, lo, hi, body) => `sum_{${i}=${lo}}^{${hi}} ${body}`,
   paren: (s) => `(${s})`,
   commutation: (m, n) => `K_{${m},${n}}`,
@@ -98,7 +99,7 @@ export const LATEX: Syntax = {
   zeros: (d) => `\\mathbf{0}_{${d}}`,
   unit: (_n, i) => `e_{${i}}`,
   dim: dimLatex,
-  slice: (x, r, c) => `${x}_{${r ?? '*'}${c === null && r !== null ? '' : `,${c ?? '*'}`}}`,
+  slice: (x, r, c) => `${x.includes('_') ? `{${x}}` : x}_{${r ?? '*'}${c === undefined ? '' : `,${c ?? '*'}`}}`,
   indexSum: (i, lo, hi, body) => `\\sum_{${i}=${lo}}^{${hi}} ${body}`,
   paren: (s) => `\\left(${s}\\right)`,
   commutation: (m, n) => `K_{${m},${n}}`,
@@ -239,7 +240,7 @@ export class Printer {
         const x = node.args[0]!;
         const row = node.row ? this.ref(node.row) : null;
         const col = node.col ? this.ref(node.col) : null;
-        return { text: S.slice(this.wrap(sub(x), Prec.Atom), row, isColumn(x.shape) ? null : col), prec: Prec.Postfix };
+        return { text: S.slice(this.wrap(sub(x), Prec.Atom), row, isColumn(x.shape) ? undefined : col), prec: Prec.Postfix };
       }
       case 'indexSum':
         return { text: S.indexSum(node.index, node.lower, node.upper, this.wrap(sub(node.args[0]!), Prec.Product)), prec: Prec.Neg };

@@ -1,0 +1,66 @@
+/** Shared test helpers: analyse a source, sample inputs deterministically, compare with finite differences. */
+import assert from 'node:assert/strict';
+import { DerivativePlan } from '../src/numeric/point';
+import { jacobianFd, relativeError } from '../src/numeric/fd';
+import { analyze } from '../src/symbolic/analyze';
+
+/** mulberry32: a small deterministic generator so every test run sees the same numbers. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function analyzeOk(text: string) {
+  const a = analyze(text);
+  assert.deepEqual(a.diagnostics.map((d) => `${d.code}: ${d.message}`), [], 'expected no diagnostics');
+  assert.ok(a.lowered && a.derivatives);
+  return { ...a, lowered: a.lowered, derivatives: a.derivatives };
+}
+
+/**
+ * Symbolic gradient vs FD of the loss and symbolic Hessian vs FD of the symbolic gradient, at a
+ * point drawn from `draw`. Returns both relative errors; throws with the compared values if either
+ * exceeds tol or is not finite.
+ */
+export function checkAgainstFd(text: string, seed: number, tol: number, scale = 0.5): { gradErr: number; hessErr: number } {
+  const a = analyzeOk(text);
+  const next = rng(seed);
+  const inputs = new Map<string, Float64Array>();
+  for (const d of [...a.program.givens, ...a.program.vars]) {
+    const size = d.shape.rows.value * d.shape.cols.value;
+    inputs.set(d.name, Float64Array.from({ length: size }, () => (2 * next() - 1) * scale + (d.constraints.some((c) => c.kind === 'lower') ? 1.5 : 0)));
+  }
+  const plan = new DerivativePlan(a.lowered, a.derivatives);
+  const at = plan.evaluate(inputs);
+  const varNames = a.program.vars.map((v) => v.name);
+  const sizes = plan.sizes;
+  const withX = (x: Float64Array): Map<string, Float64Array> => {
+    const m = new Map(inputs);
+    let off = 0;
+    varNames.forEach((name, i) => {
+      m.set(name, x.slice(off, off + sizes[i]!));
+      off += sizes[i]!;
+    });
+    return m;
+  };
+  const x0 = new Float64Array(plan.dimension);
+  let off = 0;
+  varNames.forEach((name, i) => {
+    x0.set(inputs.get(name)!, off);
+    off += sizes[i]!;
+  });
+  const fdGrad = jacobianFd((x) => Float64Array.of(plan.evaluate(withX(x)).loss), x0).data;
+  const fdHess = jacobianFd((x) => plan.evaluate(withX(x)).grad, x0).data;
+  const gradErr = relativeError(at.grad, fdGrad);
+  const hessErr = relativeError(at.hess, fdHess);
+  const show = (v: ArrayLike<number>): string => Array.from(v).slice(0, 8).map((x) => x.toPrecision(10)).join(', ');
+  assert.ok(gradErr < tol, `gradient: symbolic [${show(at.grad)}] vs FD [${show(fdGrad)}], relative error ${gradErr} (tol ${tol}, seed ${seed})\n${text}`);
+  assert.ok(hessErr < tol, `Hessian: symbolic [${show(at.hess)}] vs FD [${show(fdHess)}], relative error ${hessErr} (tol ${tol}, seed ${seed})\n${text}`);
+  return { gradErr, hessErr };
+}
