@@ -73,11 +73,13 @@ class Checker {
         if (!(e instanceof Broken)) throw e;
       }
     }
-    if (!this.program.loss && statements.length > 0 && !statements.some((s) => s.kind === 'loss')) {
+    // Missing loss/var is reported only when nothing else is wrong: a broken line may have been the loss.
+    const clean = this.diagnostics.length === 0;
+    if (clean && !this.program.loss && statements.length > 0 && !statements.some((s) => s.kind === 'loss')) {
       const last = statements[statements.length - 1]!;
       this.error('no-loss', "the file has no 'loss' statement (write: loss L = …)", { start: last.span.end, end: last.span.end });
     }
-    if (this.program.vars.length === 0 && statements.length > 0) {
+    if (clean && this.program.vars.length === 0 && statements.length > 0) {
       const last = statements[statements.length - 1]!;
       this.error('no-var', "the file declares no variable to differentiate (write: var x : R^d)", { start: last.span.end, end: last.span.end });
     }
@@ -279,7 +281,7 @@ class Checker {
         if (c.op !== '=' && square && isScalarShape(rhs.shape)) {
           throw this.error('shape-mismatch', `${this.src(c.left)} is a matrix: compare it with a matrix, e.g. ${this.src(c.right)} I`, c.right.span);
         }
-        throw this.error('shape-mismatch', `the two sides differ: ${this.src(c.left)} is ${shapeText(lhs.shape)} but ${this.src(c.right)} is ${shapeText(rhs.shape)}`, span);
+        throw this.error('shape-mismatch', `the two sides differ: ${this.src(c.left)} is ${shapeText(lhs.shape)} but ${this.src(c.right)} is ${shapeText(rhs.shape)}`, { start: c.left.span.start, end: c.right.span.end });
       }
       if (c.op !== '=' && !isScalarShape(lhs.shape) && !square) {
         throw this.error('bad-claim', `'${c.op}' compares scalars or (in the Loewner order) square matrices; ${this.src(c.left)} is ${shapeText(lhs.shape)}`, span);
@@ -405,7 +407,7 @@ class Checker {
 
   private suggest(name: string): string {
     const known = [...this.env.keys()];
-    const close = known.find((k) => k.toLowerCase() === name.toLowerCase() || editDistance(k, name) === 1);
+    const close = known.find((k) => k.toLowerCase() === name.toLowerCase() || (name.length > 1 && k.length > 1 && editDistance(k, name) === 1));
     return close ? ` (did you mean '${close}'?)` : '';
   }
 
