@@ -4,12 +4,13 @@
  * apply local, always-valid rewrites (identities, constant folding, transposes pushed down,
  * diag(a) b = a ∘ b, …) and intern the result, so equal subexpressions are one node.
  */
+import type { FnName } from '../language/typed';
 import {
   type Dim, type Shape, SCALAR, dimEq, dimMul, isColumn, isLiteral, isRow, isScalarShape, literalDim, numel, shapeEq,
   shapeKey, shapeOf, transposeShape,
 } from '../language/shape';
 
-export type ElementwiseFn = 'exp' | 'log' | 'cosh' | 'sinh' | 'tanh' | 'sigmoid' | 'relu' | 'sqrt' | 'abs' | 'step' | 'sign';
+export type ElementwiseFn = FnName;
 
 /** A 1-based position in an index expression: a literal or a summation index. */
 export type IndexRef = { kind: 'lit'; value: number } | { kind: 'index'; name: string };
