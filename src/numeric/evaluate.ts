@@ -3,7 +3,6 @@
  * kernels in tight loops, results of index-free nodes cached per evaluation. This is what `eval`
  * runs and what the CPU worker will execute.
  */
-import type { Dim } from '../language/shape';
 import { type IndexRef, InternalError, type Node, topoOrder } from '../symbolic/ir';
 
 export type Values = ReadonlyMap<string, Float64Array>;
@@ -106,7 +105,7 @@ function makeKernel(node: Node, k: (n: Node) => Kernel): Kernel {
       return (ctx) => Float64Array.of(refValue(ctx, { kind: 'index', name }));
     }
     case 'commutation': {
-      const { m, n } = node as unknown as { m: Dim; n: Dim };
+      const { m, n } = node;
       const out = new Float64Array(size);
       for (let i = 0; i < m.value; i++) for (let j = 0; j < n.value; j++) out[j + i * n.value + (i + j * m.value) * rows] = 1;
       return () => out;

@@ -29,8 +29,12 @@ function product(g: Graph, chain: Node[]): Node {
   return chain.reduce((acc, f) => g.matmul(acc, f));
 }
 
-function termsOf(n: Node): Node[] {
-  return n.kind === 'add' ? [...termsOf(n.args[0]!), ...termsOf(n.args[1]!)] : [n];
+/** Terms of a sum, with numeric coefficients distributed over inner sums: −(a + b) → −a, −b. */
+function termsOf(g: Graph, n: Node): Node[] {
+  if (n.kind === 'add') return [...termsOf(g, n.args[0]!), ...termsOf(g, n.args[1]!)];
+  const [c, rest] = g.splitCoefficient(n);
+  if (c !== 1 && rest.kind === 'add') return termsOf(g, rest).map((t) => g.scale(g.num(c), t));
+  return [n];
 }
 
 function rebuild(g: Graph, t: Term): Node {
@@ -40,7 +44,13 @@ function rebuild(g: Graph, t: Term): Node {
 
 /** Group terms by a shared first (side = 'left') or last factor; returns the new list of terms. */
 function groupBy(g: Graph, terms: Term[], side: 'left' | 'right'): Term[] {
-  const pick = (t: Term): Node | undefined => (t.chain.length > 1 ? (side === 'left' ? t.chain[0] : t.chain[t.chain.length - 1]) : undefined);
+  // A one-factor term joins a group too (t·S with S shared becomes t·I inside the bracket), but
+  // only structural factors are worth pulling out, not a lone vector or scalar.
+  const pick = (t: Term): Node | undefined => {
+    const f = side === 'left' ? t.chain[0] : t.chain[t.chain.length - 1];
+    if (!f || (t.chain.length === 1 && (isScalarShape(f.shape) || f.shape.cols.value === 1 || f.shape.rows.value === 1))) return undefined;
+    return f;
+  };
   const groups = new Map<number, Term[]>();
   const out: (Term | number)[] = [];
   for (const t of terms) {
@@ -60,8 +70,17 @@ function groupBy(g: Graph, terms: Term[], side: 'left' | 'right'): Term[] {
     if (typeof entry !== 'number') return entry;
     const list = groups.get(entry)!;
     if (list.length === 1) return list[0]!;
+    if (list.every((t) => t.chain.length === 1)) {
+      // s₁ M + s₂ M → (s₁ + s₂) M
+      const coef = list.map((t) => t.coef ?? g.num(1)).reduce((acc, c) => g.add(acc, c));
+      return { coef, chain: list[0]!.chain };
+    }
     const shared = side === 'left' ? list[0]!.chain[0]! : list[0]!.chain[list[0]!.chain.length - 1]!;
-    const rests = list.map((t) => rebuild(g, { coef: t.coef, chain: side === 'left' ? t.chain.slice(1) : t.chain.slice(0, -1) }));
+    const unit = g.identity(side === 'left' ? shared.shape.cols : shared.shape.rows);
+    const rests = list.map((t) => {
+      const chain = side === 'left' ? t.chain.slice(1) : t.chain.slice(0, -1);
+      return rebuild(g, { coef: t.coef, chain: chain.length > 0 ? chain : [unit] });
+    });
     const inner = factorSum(g, rests);
     return { coef: null, chain: side === 'left' ? [shared, ...chainOf(g, inner)] : [...chainOf(g, inner), shared] };
   });
@@ -80,7 +99,7 @@ function combineLikeTerms(g: Graph, nodes: Node[]): Node[] {
 }
 
 function factorSum(g: Graph, nodes: Node[]): Node {
-  nodes = combineLikeTerms(g, nodes);
+  nodes = combineLikeTerms(g, nodes.flatMap((n) => termsOf(g, n)));
   if (nodes.length === 0) return g.num(0);
   let terms = nodes.map((n) => termOf(g, n));
   if (terms.length > 1) {
@@ -96,7 +115,7 @@ export function factorCommon(g: Graph, root: Node): Node {
   for (const n of topoOrder([root])) {
     const args = n.args.map((a) => memo.get(a.id)!);
     let out = args.every((a, i) => a === n.args[i]) ? n : rebuildWithArgs(g, n, args);
-    if (out.kind === 'add') out = factorSum(g, termsOf(out));
+    if (out.kind === 'add') out = factorSum(g, [out]);
     if (g.names.has(n.id) && out !== n && !g.names.has(out.id)) g.names.set(out.id, g.names.get(n.id)!);
     memo.set(n.id, out);
   }

@@ -33,7 +33,7 @@ export type Node = Common & (
   | { kind: 'identity' | 'ones' | 'zeros' }
   | { kind: 'unit'; index: IndexRef }
   | { kind: 'indexValue'; index: string }
-  | { kind: 'commutation' }
+  | { kind: 'commutation'; m: Dim; n: Dim }
   | { kind: 'add' | 'scale' | 'matmul' | 'hadamard' | 'divide' | 'transpose' | 'kron' | 'pow' | 'inner' | 'sum' | 'trace' | 'diag' | 'diagvec' | 'vec' | 'unvec' | 'softmax' | 'normalize' }
   | { kind: 'fn'; fn: ElementwiseFn }
   | { kind: 'norm'; p: '2' | 'F' }
@@ -185,7 +185,22 @@ export class Graph {
     const [cb, xb] = this.splitCoefficient(b);
     if (xa === xb) return this.scale(this.num(ca + cb), xa);
     if (a.kind === 'diag' && b.kind === 'diag') return this.diag(this.add(a.args[0]!, b.args[0]!));
+    if (a.kind === 'transpose' && b.kind === 'transpose') return this.transpose(this.add(a.args[0]!, b.args[0]!));
+    if (a.kind === 'add') {
+      // (… + c₁ x + …) + c₂ x: fold like terms across the whole sum, so f − b + f is 2 f − b.
+      const terms = this.addTerms(a);
+      const at = terms.findIndex((t) => this.splitCoefficient(t)[1] === xb);
+      if (at >= 0) {
+        terms[at] = this.scale(this.num(this.splitCoefficient(terms[at]!)[0] + cb), xb);
+        return terms.reduce((acc, t) => this.add(acc, t));
+      }
+    }
     return this.intern('add', a.shape, [a, b]);
+  }
+
+  /** The terms of a (left-nested) sum. */
+  addTerms(n: Node): Node[] {
+    return n.kind === 'add' ? [...this.addTerms(n.args[0]!), ...this.addTerms(n.args[1]!)] : [n];
   }
 
   sub(a: Node, b: Node): Node {
@@ -323,7 +338,7 @@ export class Graph {
       case 'identity':
       case 'diag':
       case 'commutation':
-        return a.kind === 'commutation' ? this.commutationTransposed(a) : a;
+        return a.kind === 'commutation' ? this.commutation(a.n, a.m) : a;
       case 'zeros':
         return this.zeros(transposeShape(a.shape));
       case 'ones':
@@ -340,10 +355,6 @@ export class Graph {
     }
   }
 
-  private commutationTransposed(k: Node): Node {
-    const { m, n } = k as unknown as { m: Dim; n: Dim };
-    return this.commutation(n, m);
-  }
 
   /** Structural symmetry: Mᵀ M, M Mᵀ, sums and scalings of symmetric nodes, uuᵀ. */
   isSymmetric(a: Node): boolean {

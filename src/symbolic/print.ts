@@ -163,10 +163,8 @@ export class Printer {
         return { text: S.unit(S.dim(node.shape.rows), this.ref(node.index)), prec: Prec.Postfix };
       case 'indexValue':
         return { text: node.index, prec: Prec.Atom };
-      case 'commutation': {
-        const { m, n } = node as unknown as { m: Dim; n: Dim };
-        return { text: S.commutation(S.dim(m), S.dim(n)), prec: Prec.Atom };
-      }
+      case 'commutation':
+        return { text: S.commutation(S.dim(node.m), S.dim(node.n)), prec: Prec.Atom };
       case 'add': {
         const terms = flattenAdd(node);
         let text = '';
