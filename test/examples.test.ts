@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { main } from '../src/cli/main';
 import { checkAgainstFd } from './helpers';
@@ -20,31 +20,31 @@ for (const file of examples) {
   });
 }
 
-function capture(argv: string[]): { code: number; out: string; err: string } {
+async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s), distDir: resolve('dist') });
   return { code, out, err };
 }
 
-test('derive prints a matrix-form gradient and Hessian for softmax regression', () => {
-  const r = capture(['derive', 'examples/softmax_regression.loss']);
+test('derive prints a matrix-form gradient and Hessian for softmax regression', async () => {
+  const r = await capture(['derive', 'examples/softmax_regression.loss']);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /grad_x L = A\^T \(/);
   assert.match(r.out, /hess_\{x,x\} L = A\^T \(.*\) A\)/);
   assert.match(r.out, /f = softmax\(A x\)/);
-  const json = JSON.parse(capture(['derive', 'examples/softmax_regression.loss', '--json']).out);
+  const json = JSON.parse((await capture(['derive', 'examples/softmax_regression.loss', '--json'])).out);
   assert.deepEqual(Object.keys(json).filter((k) => ['loss', 'grad', 'hess', 'definitions'].includes(k)).sort(), ['definitions', 'grad', 'hess', 'loss']);
   assert.match(json.grad[0].latex, /A\^\{\\top\}/);
 });
 
-test('eval returns loss, stacked gradient and Hessian at concrete data', () => {
+test('eval returns loss, stacked gradient and Hessian at concrete data', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'derivlens-'));
   const src = join(dir, 'q.loss');
   writeFileSync(src, 'dim d = 2\ngiven A : R^{2 x 2}\nvar x : R^d\nloss L = 0.5 ||A x||_2^2\n');
   writeFileSync(join(dir, 'data.json'), JSON.stringify({ A: [[1, 2], [3, 4]] }));
   writeFileSync(join(dir, 'at.json'), JSON.stringify({ x: [1, -1] }));
-  const r = capture(['eval', src, '--data', join(dir, 'data.json'), '--at', join(dir, 'at.json'), '--json']);
+  const r = await capture(['eval', src, '--data', join(dir, 'data.json'), '--at', join(dir, 'at.json'), '--json']);
   assert.equal(r.code, 0, r.err);
   const v = JSON.parse(r.out);
   // A x = (-1, -1): L = 1, ∇ = Aᵀ A x = (-4, -6), ∇² = Aᵀ A = [[10, 14], [14, 20]].
@@ -53,24 +53,24 @@ test('eval returns loss, stacked gradient and Hessian at concrete data', () => {
   assert.deepEqual(v.hess, [[10, 14], [14, 20]]);
 });
 
-test('eval of a matrix variable flattens column-major', () => {
+test('eval of a matrix variable flattens column-major', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'derivlens-'));
   const src = join(dir, 'm.loss');
   writeFileSync(src, 'var X : R^{2 x 2}\ngiven c : R^{2 x 2}\nloss L = <c, X>\n');
   writeFileSync(join(dir, 'data.json'), JSON.stringify({ c: [[1, 2], [3, 4]] }));
   writeFileSync(join(dir, 'at.json'), JSON.stringify({ X: [[0, 0], [0, 0]] }));
-  const v = JSON.parse(capture(['eval', src, '--data', join(dir, 'data.json'), '--at', join(dir, 'at.json'), '--json']).out);
+  const v = JSON.parse((await capture(['eval', src, '--data', join(dir, 'data.json'), '--at', join(dir, 'at.json'), '--json'])).out);
   assert.deepEqual(v.grad, [1, 3, 2, 4]);
 });
 
-test('input errors exit 2 with diagnostics on stderr, never a stack trace', () => {
+test('input errors exit 2 with diagnostics on stderr, never a stack trace', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'derivlens-'));
   const src = join(dir, 'bad.loss');
   writeFileSync(src, 'dim n = 6, d = 4\ngiven A : R^{n x d}\nvar x : R^n\nloss L = ||A x||_2^2\n');
-  const r = capture(['derive', src]);
+  const r = await capture(['derive', src]);
   assert.equal(r.code, 2);
   assert.match(r.err, /bad\.loss:4:12: error\[shape-mismatch\]: A x: A is R\^\{n x d\} but x is R\^n/);
   assert.doesNotMatch(r.err, /at .*\.ts:/);
-  assert.equal(capture(['derive', join(dir, 'missing.loss')]).code, 2);
-  assert.equal(capture(['frobnicate']).code, 2);
+  assert.equal((await capture(['derive', join(dir, 'missing.loss')])).code, 2);
+  assert.equal((await capture(['frobnicate'])).code, 2);
 });

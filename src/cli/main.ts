@@ -1,29 +1,34 @@
-/** The `derivlens` command line: derive and eval (check arrives with the worker). */
-import { readFileSync } from 'node:fs';
+/** The `derivlens` command line: derive, eval and check. */
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Diagnostic, SourceFile, formatDiagnostic } from '../language/diagnostics';
 import { shapeText } from '../language/shape';
-import { DataError, fromJson } from '../numeric/data';
+import { WorkerClient } from '../numeric/client';
 import { DerivativePlan } from '../numeric/point';
-import { type Analysis, analyze } from '../symbolic/analyze';
-import { ASCII, LATEX, printBundle } from '../symbolic/print';
-import { ALMOST_EVERYWHERE } from '../symbolic/rules';
+import type { Budget } from '../numeric/protocol';
 import { topoOrder } from '../symbolic/ir';
+import { ALMOST_EVERYWHERE } from '../symbolic/rules';
+import { CheckFailed, type FileOutcome, checkFile, derivativesSummary, formatOutcome, progressBar, writeReport } from './check';
+import { InputError, type Loaded, dataFor, load, readJson } from './load';
 
 const USAGE = `usage:
   derivlens derive FILE [--json]
   derivlens eval FILE --data DATA.json --at POINT.json [--json]
+  derivlens check FILE... [--json] [--html REPORT.html] [--seed N] [--budget quick|default|thorough|N]
+                          [--data DATA.json] [--time-limit SECONDS]
 
-Exit codes: 0 success, 2 input errors (diagnostics on stderr).`;
+Exit codes: 0 success (check: nothing refuted), 1 some claim refuted, 2 input errors
+(diagnostics on stderr), 3 internal failure (e.g. the worker stopped).`;
 
-class InputError extends Error {}
-
-interface Io {
+export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Where dist/ lives: the worker bundle and report assets. */
+  distDir: string;
+  /** Stderr is a terminal: show a progress bar. */
+  tty?: boolean;
 }
 
-export function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): number {
+export async function main(argv: string[], io: Io): Promise<number> {
   try {
     const [command, ...rest] = argv;
     switch (command) {
@@ -31,6 +36,8 @@ export function main(argv: string[], io: Io = { out: (s) => process.stdout.write
         return deriveCommand(rest, io);
       case 'eval':
         return evalCommand(rest, io);
+      case 'check':
+        return await checkCommand(rest, io);
       case undefined:
       case '-h':
       case '--help':
@@ -38,12 +45,16 @@ export function main(argv: string[], io: Io = { out: (s) => process.stdout.write
         io.out(`${USAGE}\n`);
         return command === undefined ? 2 : 0;
       default:
-        throw new InputError(`unknown command '${command}'`);
+        throw new InputError(`unknown command '${command}'\n${USAGE}`);
     }
   } catch (e) {
-    if (e instanceof InputError || e instanceof DataError) {
+    if (e instanceof InputError) {
       io.err(`derivlens: ${e.message}\n`);
       return 2;
+    }
+    if (e instanceof CheckFailed) {
+      io.err(`derivlens: ${e.message}\n`);
+      return 3;
     }
     if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.err(`derivlens: ${e.message}\n${USAGE}\n`);
@@ -53,82 +64,34 @@ export function main(argv: string[], io: Io = { out: (s) => process.stdout.write
   }
 }
 
-function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-}
-
-function readJson(path: string): Record<string, unknown> {
-  const text = readText(path);
-  try {
-    const v: unknown = JSON.parse(text);
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(`${path}: expected a JSON object mapping names to values`);
-    return v as Record<string, unknown>;
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(`${path}: invalid JSON (${(e as Error).message})`);
-  }
-}
-
-/** Analyse a file; print diagnostics; undefined when it has errors. */
-function load(path: string, io: Io): Required<Pick<Analysis, 'lowered' | 'derivatives'>> & Analysis | undefined {
-  const text = readText(path);
-  const analysis = analyze(text);
-  const file = new SourceFile(path, text);
-  const report = (ds: Diagnostic[]): void => ds.forEach((d) => io.err(`${formatDiagnostic(file, d)}\n`));
-  report(analysis.diagnostics);
-  if (!analysis.lowered || !analysis.derivatives) {
-    const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
-    io.err(`${path}: ${errors} error${errors === 1 ? '' : 's'}\n`);
-    return undefined;
-  }
-  return analysis as Required<Pick<Analysis, 'lowered' | 'derivatives'>> & Analysis;
-}
-
 function deriveCommand(args: string[], io: Io): number {
   const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' } }, allowPositionals: true });
   if (positionals.length !== 1) throw new InputError(`derive takes one FILE\n${USAGE}`);
-  const a = load(positionals[0]!, io);
+  const a = load(positionals[0]!, io.err);
   if (!a) return 2;
   const { lowered, derivatives } = a;
-  const g = lowered.graph;
-  const vars = lowered.vars.map((v) => (v.kind === 'var' ? v.name : ''));
+  const d = derivativesSummary(a);
   const roots = [lowered.loss, ...derivatives.grads, ...derivatives.hess.flat()];
-  const ascii = printBundle(ASCII, roots, g.names);
-  const latex = printBundle(LATEX, roots, g.names);
   const aeFunctions = [...new Set(topoOrder(roots).flatMap((n) => (n.kind === 'fn' && ALMOST_EVERYWHERE.has(n.fn) ? [n.fn] : [])))];
-  const k = vars.length;
-  const block = (i: number) => ({ ascii: ascii.roots[i]!, latex: latex.roots[i]! });
-  const result = {
-    variables: lowered.vars.map((v, i) => ({ name: vars[i]!, shape: shapeText(v.shape) })),
-    loss: { name: lowered.lossName, ...block(0) },
-    grad: vars.map((name, i) => ({ wrt: name, ...block(1 + i) })),
-    hess: vars.flatMap((r, i) => vars.map((c, j) => ({ wrt: [r, c], ...block(1 + k + i * k + j) }))),
-    definitions: ascii.definitions.map((d, i) => ({ name: d.name, ascii: d.text, latexName: latex.definitions[i]!.name, latex: latex.definitions[i]!.text })),
-    almostEverywhere: aeFunctions,
-  };
   if (values.json) {
-    io.out(`${JSON.stringify(result, null, 2)}\n`);
+    const variables = lowered.vars.map((v) => ({ name: v.kind === 'var' ? v.name : '', shape: shapeText(v.shape) }));
+    io.out(`${JSON.stringify({ variables, loss: { name: lowered.lossName, ...d.loss }, grad: d.grad, hess: d.hess, definitions: d.definitions, almostEverywhere: aeFunctions }, null, 2)}\n`);
     return 0;
   }
-  const lines: string[] = [];
-  lines.push(`loss ${lowered.lossName} = ${result.loss.ascii}`, '');
-  for (const gr of result.grad) lines.push(`grad_${gr.wrt} ${lowered.lossName} = ${gr.ascii}`);
+  const L = lowered.lossName;
+  const lines: string[] = [`loss ${L} = ${d.loss.ascii}`, ''];
+  for (const g of d.grad) lines.push(`grad_${g.wrt} ${L} = ${g.ascii}`);
   lines.push('');
-  for (const h of result.hess) lines.push(`hess_{${h.wrt.join(',')}} ${lowered.lossName} = ${h.ascii}`);
-  if (result.definitions.length > 0) {
+  for (const h of d.hess) lines.push(`hess_{${h.wrt.join(',')}} ${L} = ${h.ascii}`);
+  if (d.definitions.length > 0) {
     lines.push('', 'where');
-    for (const d of result.definitions) lines.push(`  ${d.name} = ${d.ascii}`);
+    for (const def of d.definitions) lines.push(`  ${def.name} = ${def.ascii}`);
   }
   if (aeFunctions.length > 0) lines.push('', `note: ${aeFunctions.join(', ')} ${aeFunctions.length === 1 ? 'is' : 'are'} differentiated almost everywhere (kinks where the argument is 0)`);
-  lines.push('', 'LaTeX:');
-  lines.push(`  ${lowered.lossName} = ${result.loss.latex}`);
-  for (const gr of result.grad) lines.push(`  \\nabla_{${gr.wrt}} ${lowered.lossName} = ${gr.latex}`);
-  for (const h of result.hess) lines.push(`  \\nabla^2_{${h.wrt.join(',')}} ${lowered.lossName} = ${h.latex}`);
-  for (const d of result.definitions) lines.push(`  ${d.latexName} = ${d.latex}`);
+  lines.push('', 'LaTeX:', `  ${L} = ${d.loss.latex}`);
+  for (const g of d.grad) lines.push(`  \\nabla_{${g.wrt}} ${L} = ${g.latex}`);
+  for (const h of d.hess) lines.push(`  \\nabla^2_{${h.wrt.join(',')}} ${L} = ${h.latex}`);
+  for (const def of d.definitions) lines.push(`  ${def.latex}`);
   io.out(`${lines.join('\n')}\n`);
   return 0;
 }
@@ -141,21 +104,15 @@ function evalCommand(args: string[], io: Io): number {
   });
   if (positionals.length !== 1) throw new InputError(`eval takes one FILE\n${USAGE}`);
   if (!values.at) throw new InputError('eval needs --at POINT.json (values of the vars)');
-  const a = load(positionals[0]!, io);
+  const a = load(positionals[0]!, io.err);
   if (!a) return 2;
-  const data = values.data ? readJson(values.data) : {};
-  const point = readJson(values.at);
-  const inputs = new Map<string, Float64Array>();
-  for (const decl of a.program.givens) {
-    if (!(decl.name in data)) throw new InputError(`${values.data ?? '--data'}: no value for given '${decl.name}' (${shapeText(decl.shape)})`);
-    inputs.set(decl.name, fromJson(decl.name, data[decl.name], decl.shape));
+  // A counterexample file holds givens and vars together, so either file may name either kind.
+  const data = { ...(values.data ? readJson(values.data) : {}), ...readJson(values.at) };
+  const inputs = dataFor(a.program, data, values.data ? `${values.data} + ${values.at}` : values.at, 'none');
+  for (const d of [...a.program.givens, ...a.program.vars]) {
+    if (!inputs.has(d.name)) throw new InputError(`no value for ${a.program.vars.includes(d) ? 'var' : 'given'} '${d.name}' (${shapeText(d.shape)}) in ${values.data ?? '--data'} or ${values.at}`);
   }
-  for (const decl of a.program.vars) {
-    if (!(decl.name in point)) throw new InputError(`${values.at}: no value for var '${decl.name}' (${shapeText(decl.shape)})`);
-    inputs.set(decl.name, fromJson(decl.name, point[decl.name], decl.shape));
-  }
-  const plan = new DerivativePlan(a.lowered, a.derivatives);
-  const r = plan.evaluate(inputs);
+  const r = new DerivativePlan(a.lowered, a.derivatives).evaluate(inputs);
   const hessRows = Array.from({ length: r.n }, (_, i) => Array.from(r.hess.subarray(i * r.n, (i + 1) * r.n)));
   const nonFinite = [!Number.isFinite(r.loss) && 'loss', r.grad.some((v) => !Number.isFinite(v)) && 'grad', r.hess.some((v) => !Number.isFinite(v)) && 'hess'].filter(Boolean);
   if (values.json) {
@@ -166,4 +123,74 @@ function evalCommand(args: string[], io: Io): number {
   }
   if (nonFinite.length > 0) io.err(`derivlens: warning: non-finite values (NaN or Inf) in ${nonFinite.join(', ')}\n`);
   return 0;
+}
+
+function parseBudget(s: string | undefined): Budget {
+  if (s === undefined) return 'default';
+  if (s === 'quick' || s === 'default' || s === 'thorough') return s;
+  const n = Number(s);
+  if (Number.isInteger(n) && n >= 1 && n <= 100000) return n;
+  throw new InputError(`--budget must be quick, default, thorough or a point count (1..100000), not '${s}'`);
+}
+
+function parseSeed(s: string | undefined): number {
+  if (s === undefined) return Math.floor(Math.random() * 2 ** 31);
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 0 || n >= 2 ** 32) throw new InputError(`--seed must be a whole number in 0..4294967295, not '${s}'`);
+  return n;
+}
+
+async function checkCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      json: { type: 'boolean' },
+      html: { type: 'string' },
+      seed: { type: 'string' },
+      budget: { type: 'string' },
+      data: { type: 'string' },
+      'time-limit': { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+  if (positionals.length === 0) throw new InputError(`check takes one or more FILEs\n${USAGE}`);
+  const seed = parseSeed(values.seed);
+  const budget = parseBudget(values.budget);
+  const timeLimit = values['time-limit'] === undefined ? undefined : Number(values['time-limit']);
+  if (timeLimit !== undefined && !(timeLimit > 0)) throw new InputError(`--time-limit must be a positive number of seconds`);
+  const data = values.data ? readJson(values.data) : undefined;
+  const loaded: Loaded[] = [];
+  let inputErrors = false;
+  for (const path of positionals) {
+    const l = load(path, io.err);
+    if (l) loaded.push(l);
+    else inputErrors = true;
+  }
+  if (inputErrors) return 2;
+  let claimsInFile = 1;
+  const bar = io.tty && !values.json ? progressBar(io.err) : undefined;
+  const client = new WorkerClient({ command: process.execPath, args: [join(io.distDir, 'worker.js')] }, (p) => bar?.update(p, claimsInFile));
+  const outcomes: FileOutcome[] = [];
+  try {
+    for (const l of loaded) {
+      const fixed = data ? dataFor(l.program, data, values.data!, 'none') : new Map<string, Float64Array>();
+      claimsInFile = l.program.claims.length;
+      outcomes.push(await checkFile(client, l, { seed, budget, fixed, ...(timeLimit ? { timeLimitMs: timeLimit * 1000 } : {}) }));
+      bar?.done();
+    }
+  } finally {
+    bar?.done();
+    await client.stop();
+  }
+  if (values.json) {
+    const json = outcomes.map((o) => ({ file: o.file, seed: o.seed, budget: o.budget, backend: o.backend, device: o.device, claims: o.claims.map(({ plots: _p, ...c }) => c), derivatives: o.derivatives }));
+    io.out(`${JSON.stringify(json.length === 1 ? json[0] : json, null, 2)}\n`);
+  } else {
+    io.out(`${outcomes.map(formatOutcome).join('\n\n')}\n`);
+  }
+  if (values.html) {
+    writeReport(values.html, outcomes, io.distDir);
+    if (!values.json) io.out(`report: ${values.html}\n`);
+  }
+  return outcomes.some((o) => o.claims.some((c) => c.verdict === 'refuted')) ? 1 : 0;
 }

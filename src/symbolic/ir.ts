@@ -110,6 +110,11 @@ export class Graph {
     return node;
   }
 
+  /** A node exactly as described (deserialisation): no rewriting, still interned. */
+  restore(kind: Kind, shape: Shape, args: readonly Node[], attrs: Attrs): Node {
+    return this.intern(kind, shape, args, attrs, JSON.stringify(attrs));
+  }
+
   // ---- leaves --------------------------------------------------------------------------------
 
   variable(name: string, shape: Shape): Node {

@@ -2,7 +2,7 @@
 import type { CheckedProgram, TExpr } from '../language/typed';
 import { gradient, hessian } from './diff';
 import { factorCommon } from './factor';
-import { type Graph, type Node, InternalError } from './ir';
+import { type Graph, type Node, InternalError, UnsupportedError } from './ir';
 
 export interface LoweredProgram {
   graph: Graph;
@@ -146,13 +146,16 @@ export class Lowering {
     if (t.of !== this.lowered.lossName) throw new InternalError(`derivatives of '${t.of}' (only the loss is differentiated)`);
     const index = (name: string): number => this.lowered!.vars.findIndex((v) => v.kind === 'var' && v.name === name);
     const idx = t.wrt.map(index);
+    const stacked = (): never => {
+      throw new UnsupportedError(t.order === 1 ? 'grad' : 'hess', `${t.order === 1 ? 'grad' : 'hess'} ${t.of} stacks several variables; inside an expression write ${t.order === 1 ? 'grad' : 'hess'}_${t.wrt[0]} ${t.of}`);
+    };
     if (t.order === 1) {
-      if (idx.length !== 1) throw new InternalError('stacked gradient of several variables has no single node');
+      if (idx.length !== 1) stacked();
       return this.derivatives.grads[idx[0]!]!;
     }
     if (idx.length === 1) return this.derivatives.hess[idx[0]!]![idx[0]!]!;
     if (idx.length === 2) return this.derivatives.hess[idx[0]!]![idx[1]!]!;
-    throw new InternalError('stacked Hessian of several variables has no single node');
+    return stacked();
   }
 }
 

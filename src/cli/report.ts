@@ -1,0 +1,131 @@
+/**
+ * Self-contained HTML report: KaTeX-rendered math (CSS and fonts inlined), every claim with its
+ * verdict, evidence and counterexample, and SVG plots. No scripts, no remote resources.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import katex from 'katex';
+import type { Plot } from '../numeric/protocol';
+import type { ClaimOutcome, FileOutcome } from './check';
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** TeX to HTML; an error renders as the escaped source inside the same box, never breaking the page. */
+export function tex(source: string, display = true): string {
+  return katex.renderToString(source, { displayMode: display, throwOnError: false, trust: false, maxExpand: 1000, strict: 'ignore', output: 'html' });
+}
+
+const COLORS = ['#2f6fde', '#d9480f', '#2b8a3e', '#862e9c', '#c2255c', '#1098ad', '#5c940d', '#e67700'];
+
+function ticks(lo: number, hi: number, log: boolean): number[] {
+  if (log) {
+    const out: number[] = [];
+    for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) out.push(e);
+    const step = Math.max(1, Math.ceil(out.length / 6));
+    return out.filter((_, i) => i % step === 0);
+  }
+  const span = hi - lo || 1;
+  const raw = span / 5;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => span / s <= 6)!;
+  const out: number[] = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + 1e-12 * span; t += step) out.push(t);
+  return out;
+}
+
+export function svgPlot(p: Plot): string {
+  const W = 460;
+  const H = 260;
+  const m = { l: 64, r: 16, t: 28, b: 44 };
+  const tx = (v: number): number => (p.logX ? Math.log10(v) : v);
+  const ty = (v: number): number => (p.logY ? Math.log10(Math.max(v, 1e-300)) : v);
+  const pts = p.series.flatMap((s) => s.x.map((x, i) => [tx(x), ty(s.y[i]!)] as const)).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
+  if (p.reference && Number.isFinite(ty(p.reference.y))) pts.push([pts[0]?.[0] ?? 0, ty(p.reference.y)]);
+  if (pts.length === 0) return `<div class="noplot">${esc(p.title)}: no finite data</div>`;
+  let [x0, x1] = [Math.min(...pts.map((q) => q[0])), Math.max(...pts.map((q) => q[0]))];
+  let [y0, y1] = [Math.min(...pts.map((q) => q[1])), Math.max(...pts.map((q) => q[1]))];
+  if (x0 === x1) [x0, x1] = [x0 - 1, x1 + 1];
+  if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
+  const pad = (y1 - y0) * 0.05;
+  [y0, y1] = [y0 - pad, y1 + pad];
+  const X = (v: number): number => m.l + ((v - x0) / (x1 - x0)) * (W - m.l - m.r);
+  const Y = (v: number): number => H - m.b - ((v - y0) / (y1 - y0)) * (H - m.t - m.b);
+  const fmt = (v: number, log: boolean): string => (log ? `1e${v}` : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(1) : String(Number(v.toPrecision(3))));
+  const parts: string[] = [];
+  parts.push(`<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" class="frame"/>`);
+  for (const t of ticks(x0, x1, !!p.logX)) parts.push(`<line x1="${X(t)}" x2="${X(t)}" y1="${m.t}" y2="${H - m.b}" class="grid"/><text x="${X(t)}" y="${H - m.b + 14}" text-anchor="middle">${fmt(t, !!p.logX)}</text>`);
+  for (const t of ticks(y0, y1, !!p.logY)) parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${Y(t)}" y2="${Y(t)}" class="grid"/><text x="${m.l - 4}" y="${Y(t) + 4}" text-anchor="end">${fmt(t, !!p.logY)}</text>`);
+  if (p.reference && Number.isFinite(ty(p.reference.y))) {
+    parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${Y(ty(p.reference.y))}" y2="${Y(ty(p.reference.y))}" class="ref"/><text x="${W - m.r - 4}" y="${Y(ty(p.reference.y)) - 4}" text-anchor="end" class="reflabel">${esc(p.reference.label)}</text>`);
+  }
+  p.series.forEach((s, k) => {
+    const c = COLORS[k % COLORS.length];
+    const xy = s.x.map((x, i) => [tx(x), ty(s.y[i]!)] as const).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
+    const sorted = s.x.every((v, i) => i === 0 || v >= s.x[i - 1]!);
+    if (sorted && xy.length > 1) parts.push(`<polyline fill="none" stroke="${c}" stroke-width="1.5" points="${xy.map(([a, b]) => `${X(a).toFixed(1)},${Y(b).toFixed(1)}`).join(' ')}"/>`);
+    for (const [a, b] of xy) parts.push(`<circle cx="${X(a).toFixed(1)}" cy="${Y(b).toFixed(1)}" r="2.5" fill="${c}"/>`);
+    parts.push(`<text x="${m.l + 8}" y="${m.t + 14 + 13 * k}" fill="${c}">${esc(s.label)}</text>`);
+  });
+  parts.push(`<text x="${W / 2}" y="16" text-anchor="middle" class="title">${esc(p.title)}</text>`);
+  parts.push(`<text x="${(W + m.l) / 2}" y="${H - 8}" text-anchor="middle">${esc(p.xLabel)}</text>`);
+  parts.push(`<text transform="translate(14 ${(H - m.b + m.t) / 2}) rotate(-90)" text-anchor="middle">${esc(p.yLabel)}</text>`);
+  return `<svg class="plot" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(p.title)}">${parts.join('')}</svg>`;
+}
+
+function claimHtml(c: ClaimOutcome, id: string): string {
+  const evidence = Object.entries(c.evidence).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(typeof v === 'number' ? v.toPrecision(6) : v)}</td></tr>`).join('');
+  let ce = '';
+  if (c.counterexample) {
+    const json = JSON.stringify(c.counterexample, null, 1);
+    ce = `<details open><summary>Counterexample (reproduce with <code>derivlens eval FILE --data point.json --at point.json</code>)</summary><pre class="ce">${esc(json.length > 20000 ? `${json.slice(0, 20000)}\n…` : json)}</pre></details>`;
+  }
+  const plots = (c.plots ?? []).map(svgPlot).join('');
+  return `<section class="claim ${c.verdict}" id="${id}">
+<h3><span class="badge ${c.verdict}">${c.verdict}</span> line ${c.line}: <code>${esc(c.text)}</code></h3>
+<p>${esc(c.summary)}</p>
+<table class="evidence">${evidence}</table>${ce}<div class="plots">${plots}</div></section>`;
+}
+
+function fileHtml(o: FileOutcome, k: number): string {
+  const d = o.derivatives;
+  const defs = d.definitions.map((x) => tex(x.latex)).join('');
+  const grads = d.grad.map((g) => tex(`\\nabla_{${g.wrt}} L = ${g.latex}`)).join('');
+  const hess = d.hess.map((h) => tex(`\\nabla^2_{${h.wrt.join(',')}} L = ${h.latex}`)).join('');
+  const count = (v: string): number => o.claims.filter((c) => c.verdict === v).length;
+  return `<article><h2>${esc(o.file)}</h2>
+<p class="meta">seed ${o.seed} · budget ${esc(String(o.budget))} · ${esc(o.backend)} on ${esc(o.device)} · ${count('proved')} proved, ${count('holds')} hold, <b>${count('refuted')} refuted</b>, ${count('inconclusive')} inconclusive</p>
+<h3>Loss</h3>${tex(`L = ${d.loss.latex}`)}<h3>Gradient</h3>${grads}<h3>Hessian</h3>${hess}${defs ? `<h3>where</h3>${defs}` : ''}
+<h3>Claims</h3>${o.claims.map((c, i) => claimHtml(c, `f${k}-claim-${i + 1}`)).join('')}</article>`;
+}
+
+const STYLE = `
+:root { color-scheme: light dark; --fg: #1b1b1f; --bg: #fdfdfd; --muted: #666; --card: #f3f4f6; --ok: #2b8a3e; --bad: #c92a2a; --unk: #e67700; --line: #ccc; }
+@media (prefers-color-scheme: dark) { :root { --fg: #e6e6e6; --bg: #17181c; --muted: #a0a0a0; --card: #23252b; --line: #444; } }
+body { font: 15px/1.5 system-ui, sans-serif; color: var(--fg); background: var(--bg); max-width: 1100px; margin: 2em auto; padding: 0 1em; }
+.katex-display { overflow-x: auto; overflow-y: hidden; padding: .3em 0; }
+.meta { color: var(--muted); }
+.claim { background: var(--card); border-left: 4px solid var(--line); padding: .5em 1em; margin: 1em 0; border-radius: 4px; }
+.claim.refuted { border-color: var(--bad); } .claim.holds, .claim.proved { border-color: var(--ok); } .claim.inconclusive { border-color: var(--unk); }
+.badge { color: #fff; padding: 1px 8px; border-radius: 10px; font-size: 12px; text-transform: uppercase; }
+.badge.proved, .badge.holds { background: var(--ok); } .badge.refuted { background: var(--bad); } .badge.inconclusive { background: var(--unk); }
+.evidence th { text-align: left; font-weight: normal; color: var(--muted); padding-right: 1em; }
+pre.ce { max-height: 16em; overflow: auto; font-size: 12px; }
+.plots { display: flex; flex-wrap: wrap; gap: 8px; }
+svg.plot { background: var(--bg); font-size: 10px; fill: var(--fg); }
+svg.plot .frame { fill: none; stroke: var(--line); } svg.plot .grid { stroke: var(--line); stroke-dasharray: 2 3; }
+svg.plot .ref { stroke: var(--bad); stroke-dasharray: 6 3; } svg.plot .reflabel { fill: var(--bad); } svg.plot .title { font-size: 12px; font-weight: 600; }
+`;
+
+/** The KaTeX stylesheet with its fonts inlined as data: URIs (prepared by the build). */
+function katexCss(assetsDir: string): string {
+  return readFileSync(join(assetsDir, 'katex-inline.css'), 'utf8');
+}
+
+export function renderReport(outcomes: FileOutcome[], assetsDir: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; font-src data:; img-src data:">
+<title>DerivLens report</title><style>${katexCss(assetsDir)}</style><style>${STYLE}</style></head>
+<body><h1>DerivLens report</h1>${outcomes.map(fileHtml).join('')}</body></html>`;
+}

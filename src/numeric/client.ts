@@ -1,0 +1,101 @@
+/**
+ * Starts a worker process and talks to it. If the worker dies, every pending request fails with
+ * WorkerDied (never a silent success); the next request starts a fresh worker.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { CancellationTokenSource, type MessageConnection, createMessageConnection } from 'vscode-jsonrpc/node';
+import { StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { PROTOCOL_VERSION, type CheckParams, type CheckResult, type InitializeResult, type ProgressParams, checkRequest, initializeRequest, progressNotification } from './protocol';
+
+export class WorkerDied extends Error {}
+
+export interface WorkerCommand {
+  command: string;
+  args: string[];
+}
+
+export class WorkerClient {
+  private child?: ChildProcess;
+  private connection?: MessageConnection;
+  private info?: InitializeResult;
+  private exitReason?: string;
+  private readonly stderr: string[] = [];
+  private readonly onDeath = new Set<(reason: string) => void>();
+
+  constructor(
+    private readonly worker: WorkerCommand,
+    private readonly onProgress: (p: ProgressParams) => void = () => {},
+  ) {}
+
+  /** Starts the worker if none is running; answers what it runs on. */
+  async start(): Promise<InitializeResult> {
+    if (this.connection && this.info) return this.info;
+    this.exitReason = undefined;
+    const child = spawn(this.worker.command, this.worker.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stderr!.on('data', (d: Buffer) => {
+      this.stderr.push(d.toString());
+      if (this.stderr.length > 50) this.stderr.shift();
+    });
+    const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    this.connection = connection;
+    connection.onNotification(progressNotification, (p) => this.onProgress(p));
+    const died = (reason: string): void => {
+      if (this.child !== child) return;
+      this.exitReason = reason;
+      this.child = undefined;
+      this.connection = undefined;
+      this.info = undefined;
+      connection.dispose();
+      for (const f of this.onDeath) f(reason);
+    };
+    child.on('exit', (code, signal) => died(signal ? `the worker was killed by ${signal}` : `the worker exited with code ${code}`));
+    child.on('error', (e) => died(`the worker could not start: ${e.message}`));
+    connection.listen();
+    this.info = await this.guard(connection.sendRequest(initializeRequest, { protocolVersion: PROTOCOL_VERSION }));
+    return this.info;
+  }
+
+  /** Runs a check; rejects with WorkerDied if the process goes away meanwhile. */
+  async check(params: CheckParams, cancel?: AbortSignal): Promise<CheckResult> {
+    await this.start();
+    const source = new CancellationTokenSource();
+    const onAbort = (): void => source.cancel();
+    cancel?.addEventListener('abort', onAbort);
+    try {
+      return await this.guard(this.connection!.sendRequest(checkRequest, params, source.token));
+    } finally {
+      cancel?.removeEventListener('abort', onAbort);
+      source.dispose();
+    }
+  }
+
+  private guard<T>(request: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const onDeath = (reason: string): void => reject(new WorkerDied(`${reason}${this.stderrTail()}`));
+      this.onDeath.add(onDeath);
+      if (this.exitReason && !this.child) onDeath(this.exitReason);
+      request.then(resolve, reject).finally(() => this.onDeath.delete(onDeath));
+    });
+  }
+
+  private stderrTail(): string {
+    const tail = this.stderr.join('').trim().split('\n').slice(-5).join('\n');
+    return tail ? `\n${tail}` : '';
+  }
+
+  /** The worker's process id (tests kill it to check crash handling). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = undefined;
+    this.connection?.dispose();
+    this.connection = undefined;
+    this.info = undefined;
+    child.kill();
+  }
+}

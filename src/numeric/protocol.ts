@@ -1,0 +1,144 @@
+/**
+ * The worker protocol, declared once for both ends (the CLI/extension client and every worker:
+ * the bundled Node CPU worker and, later, a Python one). JSON-RPC 2.0 over stdio, framed with
+ * Content-Length headers (vscode-jsonrpc); cancellation is the standard `$/cancelRequest`.
+ *
+ * The client sends the IR of every expression the checks need and how to sample the data; the
+ * worker draws the samples itself from the seed (counter-based RNG, see rng.ts), so no large arrays
+ * cross the pipe except fixed data the user supplied.
+ */
+import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import type { WireGraph } from '../symbolic/wire';
+
+export const PROTOCOL_VERSION = 1;
+
+export interface InitializeParams {
+  protocolVersion: number;
+}
+
+export interface InitializeResult {
+  protocolVersion: number;
+  /** e.g. "cpu-node". */
+  backend: string;
+  /** e.g. "CPU (Node v20.20.2, x64)". */
+  device: string;
+}
+
+/** Contract: the first request; a worker answering another protocolVersion must not be used. */
+export const initializeRequest = new RequestType<InitializeParams, InitializeResult, void>('derivlens/initialize');
+
+/** A constraint with its bound already evaluated to a number. */
+export type NumericConstraint =
+  | { kind: 'normBall'; norm: '2' | 'F' | 'spectral' | '1'; radius: number }
+  | { kind: 'lower'; bound: number }
+  | { kind: 'upper'; bound: number }
+  | { kind: 'sum'; value: number };
+
+export interface SamplingSpec {
+  name: string;
+  role: 'given' | 'var';
+  rows: number;
+  cols: number;
+  constraints: NumericConstraint[];
+  /** Fixed values (column-major) from --data: not sampled. */
+  fixed?: number[];
+}
+
+/** Something evaluated at a point: an IR root, or a derivative block assembled from the plan. */
+export type Quantity =
+  | { kind: 'expr'; root: number }
+  /** The gradient stacked over the listed variables (indices into the vars). */
+  | { kind: 'grad'; wrt: number[] }
+  /** The Hessian block rows × cols over the listed variables. */
+  | { kind: 'hess'; rows: number[]; cols: number[] };
+
+export type WireClaim = { index: number } & (
+  /** lhs = rhs at sampled points; `derivative` adds an independent finite-difference check. */
+  | { kind: 'identity'; lhs: Quantity; rhs: Quantity }
+  /** Scalars: lhs <= rhs; square matrices: rhs − lhs ⪰ 0 (op '<=') in the Loewner order. */
+  | { kind: 'order'; op: '<=' | '>='; lhs: Quantity; rhs: Quantity }
+  | { kind: 'definite'; which: 'psd' | 'nsd' | 'pd' | 'nd'; subject: Quantity }
+  | { kind: 'lipschitz'; of: Quantity; bound: Quantity }
+);
+
+export type Budget = 'quick' | 'default' | 'thorough' | number;
+
+export interface CheckParams {
+  ir: WireGraph;
+  /** Roots of the loss, of ∇ per var, and of the Hessian blocks [a][b], in the IR. */
+  loss: number;
+  grads: number[];
+  hess: number[][];
+  claims: WireClaim[];
+  sampling: SamplingSpec[];
+  seed: number;
+  budget: Budget;
+  /** Wall-clock limit per claim in ms; a claim cut off is inconclusive with what it had. */
+  timeLimitMs?: number;
+  /** Echoed in progress notifications. */
+  progressToken?: string;
+}
+
+export type Verdict = 'proved' | 'holds' | 'refuted' | 'inconclusive';
+
+/** A point in the domain, as JSON data (vectors lists, matrices row-major lists of rows). */
+export type JsonValue = number | number[] | number[][];
+export type PointJson = Record<string, JsonValue>;
+
+export interface Counterexample {
+  /** Givens and vars at the failing point: ready for `derivlens eval --data/--at`. */
+  point: PointJson;
+  /** Second point of a Lipschitz pair. */
+  other?: PointJson;
+  /** Named quantities at the point (both sides, eigenvalue, ratio, …). */
+  values: Record<string, JsonValue>;
+  /** Eigenvector of a broken eigenvalue bound. */
+  eigenvector?: number[];
+}
+
+export interface Series {
+  label: string;
+  x: number[];
+  y: number[];
+}
+
+export interface Plot {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  logX?: boolean;
+  logY?: boolean;
+  series: Series[];
+  /** Horizontal reference line (a claimed bound). */
+  reference?: { label: string; y: number };
+}
+
+export interface ClaimResult {
+  index: number;
+  verdict: Verdict;
+  /** One line: what was compared and found. */
+  summary: string;
+  /** Numbers behind the verdict (points tried, worst error, tolerance, best ratio, slack, …). */
+  evidence: Record<string, number | string>;
+  counterexample?: Counterexample;
+  plots?: Plot[];
+}
+
+export interface CheckResult {
+  backend: string;
+  device: string;
+  claims: ClaimResult[];
+}
+
+/** Contract: answers every claim, in order; a cancelled request answers with RequestCancelled. */
+export const checkRequest = new RequestType<CheckParams, CheckResult, void>('derivlens/check');
+
+export interface ProgressParams {
+  token?: string;
+  claim: number;
+  done: number;
+  total: number;
+}
+
+/** Contract: sent by the worker while a check runs; purely informative. */
+export const progressNotification = new NotificationType<ProgressParams>('derivlens/progress');

@@ -1,0 +1,96 @@
+/** Builds the worker request for a file: the IR of every needed expression, sampling specs, claims. */
+import { evaluateConstant } from '../language/check';
+import type { CheckedProgram, Constraint } from '../language/typed';
+import type { ClaimPlan, SymQuantity } from '../symbolic/claims';
+import type { Node } from '../symbolic/ir';
+import type { Derivatives, LoweredProgram } from '../symbolic/lower';
+import { toWire } from '../symbolic/wire';
+import type { Budget, CheckParams, NumericConstraint, Quantity, SamplingSpec, WireClaim } from './protocol';
+
+export interface RequestOptions {
+  seed: number;
+  budget: Budget;
+  /** Givens (or vars) fixed from --data, column-major. */
+  fixed?: ReadonlyMap<string, Float64Array>;
+  timeLimitMs?: number;
+}
+
+function numericConstraint(c: Constraint): NumericConstraint {
+  const value = (t: Parameters<typeof evaluateConstant>[0]): number => evaluateConstant(t) ?? NaN;
+  switch (c.kind) {
+    case 'normBall':
+      return { kind: 'normBall', norm: c.norm, radius: value(c.radius) };
+    case 'lower':
+      return { kind: 'lower', bound: value(c.bound) };
+    case 'upper':
+      return { kind: 'upper', bound: value(c.bound) };
+    case 'sum':
+      return { kind: 'sum', value: value(c.value) };
+  }
+}
+
+export function samplingSpecs(program: CheckedProgram, fixed: ReadonlyMap<string, Float64Array> = new Map()): SamplingSpec[] {
+  const spec = (role: 'given' | 'var') => (d: CheckedProgram['givens'][number]): SamplingSpec => {
+    const f = fixed.get(d.name);
+    return { name: d.name, role, rows: d.shape.rows.value, cols: d.shape.cols.value, constraints: d.constraints.map(numericConstraint), ...(f ? { fixed: Array.from(f) } : {}) };
+  };
+  return [...program.givens.map(spec('given')), ...program.vars.map(spec('var'))];
+}
+
+/**
+ * The request for the claims that need numbers (not proved, not unsupported); `claimIndex[k]` is
+ * the plan index of the k-th wire claim.
+ */
+export function buildCheckParams(program: CheckedProgram, lowered: LoweredProgram, derivatives: Derivatives, plans: readonly ClaimPlan[], options: RequestOptions): CheckParams {
+  const extra: Node[] = [];
+  const slot = (n: Node): number => {
+    extra.push(n);
+    return extra.length - 1;
+  };
+  type Pending = { kind: 'expr'; slot: number } | Exclude<Quantity, { kind: 'expr' }>;
+  const q = (s: SymQuantity): Pending => (s.kind === 'expr' ? { kind: 'expr', slot: slot(s.node) } : s);
+  const pendingClaims: { index: number; build: (fix: (p: Pending) => Quantity) => WireClaim }[] = [];
+  plans.forEach((p, index) => {
+    switch (p.kind) {
+      case 'identity': {
+        if (p.proved) return;
+        const [lhs, rhs] = [q(p.lhs), q(p.rhs)];
+        pendingClaims.push({ index, build: (fix) => ({ index, kind: 'identity', lhs: fix(lhs), rhs: fix(rhs) }) });
+        return;
+      }
+      case 'order': {
+        const [lhs, rhs] = [q(p.lhs), q(p.rhs)];
+        pendingClaims.push({ index, build: (fix) => ({ index, kind: 'order', op: p.op, lhs: fix(lhs), rhs: fix(rhs) }) });
+        return;
+      }
+      case 'definite': {
+        const subject = q(p.subject);
+        pendingClaims.push({ index, build: (fix) => ({ index, kind: 'definite', which: p.which, subject: fix(subject) }) });
+        return;
+      }
+      case 'lipschitz': {
+        const [of, bound] = [q(p.of), q(p.bound)];
+        pendingClaims.push({ index, build: (fix) => ({ index, kind: 'lipschitz', of: fix(of), bound: fix(bound) }) });
+        return;
+      }
+      case 'unsupported':
+        return;
+    }
+  });
+  const roots = [lowered.loss, ...derivatives.grads, ...derivatives.hess.flat(), ...extra];
+  const { graph, positions } = toWire(roots);
+  const k = derivatives.grads.length;
+  const base = 1 + k + k * k;
+  const fix = (p: Pending): Quantity => (p.kind === 'expr' ? { kind: 'expr', root: positions[base + p.slot]! } : p);
+  return {
+    ir: graph,
+    loss: positions[0]!,
+    grads: positions.slice(1, 1 + k),
+    hess: Array.from({ length: k }, (_, a) => positions.slice(1 + k + a * k, 1 + k + (a + 1) * k)),
+    claims: pendingClaims.map((c) => c.build(fix)),
+    sampling: samplingSpecs(program, options.fixed),
+    seed: options.seed,
+    budget: options.budget,
+    ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}),
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Claims lowered for checking: each side becomes an IR node or a derivative block of the loss.
+ * An identity whose two sides are the same node after canonicalisation is `proved` here, with no
+ * numeric work.
+ */
+import type { Claim, TExpr } from '../language/typed';
+import { factorCommon } from './factor';
+import { type Node, UnsupportedError } from './ir';
+import { type Derivatives, type LoweredProgram, Lowering } from './lower';
+
+export type SymQuantity =
+  | { kind: 'expr'; node: Node }
+  | { kind: 'grad'; wrt: number[] }
+  | { kind: 'hess'; rows: number[]; cols: number[] };
+
+export type ClaimPlan = { claim: Claim } & (
+  | { kind: 'identity'; lhs: SymQuantity; rhs: SymQuantity; proved: boolean }
+  | { kind: 'order'; op: '<=' | '>='; lhs: SymQuantity; rhs: SymQuantity }
+  | { kind: 'definite'; which: 'psd' | 'nsd' | 'pd' | 'nd'; subject: SymQuantity }
+  | { kind: 'lipschitz'; of: SymQuantity; bound: SymQuantity }
+  /** The claim could not be lowered (e.g. an operation without a derivative rule). */
+  | { kind: 'unsupported'; message: string }
+);
+
+export function planClaims(lowered: LoweredProgram, derivatives: Derivatives, claims: readonly Claim[]): ClaimPlan[] {
+  const g = lowered.graph;
+  const lowering = new Lowering(g).withDerivatives(lowered, derivatives);
+  const varIndex = (name: string): number => lowered.vars.findIndex((v) => v.kind === 'var' && v.name === name);
+  // A derivative on its own stays a derivative quantity, so the worker can also check it against
+  // finite differences; `node` is its symbolic value when it is one block (for `proved`).
+  const side = (t: TExpr): SymQuantity & { node?: Node } => {
+    if (t.k === 'deriv') {
+      const idx = t.wrt.map(varIndex);
+      const node = idx.length === 1 || (t.order === 2 && idx.length === 2) ? lowering.lower(t) : undefined;
+      const q: SymQuantity = t.order === 1 ? { kind: 'grad', wrt: idx } : { kind: 'hess', rows: idx.length === 2 ? [idx[0]!] : idx, cols: idx.length === 2 ? [idx[1]!] : idx };
+      return node ? { ...q, node } : q;
+    }
+    return { kind: 'expr', node: factorCommon(g, lowering.lower(t)) };
+  };
+  const strip = (q: SymQuantity & { node?: Node }): SymQuantity => (q.kind === 'expr' ? q : q.kind === 'grad' ? { kind: 'grad', wrt: q.wrt } : { kind: 'hess', rows: q.rows, cols: q.cols });
+  return claims.map((claim): ClaimPlan => {
+    try {
+      switch (claim.kind) {
+        case 'compare': {
+          const lhs = side(claim.lhs);
+          const rhs = side(claim.rhs);
+          if (claim.op === '=') {
+            const proved = lhs.node !== undefined && rhs.node !== undefined && (lhs.node === rhs.node || g.isZero(factorCommon(g, g.sub(lhs.node, rhs.node))));
+            return { claim, kind: 'identity', lhs: strip(lhs), rhs: strip(rhs), proved };
+          }
+          return { claim, kind: 'order', op: claim.op, lhs: strip(lhs), rhs: strip(rhs) };
+        }
+        case 'definite':
+          return { claim, kind: 'definite', which: claim.which, subject: strip(side(claim.subject)) };
+        case 'lipschitz':
+          return { claim, kind: 'lipschitz', of: strip(side(claim.of)), bound: strip(side(claim.bound)) };
+      }
+    } catch (e) {
+      if (e instanceof UnsupportedError) return { claim, kind: 'unsupported', message: e.message };
+      throw e;
+    }
+  });
+}
