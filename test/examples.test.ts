@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { main } from '../src/cli/main';
+import { capture } from './cli';
 import { checkAgainstFd } from './helpers';
 
 const examples = readdirSync('examples').filter((f) => f.endsWith('.loss'));
@@ -20,12 +20,6 @@ for (const file of examples) {
   });
 }
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s), distDir: resolve('dist') });
-  return { code, out, err };
-}
 
 test('derive prints a matrix-form gradient and Hessian for softmax regression', async () => {
   const r = await capture(['derive', 'examples/softmax_regression.loss']);

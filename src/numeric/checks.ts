@@ -6,7 +6,7 @@
 import { toJson } from './data';
 import { allFinite, euclidean, spectralNorm, symmetricEigen } from './linalg';
 import { type Model, type Point, type Value } from './model';
-import type { Budget, ClaimResult, Counterexample, JsonValue, Plot, PointJson, Quantity, WireClaim } from './protocol';
+import type { Budget, ClaimResult, Counterexample, JsonValue, Plot, PointJson, Quantity, SamplingSpec, WireClaim } from './protocol';
 import { Sampler, project } from './sampling';
 
 export interface BudgetPlan {
@@ -70,6 +70,16 @@ function quantityName(q: Quantity): string {
 function finite(v: Value, what: string, where: string): Value {
   if (!allFinite(v.data)) throw new NonFinite(`${v.data.some(Number.isNaN) ? 'NaN' : 'Inf'} in ${what} at ${where}`);
   return v;
+}
+
+/**
+ * The loss must be finite wherever a claim is checked: a NaN loss means the sampled domain leaves
+ * the function's domain (log of a negative, say), and whatever the claim's own formula gives there
+ * says nothing about L.
+ */
+function requireDefined(model: Model, point: Point, where: string): void {
+  const l = model.loss(point);
+  if (!Number.isFinite(l)) throw new NonFinite(`${Number.isNaN(l) ? 'NaN' : 'Inf'} in the loss at ${where}: the domain includes points where L is undefined`);
 }
 
 function diffNorm(a: Float64Array, b: Float64Array): number {
@@ -212,6 +222,7 @@ async function identity(env: CheckEnv, index: number, lhs: Quantity, rhs: Quanti
     await env.tick(i, budget.points);
     const point = sampler.draw(index, STREAM_SAMPLE, i);
     const where = `sample ${i + 1}`;
+    requireDefined(model, point, where);
     const L = finite(model.evaluate(lhs, point), `the left side (${quantityName(lhs)})`, where);
     const R = finite(model.evaluate(rhs, point), 'the right side', where);
     const scale = Math.max(euclidean(L.data), euclidean(R.data));
@@ -314,6 +325,7 @@ async function eigenBound(env: CheckEnv, index: number, matrixAt: (p: Point) => 
     checkTime(env);
     await env.tick(i, total);
     const point = sampler.draw(index, STREAM_SAMPLE, i);
+    requireDefined(model, point, `sample ${i + 1}`);
     const eig = minEigen(matrixAt(point), `sample ${i + 1}`);
     samples.push({ point, eig });
     trace.push(eig.lambda);
@@ -325,23 +337,24 @@ async function eigenBound(env: CheckEnv, index: number, matrixAt: (p: Point) => 
   let best = samples[0]!;
   for (let r = 0; r < Math.min(budget.restarts, samples.length); r++) {
     let cur = samples[r]!;
-    let step = 0.1 * Math.max(1, euclidean(model.flatten(cur.point)));
+    const specs = model.searchSpecs;
+    let step = 0.1 * Math.max(1, euclidean(model.flatten(cur.point, specs)) / Math.sqrt(specs.length || 1));
     const tr = { x: [0], y: [cur.eig.lambda] };
-    for (let s = 0; s < budget.steps && model.dimension > 0; s++) {
+    for (let s = 0; s < budget.steps && specs.length > 0; s++) {
       checkTime(env);
       await env.tick(budget.points + r * budget.steps + s, total);
-      const x = model.flatten(cur.point);
+      const x = model.flatten(cur.point, specs);
       const v = cur.eig.vector;
       const q = (y: Float64Array): number => {
-        const m = matrixAt(model.withVars(cur.point, y));
+        const m = matrixAt(model.withVars(cur.point, y, specs));
         let acc = 0;
         for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.rows; j++) acc += v[i]! * m.data[i + j * m.rows]! * v[j]!;
         return acc;
       };
-      const grad = spsaGradient(q, x, sampler, [index, STREAM_SEARCH, r, s], step * 1e-3);
+      const grad = spsaGradient(q, x, sampler, [index, STREAM_SEARCH, r, s], step * 1e-3, specs);
       let moved = false;
       for (let t = 0; t < 4 && !moved; t++) {
-        const cand = projectVars(model, cur.point, x.map((xi, i) => xi - step * grad[i]!));
+        const cand = projectVars(model, cur.point, x.map((xi, i) => xi - step * grad[i]!), specs);
         const eig = minEigen(matrixAt(cand), `search step ${s + 1}`);
         if (eig.lambda < cur.eig.lambda) {
           cur = { point: cand, eig };
@@ -374,12 +387,12 @@ async function eigenBound(env: CheckEnv, index: number, matrixAt: (p: Point) => 
 }
 
 /** ∇q(x) estimated by central differences along a few seeded random directions. */
-function spsaGradient(q: (x: Float64Array) => number, x: Float64Array, sampler: Sampler, ids: number[], h: number): Float64Array {
+function spsaGradient(q: (x: Float64Array) => number, x: Float64Array, sampler: Sampler, ids: number[], h: number, specs: readonly SamplingSpec[]): Float64Array {
   const n = x.length;
   const k = Math.min(n, 8);
   const g = new Float64Array(n);
   for (let d = 0; d < k; d++) {
-    const dir = flatDirection(sampler, [...ids, d], n);
+    const dir = flatDirection(sampler, [...ids, d], n, specs);
     const up = q(x.map((v, i) => v + h * dir[i]!));
     const down = q(x.map((v, i) => v - h * dir[i]!));
     const slope = (up - down) / (2 * h);
@@ -390,8 +403,8 @@ function spsaGradient(q: (x: Float64Array) => number, x: Float64Array, sampler: 
   return norm > 0 ? g.map((v) => v / norm) : g;
 }
 
-function flatDirection(sampler: Sampler, ids: number[], n: number): Float64Array {
-  const parts = sampler.direction(...ids);
+function flatDirection(sampler: Sampler, ids: number[], n: number, specs?: readonly SamplingSpec[]): Float64Array {
+  const parts = sampler.direction(ids, specs);
   const out = new Float64Array(n);
   let off = 0;
   for (const d of parts.values()) {
@@ -401,9 +414,9 @@ function flatDirection(sampler: Sampler, ids: number[], n: number): Float64Array
   return out;
 }
 
-function projectVars(model: Model, point: Point, x: Float64Array): Point {
-  const p = model.withVars(point, x);
-  for (const spec of model.varSpecs) p.set(spec.name, project(p.get(spec.name)!, spec));
+function projectVars(model: Model, point: Point, x: Float64Array, specs: readonly SamplingSpec[] = model.varSpecs): Point {
+  const p = model.withVars(point, x, specs);
+  for (const spec of specs) p.set(spec.name, project(p.get(spec.name)!, spec));
   return p;
 }
 
@@ -422,20 +435,22 @@ async function scalarOrder(env: CheckEnv, index: number, lower: Quantity, upper:
     checkTime(env);
     await env.tick(i, total);
     const point = sampler.draw(index, STREAM_SAMPLE, i);
+    requireDefined(model, point, `sample ${i + 1}`);
     samples.push({ point, ...gapAt(point, `sample ${i + 1}`) });
     partial['points'] = i + 1;
   }
   samples.sort((a, b) => a.gap - b.gap);
   let best = samples[0]!;
-  for (let r = 0; r < Math.min(budget.restarts, samples.length) && model.dimension > 0; r++) {
+  const specs = model.searchSpecs;
+  for (let r = 0; r < Math.min(budget.restarts, samples.length) && specs.length > 0; r++) {
     let cur = samples[r]!;
-    let step = 0.1 * Math.max(1, euclidean(model.flatten(cur.point)));
+    let step = 0.1 * Math.max(1, euclidean(model.flatten(cur.point, specs)) / Math.sqrt(specs.length));
     for (let s = 0; s < budget.steps; s++) {
       checkTime(env);
       await env.tick(budget.points + r * budget.steps + s, total);
-      const x = model.flatten(cur.point);
-      const grad = spsaGradient((y) => gapAt(model.withVars(cur.point, y), 'search').gap, x, sampler, [index, STREAM_SEARCH, r, s], step * 1e-3);
-      const cand = projectVars(model, cur.point, x.map((xi, i) => xi - step * grad[i]!));
+      const x = model.flatten(cur.point, specs);
+      const grad = spsaGradient((y) => gapAt(model.withVars(cur.point, y, specs), 'search').gap, x, sampler, [index, STREAM_SEARCH, r, s], step * 1e-3, specs);
+      const cand = projectVars(model, cur.point, x.map((xi, i) => xi - step * grad[i]!), specs);
       const g = gapAt(cand, `search step ${s + 1}`);
       if (g.gap < cur.gap) {
         cur = { point: cand, ...g };
@@ -485,6 +500,8 @@ async function lipschitz(env: CheckEnv, index: number, of: Quantity, boundQ: Qua
       const r = 10 ** (-1 - 3 * ((i >> 1) % 7) / 6) * Math.max(1, euclidean(model.flatten(p)));
       q = projectVars(model, p, model.flatten(p).map((v, k) => v + r * dir[k]!));
     }
+    requireDefined(model, p, `pair ${i + 1}`);
+    requireDefined(model, q, `pair ${i + 1}`);
     pairs.push({ p, q, ...ratio(p, q, `pair ${i + 1}`) });
     partial['pairs'] = i + 1;
     partial['bestRatio'] = Math.max(...pairs.map((x) => x.ratio));
@@ -500,8 +517,17 @@ async function lipschitz(env: CheckEnv, index: number, of: Quantity, boundQ: Qua
       await env.tick(budget.pairs + r * budget.steps + s, total);
       const dp = flatDirection(sampler, [index, STREAM_SEARCH, r, s, 0], model.dimension);
       const dq = flatDirection(sampler, [index, STREAM_SEARCH, r, s, 1], model.dimension);
-      const p = projectVars(model, cur.p, model.flatten(cur.p).map((v, k) => v + step * dp[k]!));
-      const q = projectVars(model, cur.q, model.flatten(cur.q).map((v, k) => v + step * dq[k]!));
+      let p = projectVars(model, cur.p, model.flatten(cur.p).map((v, k) => v + step * dp[k]!));
+      let q = projectVars(model, cur.q, model.flatten(cur.q).map((v, k) => v + step * dq[k]!));
+      const givens = model.searchSpecs.filter((g) => g.role === 'given');
+      if (givens.length > 0) {
+        // The data moves too, identically for both points of the pair.
+        const size = givens.reduce((acc, g) => acc + g.rows * g.cols, 0);
+        const dg = flatDirection(sampler, [index, STREAM_SEARCH, r, s, 2], size, givens);
+        const data = projectVars(model, p, model.flatten(p, givens).map((v, k) => v + step * dg[k]!), givens);
+        p = new Map([...p].map(([k, v]) => [k, givens.some((g) => g.name === k) ? data.get(k)! : v]));
+        q = new Map([...q].map(([k, v]) => [k, givens.some((g) => g.name === k) ? data.get(k)! : v]));
+      }
       const cand = ratio(p, q, `ascent step ${s + 1}`);
       if (cand.ratio > cur.ratio) {
         cur = { p, q, ...cand };

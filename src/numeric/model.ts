@@ -19,6 +19,8 @@ export type Point = Map<string, Float64Array>;
 export class Model {
   readonly nodes: Node[];
   readonly varSpecs: SamplingSpec[];
+  /** What adversarial searches may move: the vars and every given not fixed by --data. */
+  readonly searchSpecs: SamplingSpec[];
   readonly sizes: number[];
   readonly dimension: number;
   private readonly plans = new Map<string, CompiledPlan>();
@@ -26,6 +28,7 @@ export class Model {
   constructor(readonly params: CheckParams) {
     this.nodes = fromWire(new Graph(), params.ir);
     this.varSpecs = params.sampling.filter((s) => s.role === 'var');
+    this.searchSpecs = params.sampling.filter((s) => s.role === 'var' || !s.fixed);
     this.sizes = this.varSpecs.map((s) => s.rows * s.cols);
     this.dimension = this.sizes.reduce((a, b) => a + b, 0);
   }
@@ -93,24 +96,24 @@ export class Model {
   }
 
   /** The vars of a point as one flat vector (column-major per var, vars in order). */
-  flatten(point: Point): Float64Array {
-    const x = new Float64Array(this.dimension);
+  flatten(point: Point, specs: readonly SamplingSpec[] = this.varSpecs): Float64Array {
+    const x = new Float64Array(specs.reduce((s, d) => s + d.rows * d.cols, 0));
     let off = 0;
-    this.varSpecs.forEach((s, i) => {
+    for (const s of specs) {
       x.set(point.get(s.name)!, off);
-      off += this.sizes[i]!;
-    });
+      off += s.rows * s.cols;
+    }
     return x;
   }
 
-  /** A copy of the point with the vars replaced by x. */
-  withVars(point: Point, x: Float64Array): Point {
+  /** A copy of the point with the vars (or the given specs) replaced by x. */
+  withVars(point: Point, x: Float64Array, specs: readonly SamplingSpec[] = this.varSpecs): Point {
     const out = new Map(point);
     let off = 0;
-    this.varSpecs.forEach((s, i) => {
-      out.set(s.name, x.slice(off, off + this.sizes[i]!));
-      off += this.sizes[i]!;
-    });
+    for (const s of specs) {
+      out.set(s.name, x.slice(off, off + s.rows * s.cols));
+      off += s.rows * s.cols;
+    }
     return out;
   }
 }

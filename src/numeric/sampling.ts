@@ -83,9 +83,10 @@ function drawOnce(spec: SamplingSpec, p: Parsed, rng: Stream): Float64Array {
   if (p.ball) {
     const { norm: kind, radius } = p.ball;
     for (let i = 0; i < size; i++) x[i] = kind === '1' ? rng.exponential() * (rng.uniform() < 0.5 ? -1 : 1) : rng.normal();
-    const onBoundary = rng.uniform() < BOUNDARY_FRACTION;
+    // A quarter on the boundary, a quarter uniform in radius (small data too), half uniform in volume.
+    const mode = rng.uniform();
     const dims = kind === 'spectral' ? Math.min(spec.rows, spec.cols) : size;
-    const t = onBoundary ? 1 : rng.uniform() ** (1 / dims);
+    const t = mode < BOUNDARY_FRACTION ? 1 : mode < 2 * BOUNDARY_FRACTION ? rng.uniform() : rng.uniform() ** (1 / dims);
     const current = norm(x, spec, kind);
     const scale = current > 0 ? (radius * t) / current : 0;
     for (let i = 0; i < size; i++) x[i]! *= scale;
@@ -165,12 +166,12 @@ export class Sampler {
     return out;
   }
 
-  /** A random direction for each var, scaled to unit total norm. */
-  direction(...ids: number[]): Map<string, Float64Array> {
+  /** A random direction over the given specs (the vars by default), scaled to unit total norm. */
+  direction(ids: number[], specs: readonly SamplingSpec[] = this.vars): Map<string, Float64Array> {
     const out = new Map<string, Float64Array>();
     let total = 0;
     this.specs.forEach((spec, k) => {
-      if (spec.role !== 'var') return;
+      if (!specs.includes(spec)) return;
       const rng = new Stream(streamKey(this.seed, ...ids, k));
       const d = Float64Array.from({ length: spec.rows * spec.cols }, () => rng.normal());
       total += d.reduce((s, v) => s + v * v, 0);
