@@ -75,7 +75,7 @@ export function svgPlot(p: Plot): string {
 }
 
 function claimHtml(c: ClaimOutcome, id: string): string {
-  const evidence = Object.entries(c.evidence).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(typeof v === 'number' ? v.toPrecision(6) : v)}</td></tr>`).join('');
+  const evidence = Object.entries(c.evidence).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(6)) : v)}</td></tr>`).join('');
   let ce = '';
   if (c.counterexample) {
     const json = JSON.stringify(c.counterexample, null, 1);

@@ -127,8 +127,35 @@ function makeKernel(node: Node, k: (n: Node) => Kernel): Kernel {
       };
     }
     case 'matmul': {
+      const [left, right] = node.args as [Node, Node];
+      // diag(v)·X and X·diag(v) scale rows / columns: O(size), no dense diagonal matrix.
+      if (left.kind === 'diag') {
+        const v = k(left.args[0]!);
+        const x = arg(1);
+        return (ctx) => {
+          const d = v(ctx);
+          const m = x(ctx);
+          const out = new Float64Array(size);
+          for (let j = 0; j < cols; j++) for (let i = 0; i < rows; i++) out[i + j * rows] = d[i]! * m[i + j * rows]!;
+          return out;
+        };
+      }
+      if (right.kind === 'diag') {
+        const v = k(right.args[0]!);
+        const x = arg(0);
+        return (ctx) => {
+          const d = v(ctx);
+          const m = x(ctx);
+          const out = new Float64Array(size);
+          for (let j = 0; j < cols; j++) {
+            const s = d[j]!;
+            for (let i = 0; i < rows; i++) out[i + j * rows] = s * m[i + j * rows]!;
+          }
+          return out;
+        };
+      }
       const [a, b] = [arg(0), arg(1)];
-      const inner = node.args[0]!.shape.cols.value;
+      const inner = left.shape.cols.value;
       return (ctx) => matmul(a(ctx), b(ctx), rows, inner, cols);
     }
     case 'transpose': {

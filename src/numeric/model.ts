@@ -5,6 +5,7 @@
 import { Graph, type Node } from '../symbolic/ir';
 import { fromWire } from '../symbolic/wire';
 import { type CompiledPlan, compile } from './evaluate';
+import { EvaluationPlanner } from './optimize';
 import type { CheckParams, Quantity, SamplingSpec } from './protocol';
 
 /** A value at a point: column-major data with its shape. */
@@ -24,9 +25,12 @@ export class Model {
   readonly sizes: number[];
   readonly dimension: number;
   private readonly plans = new Map<string, CompiledPlan>();
+  private readonly planner: EvaluationPlanner;
 
   constructor(readonly params: CheckParams) {
-    this.nodes = fromWire(new Graph(), params.ir);
+    const graph = new Graph();
+    this.nodes = fromWire(graph, params.ir);
+    this.planner = new EvaluationPlanner(graph);
     this.varSpecs = params.sampling.filter((s) => s.role === 'var');
     this.searchSpecs = params.sampling.filter((s) => s.role === 'var' || !s.fixed);
     this.sizes = this.varSpecs.map((s) => s.rows * s.cols);
@@ -37,7 +41,7 @@ export class Model {
     const key = roots.join(',');
     let p = this.plans.get(key);
     if (!p) {
-      p = compile(roots.map((r) => this.nodes[r]!));
+      p = compile(this.planner.optimize(roots.map((r) => this.nodes[r]!)));
       this.plans.set(key, p);
     }
     return p;

@@ -1,6 +1,7 @@
 /** Loss, stacked gradient and full Hessian at one point, in variable order (matrix vars vec'd). */
 import type { LoweredProgram, Derivatives } from '../symbolic/lower';
 import { compile, type CompiledPlan, type Values } from './evaluate';
+import { EvaluationPlanner } from './optimize';
 
 export interface PointValues {
   loss: number;
@@ -22,7 +23,7 @@ export class DerivativePlan {
   ) {
     this.sizes = lowered.vars.map((v) => v.shape.rows.value * v.shape.cols.value);
     const roots = [lowered.loss, ...derivatives.grads, ...(withHessian ? derivatives.hess.flat() : [])];
-    this.plan = compile(roots);
+    this.plan = compile(new EvaluationPlanner(lowered.graph).optimize(roots));
   }
 
   get dimension(): number {

@@ -1,0 +1,157 @@
+/**
+ * Rewrites IR for evaluation speed, never changing values (beyond rounding): matrix products are
+ * re-associated by the matrix-chain dynamic programme under a cost model that knows diag(v) and
+ * I are cheap, and sums inside products are distributed when that is cheaper. Aᵀ (D + B S) A with
+ * n×n B, S becomes Aᵀ D A + Aᵀ B (S A) — O(n²d) instead of O(n³) — and (diag(f) − f fᵀ) A becomes
+ * f ∘ A − f (fᵀ A), O(nd). The printed, paper-like form is untouched; only the plan changes.
+ */
+import { type Graph, type Node, topoOrder } from '../symbolic/ir';
+import { rebuildWithArgs } from '../symbolic/factor';
+
+interface Term {
+  coef: Node | null;
+  factors: Node[];
+}
+
+/** Most terms a single product may be distributed into. */
+const MAX_TERMS = 64;
+
+const rows = (n: Node): number => n.shape.rows.value;
+const cols = (n: Node): number => n.shape.cols.value;
+
+/** Flops to multiply an already-computed p×q factor a by q×r factor b. */
+function productCost(a: Node, b: Node): number {
+  if (a.kind === 'identity' || b.kind === 'identity') return 0;
+  if (a.kind === 'diag') return cols(a) * cols(b);
+  if (b.kind === 'diag') return rows(a) * cols(a);
+  return rows(a) * cols(a) * cols(b);
+}
+
+export class EvaluationPlanner {
+  private readonly costMemo = new Map<number, number>();
+
+  constructor(private readonly g: Graph) {}
+
+  /** Flops to compute a node from scratch (shared subexpressions counted once per call site). */
+  cost(n: Node): number {
+    const cached = this.costMemo.get(n.id);
+    if (cached !== undefined) return cached;
+    let own: number;
+    const size = rows(n) * cols(n);
+    switch (n.kind) {
+      case 'matmul':
+        own = productCost(n.args[0]!, n.args[1]!);
+        break;
+      case 'diag':
+      case 'identity':
+        own = size;
+        break;
+      case 'kron':
+      case 'commutation':
+        own = size;
+        break;
+      default:
+        own = size;
+    }
+    const total = own + n.args.reduce((s, a) => s + this.cost(a), 0);
+    this.costMemo.set(n.id, total);
+    return total;
+  }
+
+  optimize(roots: readonly Node[]): Node[] {
+    const memo = new Map<number, Node>();
+    for (const n of topoOrder(roots)) {
+      const args = n.args.map((a) => memo.get(a.id)!);
+      let out = args.every((a, i) => a === n.args[i]) ? n : rebuildWithArgs(this.g, n, args);
+      if (out.kind === 'matmul') out = this.product(out);
+      memo.set(n.id, out);
+    }
+    return roots.map((r) => memo.get(r.id)!);
+  }
+
+  private flatten(n: Node, coef: Node | null, into: Node[]): Node | null {
+    if (n.kind === 'matmul') {
+      coef = this.flatten(n.args[0]!, coef, into);
+      return this.flatten(n.args[1]!, coef, into);
+    }
+    if (n.kind === 'scale' && !(rows(n) === 1 && cols(n) === 1)) {
+      const c = n.args[0]!;
+      return this.flatten(n.args[1]!, coef ? this.g.mulScalars(coef, c) : c, into);
+    }
+    into.push(n);
+    return coef;
+  }
+
+  private chainCost(factors: Node[]): { cost: number; split: number[][] } {
+    const k = factors.length;
+    const cost = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+    const split = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+    // A product of a range behaves like a dense matrix unless it is a single cheap factor.
+    const dims = factors.map((f) => [rows(f), cols(f)] as const);
+    for (let len = 2; len <= k; len++) {
+      for (let i = 0; i + len - 1 < k; i++) {
+        const j = i + len - 1;
+        cost[i]![j] = Infinity;
+        for (let s = i; s < j; s++) {
+          const left = s === i ? factors[i]! : null;
+          const right = s + 1 === j ? factors[j]! : null;
+          const p = dims[i]![0];
+          const q = dims[s]![1];
+          const r = dims[j]![1];
+          let mult = p * q * r;
+          if (left && (left.kind === 'diag' || left.kind === 'identity')) mult = left.kind === 'identity' ? 0 : q * r;
+          else if (right && (right.kind === 'diag' || right.kind === 'identity')) mult = right.kind === 'identity' ? 0 : p * q;
+          const c = cost[i]![s]! + cost[s + 1]![j]! + mult;
+          if (c < cost[i]![j]!) {
+            cost[i]![j] = c;
+            split[i]![j] = s;
+          }
+        }
+      }
+    }
+    return { cost: cost[0]![k - 1]! + factors.reduce((s, f) => s + this.cost(f), 0), split };
+  }
+
+  private buildChain(factors: Node[]): Node {
+    const { split } = this.chainCost(factors);
+    const build = (i: number, j: number): Node => (i === j ? factors[i]! : this.g.matmul(build(i, split[i]![j]!), build(split[i]![j]! + 1, j)));
+    return build(0, factors.length - 1);
+  }
+
+  private termsCost(terms: Term[]): number {
+    return terms.reduce((s, t) => s + this.chainCost(t.factors).cost, 0);
+  }
+
+  private product(n: Node): Node {
+    const factors: Node[] = [];
+    const coef = this.flatten(n, null, factors);
+    let terms: Term[] = [{ coef, factors }];
+    // Distribute a sum factor while that lowers the estimated cost.
+    for (let changed = true; changed && terms.length < MAX_TERMS; ) {
+      changed = false;
+      for (let t = 0; t < terms.length && !changed; t++) {
+        const term = terms[t]!;
+        for (let f = 0; f < term.factors.length; f++) {
+          const factor = term.factors[f]!;
+          if (factor.kind !== 'add') continue;
+          const parts = this.g.addTerms(factor);
+          const expanded = parts.map((p): Term => {
+            const inner: Node[] = [];
+            const c = this.flatten(p, term.coef, inner);
+            return { coef: c, factors: [...term.factors.slice(0, f), ...inner, ...term.factors.slice(f + 1)] };
+          });
+          if (terms.length - 1 + expanded.length <= MAX_TERMS && this.termsCost(expanded) < this.chainCost(term.factors).cost) {
+            terms = [...terms.slice(0, t), ...expanded, ...terms.slice(t + 1)];
+            changed = true;
+            break;
+          }
+        }
+      }
+    }
+    const built = terms.map((t) => {
+      const p = t.factors.length === 0 ? this.g.identity(n.shape.rows) : this.buildChain(t.factors);
+      return t.coef ? this.g.scale(t.coef, p) : p;
+    });
+    return built.reduce((acc, t) => this.g.add(acc, t));
+  }
+}
