@@ -123,7 +123,8 @@ export async function runClaim(env: CheckEnv, claim: WireClaim): Promise<ClaimRe
         return await identity(env, claim.index, claim.lhs, claim.rhs, partial);
       case 'definite': {
         const sign = claim.which === 'psd' || claim.which === 'pd' ? 1 : -1;
-        return await eigenBound(env, claim.index, (p) => scaled(env.model.evaluate(claim.subject, p), sign), claim.which === 'pd' || claim.which === 'nd', claim.which, partial);
+        const quad = (p: Point, v: Float64Array): number => sign * quadraticForm(env.model, claim.subject, p, v);
+        return await eigenBound(env, claim.index, (p) => scaled(env.model.evaluate(claim.subject, p), sign), quad, claim.which === 'pd' || claim.which === 'nd', claim.which, partial);
       }
       case 'order': {
         const { lhs, rhs } = claim;
@@ -131,7 +132,8 @@ export async function runClaim(env: CheckEnv, claim: WireClaim): Promise<ClaimRe
         const lower = claim.op === '<=' ? lhs : rhs;
         const probe = env.model.evaluate(lower, env.sampler.draw(claim.index, STREAM_SAMPLE, 0));
         if (probe.rows === 1 && probe.cols === 1) return await scalarOrder(env, claim.index, lower, upper, claim.op, partial);
-        return await eigenBound(env, claim.index, (p) => difference(env.model.evaluate(upper, p), env.model.evaluate(lower, p)), false, claim.op === '>=' ? 'lhs - rhs ⪰ 0' : 'rhs - lhs ⪰ 0', partial);
+        const quad = (p: Point, v: Float64Array): number => quadraticForm(env.model, upper, p, v) - quadraticForm(env.model, lower, p, v);
+        return await eigenBound(env, claim.index, (p) => difference(env.model.evaluate(upper, p), env.model.evaluate(lower, p)), quad, false, claim.op === '>=' ? 'lhs - rhs ⪰ 0' : 'rhs - lhs ⪰ 0', partial);
       }
       case 'lipschitz':
         return await lipschitz(env, claim.index, claim.of, claim.bound, partial);
@@ -145,6 +147,29 @@ export async function runClaim(env: CheckEnv, claim: WireClaim): Promise<ClaimRe
     }
     throw e;
   }
+}
+
+/**
+ * vᵀ Q v at a point. For the full Hessian this is the second directional derivative, taken as a
+ * central difference of the gradient along v — two gradient evaluations instead of a Hessian.
+ * Searches use it only to choose a direction; eigenvalues themselves come from exact Hessians.
+ */
+function quadraticForm(model: Model, q: Quantity, point: Point, v: Float64Array): number {
+  const all = model.varSpecs.length;
+  if (q.kind === 'hess' && q.rows.length === all && q.cols.length === all && q.rows.every((r, i) => r === i && q.cols[i] === i)) {
+    const x = model.flatten(point);
+    const h = 1e-4 * Math.max(1, euclidean(x));
+    const gp = model.grad(model.withVars(point, x.map((xi, i) => xi + h * v[i]!)));
+    const gm = model.grad(model.withVars(point, x.map((xi, i) => xi - h * v[i]!)));
+    let acc = 0;
+    for (let i = 0; i < v.length; i++) acc += (v[i]! * (gp[i]! - gm[i]!)) / (2 * h);
+    return acc;
+  }
+  const m = model.evaluate(q, point);
+  if (m.rows === 1 && m.cols === 1) return m.data[0]! * v.reduce((s, x) => s + x * x, 0);
+  let acc = 0;
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.rows; j++) acc += v[i]! * m.data[i + j * m.rows]! * v[j]!;
+  return acc;
 }
 
 function scaled(v: Value, s: number): Value {
@@ -316,7 +341,7 @@ function minEigen(v: Value, where: string): EigenAt {
  * on λ_min from the worst ones. The descent direction is the gradient of vᵀM(x)v for the current
  * eigenvector v, estimated by central differences along random directions (no third derivatives).
  */
-async function eigenBound(env: CheckEnv, index: number, matrixAt: (p: Point) => Value, strict: boolean, what: string, partial: Record<string, number | string>): Promise<ClaimResult> {
+async function eigenBound(env: CheckEnv, index: number, matrixAt: (p: Point) => Value, quadratic: (p: Point, v: Float64Array) => number, strict: boolean, what: string, partial: Record<string, number | string>): Promise<ClaimResult> {
   const { model, sampler, budget } = env;
   const total = budget.points + budget.restarts * budget.steps;
   const samples: { point: Point; eig: EigenAt }[] = [];
@@ -345,21 +370,20 @@ async function eigenBound(env: CheckEnv, index: number, matrixAt: (p: Point) => 
       await env.tick(budget.points + r * budget.steps + s, total);
       const x = model.flatten(cur.point, specs);
       const v = cur.eig.vector;
-      const q = (y: Float64Array): number => {
-        const m = matrixAt(model.withVars(cur.point, y, specs));
-        let acc = 0;
-        for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.rows; j++) acc += v[i]! * m.data[i + j * m.rows]! * v[j]!;
-        return acc;
-      };
+      const q = (y: Float64Array): number => quadratic(model.withVars(cur.point, y, specs), v);
       const grad = spsaGradient(q, x, sampler, [index, STREAM_SEARCH, r, s], step * 1e-3, specs);
       let moved = false;
       for (let t = 0; t < 4 && !moved; t++) {
         const cand = projectVars(model, cur.point, x.map((xi, i) => xi - step * grad[i]!), specs);
-        const eig = minEigen(matrixAt(cand), `search step ${s + 1}`);
-        if (eig.lambda < cur.eig.lambda) {
-          cur = { point: cand, eig };
-          moved = true;
-        } else step /= 2;
+        // Rayleigh: λ_min(M) ≤ vᵀMv, so a lower vᵀMv proves progress without an eigensolve.
+        if (quadratic(cand, v) < cur.eig.lambda) {
+          const eig = minEigen(matrixAt(cand), `search step ${s + 1}`);
+          if (eig.lambda < cur.eig.lambda) {
+            cur = { point: cand, eig };
+            moved = true;
+          }
+        }
+        if (!moved) step /= 2;
       }
       if (moved) step *= 1.5;
       tr.x.push(s + 1);
@@ -386,18 +410,20 @@ async function eigenBound(env: CheckEnv, index: number, matrixAt: (p: Point) => 
   return { index, verdict: 'holds', summary: `${what}: smallest λ_min found ${lambda.toPrecision(6)} over ${budget.points} samples and ${searchTraces.length} descents`, evidence, plots };
 }
 
-/** ∇q(x) estimated by central differences along a few seeded random directions. */
+/**
+ * ∇q(x) estimated from forward differences along a few seeded random directions (SPSA-style):
+ * only a search direction is needed, so one extra evaluation per direction is enough.
+ */
 function spsaGradient(q: (x: Float64Array) => number, x: Float64Array, sampler: Sampler, ids: number[], h: number, specs: readonly SamplingSpec[]): Float64Array {
   const n = x.length;
   const k = Math.min(n, 8);
   const g = new Float64Array(n);
+  const base = q(x);
   for (let d = 0; d < k; d++) {
     const dir = flatDirection(sampler, [...ids, d], n, specs);
-    const up = q(x.map((v, i) => v + h * dir[i]!));
-    const down = q(x.map((v, i) => v - h * dir[i]!));
-    const slope = (up - down) / (2 * h);
+    const slope = (q(x.map((v, i) => v + h * dir[i]!)) - base) / h;
     if (!Number.isFinite(slope)) continue;
-    for (let i = 0; i < n; i++) g[i]! += (slope * dir[i]! * n) / k;
+    for (let i = 0; i < n; i++) g[i]! += slope * dir[i]!;
   }
   const norm = euclidean(g);
   return norm > 0 ? g.map((v) => v / norm) : g;

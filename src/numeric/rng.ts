@@ -41,6 +41,12 @@ export class Stream {
     return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
   }
 
+  /** 32 random bits. */
+  bits(): number {
+    const c = this.counter++;
+    return mix32((this.key ^ mix32(c >>> 0)) >>> 0);
+  }
+
   /** Exponential(1). */
   exponential(): number {
     return -Math.log(1 - this.uniform());

@@ -166,14 +166,19 @@ export class Sampler {
     return out;
   }
 
-  /** A random direction over the given specs (the vars by default), scaled to unit total norm. */
+  /** A random ±1 direction over the given specs (the vars by default), scaled to unit total norm. */
   direction(ids: number[], specs: readonly SamplingSpec[] = this.vars): Map<string, Float64Array> {
     const out = new Map<string, Float64Array>();
     let total = 0;
     this.specs.forEach((spec, k) => {
       if (!specs.includes(spec)) return;
+      // Rademacher (±1) entries, 32 per draw: searches over data move thousands of coordinates.
       const rng = new Stream(streamKey(this.seed, ...ids, k));
-      const d = Float64Array.from({ length: spec.rows * spec.cols }, () => rng.normal());
+      const d = new Float64Array(spec.rows * spec.cols);
+      for (let i = 0; i < d.length; i += 32) {
+        const b = rng.bits();
+        for (let j = 0; j < 32 && i + j < d.length; j++) d[i + j] = (b >>> j) & 1 ? 1 : -1;
+      }
       total += d.reduce((s, v) => s + v * v, 0);
       out.set(spec.name, d);
     });
