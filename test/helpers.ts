@@ -1,7 +1,7 @@
 /** Shared test helpers: analyse a source, sample inputs deterministically, compare with finite differences. */
 import assert from 'node:assert/strict';
 import { DerivativePlan } from '../src/numeric/point';
-import { jacobianFd, relativeError } from '../src/numeric/fd';
+import { fdJacobian, relativeError } from '../src/numeric/fd';
 import { analyze } from '../src/symbolic/analyze';
 
 /** mulberry32: a small deterministic generator so every test run sees the same numbers. */
@@ -55,8 +55,11 @@ export function checkAgainstFd(text: string, seed: number, tol: number, scale = 
     x0.set(inputs.get(name)!, off);
     off += sizes[i]!;
   });
-  const fdGrad = jacobianFd((x) => Float64Array.of(plan.evaluate(withX(x)).loss), x0).data;
-  const fdHess = jacobianFd((x) => plan.evaluate(withX(x)).grad, x0).data;
+  const fdGrad = fdJacobian((x) => Float64Array.of(plan.evaluate(withX(x)).loss), x0).value;
+  // Column-major Jacobian of the gradient; the Hessian is row-major, so transpose to compare.
+  const n = x0.length;
+  const fdCols = fdJacobian((x) => plan.evaluate(withX(x)).grad, x0).value;
+  const fdHess = Float64Array.from({ length: n * n }, (_, k) => fdCols[Math.floor(k / n) + (k % n) * n]!);
   // FD noise is ~1e-14 absolute; a floor keeps an exactly-zero Hessian from reading as 100% error.
   const gradErr = relativeError(at.grad, fdGrad, 1e-4);
   const hessErr = relativeError(at.hess, fdHess, 1e-4);

@@ -4,6 +4,7 @@
  * appeared. Search steps are deterministic given the seed.
  */
 import { toJson } from './data';
+import { fdJacobian } from './fd';
 import { allFinite, euclidean, spectralNorm, symmetricEigen } from './linalg';
 import { type Model, type Point, type Value } from './model';
 import type { Budget, ClaimResult, Counterexample, JsonValue, Plot, PointJson, Quantity, SamplingSpec, WireClaim } from './protocol';
@@ -181,41 +182,6 @@ function difference(a: Value, b: Value): Value {
 }
 
 // ---- identities ------------------------------------------------------------------------------
-
-/**
- * Finite-difference Jacobian column by column (central differences, one Richardson step) and an
- * estimate of its error: the difference between the h and h/2 estimates bounds the truncation
- * error of the extrapolated value from above for smooth functions.
- */
-function fdJacobian(f: (x: Float64Array) => Float64Array, x: Float64Array, h0 = 1e-3): { value: Float64Array; error: number } {
-  const n = x.length;
-  let m = 0;
-  let value = new Float64Array(0);
-  let err2 = 0;
-  for (let j = 0; j < n; j++) {
-    const h = h0 * Math.max(1, Math.abs(x[j]!));
-    const d = (step: number): Float64Array => {
-      const xp = Float64Array.from(x);
-      const xm = Float64Array.from(x);
-      xp[j]! += step;
-      xm[j]! -= step;
-      const fp = f(xp);
-      const fm = f(xm);
-      return fp.map((v, k) => (v - fm[k]!) / (2 * step));
-    };
-    const coarse = d(h);
-    const fine = d(h / 2);
-    if (j === 0) {
-      m = coarse.length;
-      value = new Float64Array(m * n);
-    }
-    for (let i = 0; i < m; i++) {
-      value[i + j * m] = (4 * fine[i]! - coarse[i]!) / 3;
-      err2 += (fine[i]! - coarse[i]!) ** 2;
-    }
-  }
-  return { value, error: Math.sqrt(err2) };
-}
 
 /** Independent FD estimate of a derivative quantity, from the loss (grad) or the gradient (hess). */
 function fdOf(model: Model, q: Quantity, point: Point): { value: Float64Array; error: number } | undefined {

@@ -1,34 +1,39 @@
 /**
  * Central finite differences with one Richardson step: D(h) = (f(x+h) − f(x−h)) / 2h has error
  * c·h² + O(h⁴), so (4 D(h/2) − D(h)) / 3 cancels the h² term. The step scales with |x| so it stays
- * sound for large coordinates.
+ * sound for large coordinates, and ‖D(h/2) − D(h)‖ is returned as an estimate of the error (it
+ * bounds the extrapolated value's error from above for smooth f).
  */
 
-/** Derivative of a vector-valued f along coordinate i; returns one Jacobian column. */
-export function centralDifference(f: (x: Float64Array) => Float64Array, x: Float64Array, i: number, h0 = 1e-3): Float64Array {
-  const h = h0 * Math.max(1, Math.abs(x[i]!));
-  const d = (step: number): Float64Array => {
-    const xp = Float64Array.from(x);
-    const xm = Float64Array.from(x);
-    xp[i]! += step;
-    xm[i]! -= step;
-    const fp = f(xp);
-    const fm = f(xm);
-    return fp.map((v, k) => (v - fm[k]!) / (2 * step));
-  };
-  const coarse = d(h);
-  const fine = d(h / 2);
-  return fine.map((v, k) => (4 * v - coarse[k]!) / 3);
-}
-
-/** Full Jacobian (row-major, m×n) of f at x by Richardson-extrapolated central differences. */
-export function jacobianFd(f: (x: Float64Array) => Float64Array, x: Float64Array): { m: number; n: number; data: Float64Array } {
+/** Jacobian of f at x, column-major m×n, with its estimated error (Frobenius norm). */
+export function fdJacobian(f: (x: Float64Array) => Float64Array, x: Float64Array, h0 = 1e-3): { value: Float64Array; error: number; m: number } {
   const n = x.length;
-  const cols = Array.from({ length: n }, (_, i) => centralDifference(f, x, i));
-  const m = cols[0]?.length ?? 0;
-  const data = new Float64Array(m * n);
-  cols.forEach((c, j) => c.forEach((v, i) => (data[i * n + j] = v)));
-  return { m, n, data };
+  let m = 0;
+  let value = new Float64Array(0);
+  let err2 = 0;
+  for (let j = 0; j < n; j++) {
+    const h = h0 * Math.max(1, Math.abs(x[j]!));
+    const d = (step: number): Float64Array => {
+      const xp = Float64Array.from(x);
+      const xm = Float64Array.from(x);
+      xp[j]! += step;
+      xm[j]! -= step;
+      const fp = f(xp);
+      const fm = f(xm);
+      return fp.map((v, k) => (v - fm[k]!) / (2 * step));
+    };
+    const coarse = d(h);
+    const fine = d(h / 2);
+    if (j === 0) {
+      m = coarse.length;
+      value = new Float64Array(m * n);
+    }
+    for (let i = 0; i < m; i++) {
+      value[i + j * m] = (4 * fine[i]! - coarse[i]!) / 3;
+      err2 += (fine[i]! - coarse[i]!) ** 2;
+    }
+  }
+  return { value, error: Math.sqrt(err2), m };
 }
 
 /** ‖a − b‖ / max(‖b‖, floor); NaN anywhere gives NaN (never agreement). */
