@@ -4,7 +4,7 @@
  * appeared. Search steps are deterministic given the seed.
  */
 import { toJson } from './data';
-import { fdJacobian } from './fd';
+import { centralColumn, fdJacobian } from './fd';
 import { allFinite, euclidean, spectralNorm, symmetricEigen } from './linalg';
 import { type Model, type Point, type Value } from './model';
 import type { Budget, ClaimResult, Counterexample, JsonValue, Plot, PointJson, Quantity, SamplingSpec, WireClaim } from './protocol';
@@ -273,17 +273,10 @@ function fdStepPlot(model: Model, q: Quantity, point: Point): Plot {
   const f = q.kind === 'grad' ? (y: Float64Array) => Float64Array.of(model.loss(model.withVars(point, y))) : (y: Float64Array) => model.grad(model.withVars(point, y));
   const steps = [1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 1e-7, 1e-8, 1e-9];
   const errs = steps.map((h) => {
-    const cols: number[] = [];
-    for (let j = 0; j < x.length; j++) {
-      const xp = Float64Array.from(x);
-      const xm = Float64Array.from(x);
-      xp[j]! += h;
-      xm[j]! -= h;
-      const fp = f(xp);
-      const fm = f(xm);
-      fp.forEach((v, i) => (cols[i + j * fp.length] = (v - fm[i]!) / (2 * h)));
-    }
-    return diffNorm(Float64Array.from(cols), exact) / Math.max(euclidean(exact), 1e-300);
+    const cols = new Float64Array(exact.length);
+    const m = exact.length / x.length;
+    for (let j = 0; j < x.length; j++) cols.set(centralColumn(f, x, j, h), j * m);
+    return diffNorm(cols, exact) / Math.max(euclidean(exact), 1e-300);
   });
   return { title: 'Finite-difference error vs step', xLabel: 'step h', yLabel: 'relative error', logX: true, logY: true, series: [{ label: 'central difference', x: steps, y: errs.map((e) => Math.max(e, 1e-18)) }] };
 }

@@ -5,6 +5,17 @@
  * bounds the extrapolated value's error from above for smooth f).
  */
 
+/** (f(x + h e_j) − f(x − h e_j)) / 2h: one column of the Jacobian by a plain central difference. */
+export function centralColumn(f: (x: Float64Array) => Float64Array, x: Float64Array, j: number, h: number): Float64Array {
+  const xp = Float64Array.from(x);
+  const xm = Float64Array.from(x);
+  xp[j]! += h;
+  xm[j]! -= h;
+  const fp = f(xp);
+  const fm = f(xm);
+  return fp.map((v, k) => (v - fm[k]!) / (2 * h));
+}
+
 /** Jacobian of f at x, column-major m×n, with its estimated error (Frobenius norm). */
 export function fdJacobian(f: (x: Float64Array) => Float64Array, x: Float64Array, h0 = 1e-3): { value: Float64Array; error: number; m: number } {
   const n = x.length;
@@ -13,17 +24,8 @@ export function fdJacobian(f: (x: Float64Array) => Float64Array, x: Float64Array
   let err2 = 0;
   for (let j = 0; j < n; j++) {
     const h = h0 * Math.max(1, Math.abs(x[j]!));
-    const d = (step: number): Float64Array => {
-      const xp = Float64Array.from(x);
-      const xm = Float64Array.from(x);
-      xp[j]! += step;
-      xm[j]! -= step;
-      const fp = f(xp);
-      const fm = f(xm);
-      return fp.map((v, k) => (v - fm[k]!) / (2 * step));
-    };
-    const coarse = d(h);
-    const fine = d(h / 2);
+    const coarse = centralColumn(f, x, j, h);
+    const fine = centralColumn(f, x, j, h / 2);
     if (j === 0) {
       m = coarse.length;
       value = new Float64Array(m * n);
