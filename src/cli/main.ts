@@ -7,8 +7,10 @@ import { DerivativePlan } from '../numeric/point';
 import type { Budget } from '../numeric/protocol';
 import { topoOrder } from '../symbolic/ir';
 import { ALMOST_EVERYWHERE } from '../symbolic/rules';
-import { CheckFailed, type FileOutcome, checkFile, derivativesSummary, formatOutcome, progressBar, writeReport } from './check';
-import { InputError, type Loaded, dataFor, load, readJson } from './load';
+import { CheckFailed, type FileOutcome, checkFile, derivativesSummary } from '../app/check';
+import { InputError, type Loaded, dataFor } from '../app/load';
+import { formatOutcome, progressBar, writeReport } from './format';
+import { load, readJson } from './load';
 
 const USAGE = `usage:
   derivlens derive FILE [--json]
@@ -183,7 +185,7 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
     await client.stop();
   }
   if (values.json) {
-    const json = outcomes.map((o) => ({ file: o.file, seed: o.seed, budget: o.budget, backend: o.backend, device: o.device, claims: o.claims.map(({ plots: _p, ...c }) => c), derivatives: o.derivatives }));
+    const json = outcomes.map((o) => ({ file: o.file, seed: o.seed, budget: o.budget, backend: o.backend, device: o.device, claims: o.claims.map(({ plots: _p, claimIndex: _i, ...c }) => c), derivatives: o.derivatives }));
     io.out(`${JSON.stringify(json.length === 1 ? json[0] : json, null, 2)}\n`);
   } else {
     io.out(`${outcomes.map(formatOutcome).join('\n\n')}\n`);
