@@ -1,18 +1,22 @@
 // Bundles the CLI, the CPU worker and the VS Code extension (node, CommonJS; `vscode` comes from the
-// host), and prepares the KaTeX stylesheet with its woff2 fonts inlined for self-contained reports.
+// host), prepares the KaTeX stylesheet with its woff2 fonts inlined for self-contained reports, and
+// copies KaTeX into media/ for the webview.
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
+const require = createRequire(import.meta.url);
+// mathjax-full reads its version from its package.json at run time unless PACKAGE_VERSION is defined.
+const mathjaxVersion = JSON.parse(readFileSync(require.resolve('mathjax-full/package.json'), 'utf8')).version;
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
 await Promise.all([
   build({ ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js' }),
   build({ ...common, entryPoints: ['src/numeric/worker.ts'], outfile: 'dist/worker.js' }),
-  build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
+  build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], minify: true, define: { PACKAGE_VERSION: JSON.stringify(mathjaxVersion) } }),
 ]);
 
-const katexDir = join(dirname(createRequire(import.meta.url).resolve('katex/package.json')), 'dist');
+const katexDir = join(dirname(require.resolve('katex/package.json')), 'dist');
 const css = readFileSync(join(katexDir, 'katex.min.css'), 'utf8').replace(/src:([^;}]*)/g, (_, sources) => {
   const woff2 = /url\((fonts\/[^)]+\.woff2)\)/.exec(sources);
   if (!woff2) return `src:${sources}`;
@@ -21,3 +25,8 @@ const css = readFileSync(join(katexDir, 'katex.min.css'), 'utf8').replace(/src:(
 });
 mkdirSync('dist', { recursive: true });
 writeFileSync('dist/katex-inline.css', css);
+
+// The webview loads KaTeX from media/ (its only local resource root).
+mkdirSync('media/katex/fonts', { recursive: true });
+copyFileSync(join(katexDir, 'katex.min.css'), 'media/katex/katex.min.css');
+for (const f of readdirSync(join(katexDir, 'fonts'))) if (f.endsWith('.woff2')) copyFileSync(join(katexDir, 'fonts', f), join('media/katex/fonts', f));

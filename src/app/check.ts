@@ -42,6 +42,11 @@ function claimKind(p: ClaimPlan): string {
   }
 }
 
+/** A report for a file whose claims have not been checked: its derivatives only. */
+export function derivationOutcome(loaded: Loaded): FileOutcome {
+  return { file: loaded.path, seed: 0, budget: 'default', backend: '', device: '', claims: [], derivatives: derivativesSummary(loaded) };
+}
+
 export function derivativesSummary(loaded: Loaded): FileOutcome['derivatives'] {
   const { lowered, derivatives } = loaded;
   const roots = [lowered.loss, ...derivatives.grads, ...derivatives.hess.flat()];

@@ -1,6 +1,7 @@
 /**
- * Self-contained HTML report: KaTeX-rendered math (CSS and fonts inlined), every claim with its
- * verdict, evidence and counterexample, and SVG plots. No scripts, no remote resources.
+ * The report as HTML: KaTeX-rendered math, every claim with its verdict, evidence and
+ * counterexample, and SVG plots. Two shells share the body: a self-contained file for the CLI (no
+ * scripts, KaTeX CSS and fonts inlined) and the VS Code webview (buttons, theme colours).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -74,7 +75,16 @@ export function svgPlot(p: Plot): string {
   return `<svg class="plot" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(p.title)}">${parts.join('')}</svg>`;
 }
 
-function claimHtml(c: ClaimOutcome, id: string): string {
+export interface BodyOptions {
+  /** Webview: add copy / re-run / reveal buttons (wired by media/report.js). */
+  interactive?: boolean;
+}
+
+export function claimAnchor(fileIndex: number, claimIndex: number): string {
+  return `f${fileIndex}-claim-${claimIndex + 1}`;
+}
+
+function claimHtml(c: ClaimOutcome, id: string, fileIndex: number, opts: BodyOptions): string {
   const evidence = Object.entries(c.evidence).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(6)) : v)}</td></tr>`).join('');
   let ce = '';
   if (c.counterexample) {
@@ -82,27 +92,35 @@ function claimHtml(c: ClaimOutcome, id: string): string {
     ce = `<details open><summary>Counterexample (reproduce with <code>derivlens eval FILE --data point.json --at point.json</code>)</summary><pre class="ce">${esc(json.length > 20000 ? `${json.slice(0, 20000)}\n…` : json)}</pre></details>`;
   }
   const plots = (c.plots ?? []).map(svgPlot).join('');
+  const data = `data-file="${fileIndex}" data-claim="${c.claimIndex}" data-line="${c.line}"`;
+  const buttons = opts.interactive
+    ? `<div class="actions"><button ${data} data-action="rerun">Re-run</button><button ${data} data-action="reveal">Show in editor</button>${c.counterexample ? `<button ${data} data-action="copy-json">Copy as JSON</button><button ${data} data-action="copy-numpy">Copy as NumPy</button>` : ''}</div>`
+    : '';
   return `<section class="claim ${c.verdict}" id="${id}">
-<h3><span class="badge ${c.verdict}">${c.verdict}</span> line ${c.line}: <code>${esc(c.text)}</code></h3>
+<h3><span class="badge ${c.verdict}">${c.verdict}</span> line ${c.line}: <code>${esc(c.text)}</code></h3>${buttons}
 <p>${esc(c.summary)}</p>
 <table class="evidence">${evidence}</table>${ce}<div class="plots">${plots}</div></section>`;
 }
 
-function fileHtml(o: FileOutcome, k: number): string {
+function fileHtml(o: FileOutcome, k: number, opts: BodyOptions): string {
   const d = o.derivatives;
   const defs = d.definitions.map((x) => tex(x.latex)).join('');
   const grads = d.grad.map((g) => tex(`\\nabla_{${g.wrt}} L = ${g.latex}`)).join('');
   const hess = d.hess.map((h) => tex(`\\nabla^2_{${h.wrt.join(',')}} L = ${h.latex}`)).join('');
   const count = (v: string): number => o.claims.filter((c) => c.verdict === v).length;
   return `<article><h2>${esc(o.file)}</h2>
-<p class="meta">seed ${o.seed} · budget ${esc(String(o.budget))} · ${esc(o.backend)} on ${esc(o.device)} · ${count('proved')} proved, ${count('holds')} hold, <b>${count('refuted')} refuted</b>, ${count('inconclusive')} inconclusive</p>
+<p class="meta">${o.backend ? `seed ${o.seed} · budget ${esc(String(o.budget))} · ${esc(o.backend)} on ${esc(o.device)} · ${count('proved')} proved, ${count('holds')} hold, <b>${count('refuted')} refuted</b>, ${count('inconclusive')} inconclusive` : 'not checked yet'}${opts.interactive ? ` <button data-file="${k}" data-action="rerun-all">Check all claims</button>` : ''}</p>
 <h3>Loss</h3>${tex(`L = ${d.loss.latex}`)}<h3>Gradient</h3>${grads}<h3>Hessian</h3>${hess}${defs ? `<h3>where</h3>${defs}` : ''}
-<h3>Claims</h3>${o.claims.map((c, i) => claimHtml(c, `f${k}-claim-${i + 1}`)).join('')}</article>`;
+${o.claims.length ? `<h3>Claims</h3>${o.claims.map((c) => claimHtml(c, claimAnchor(k, c.claimIndex), k, opts)).join('')}` : ''}</article>`;
 }
 
-const STYLE = `
-:root { color-scheme: light dark; --fg: #1b1b1f; --bg: #fdfdfd; --muted: #666; --card: #f3f4f6; --ok: #2b8a3e; --bad: #c92a2a; --unk: #e67700; --line: #ccc; }
-@media (prefers-color-scheme: dark) { :root { --fg: #e6e6e6; --bg: #17181c; --muted: #a0a0a0; --card: #23252b; --line: #444; } }
+/** Colours come from VS Code's theme variables inside the webview, with fallbacks for the file. */
+export const REPORT_STYLE = `
+:root { color-scheme: light dark; --fg: var(--vscode-editor-foreground, #1b1b1f); --bg: var(--vscode-editor-background, #fdfdfd); --muted: var(--vscode-descriptionForeground, #666); --card: var(--vscode-editorWidget-background, #f3f4f6); --ok: #2b8a3e; --bad: #c92a2a; --unk: #e67700; --line: var(--vscode-panel-border, #ccc); }
+@media (prefers-color-scheme: dark) { :root { --fg: var(--vscode-editor-foreground, #e6e6e6); --bg: var(--vscode-editor-background, #17181c); --muted: var(--vscode-descriptionForeground, #a0a0a0); --card: var(--vscode-editorWidget-background, #23252b); --line: var(--vscode-panel-border, #444); } }
+button { background: var(--vscode-button-background, #2f6fde); color: var(--vscode-button-foreground, #fff); border: none; padding: 3px 10px; margin-right: 6px; border-radius: 2px; cursor: pointer; }
+button:hover { background: var(--vscode-button-hoverBackground, #2559b8); }
+.actions { margin: .3em 0; }
 body { font: 15px/1.5 system-ui, sans-serif; color: var(--fg); background: var(--bg); max-width: 1100px; margin: 2em auto; padding: 0 1em; }
 .katex-display { overflow-x: auto; overflow-y: hidden; padding: .3em 0; }
 .meta { color: var(--muted); }
@@ -123,9 +141,14 @@ function katexCss(assetsDir: string): string {
   return readFileSync(join(assetsDir, 'katex-inline.css'), 'utf8');
 }
 
+export function reportBody(outcomes: FileOutcome[], opts: BodyOptions = {}): string {
+  return outcomes.map((o, k) => fileHtml(o, k, opts)).join('');
+}
+
+/** The self-contained file written by `derivlens check --html`. */
 export function renderReport(outcomes: FileOutcome[], assetsDir: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; font-src data:; img-src data:">
-<title>DerivLens report</title><style>${katexCss(assetsDir)}</style><style>${STYLE}</style></head>
-<body><h1>DerivLens report</h1>${outcomes.map(fileHtml).join('')}</body></html>`;
+<title>DerivLens report</title><style>${katexCss(assetsDir)}</style><style>${REPORT_STYLE}</style></head>
+<body><h1>DerivLens report</h1>${reportBody(outcomes)}</body></html>`;
 }

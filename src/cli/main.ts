@@ -9,7 +9,8 @@ import { topoOrder } from '../symbolic/ir';
 import { ALMOST_EVERYWHERE } from '../symbolic/rules';
 import { CheckFailed, type FileOutcome, checkFile, derivativesSummary } from '../app/check';
 import { InputError, type Loaded, dataFor } from '../app/load';
-import { formatOutcome, progressBar, writeReport } from './format';
+import { formatOutcome } from '../app/text';
+import { progressBar, writeReport } from './format';
 import { load, readJson } from './load';
 
 const USAGE = `usage:

@@ -12,6 +12,7 @@ export class WorkerDied extends Error {}
 export interface WorkerCommand {
   command: string;
   args: string[];
+  env?: NodeJS.ProcessEnv;
 }
 
 export class WorkerClient {
@@ -31,7 +32,7 @@ export class WorkerClient {
   async start(): Promise<InitializeResult> {
     if (this.connection && this.info) return this.info;
     this.exitReason = undefined;
-    const child = spawn(this.worker.command, this.worker.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(this.worker.command, this.worker.args, { stdio: ['pipe', 'pipe', 'pipe'], ...(this.worker.env ? { env: this.worker.env } : {}) });
     this.child = child;
     child.stderr!.on('data', (d: Buffer) => {
       this.stderr.push(d.toString());

@@ -1,0 +1,41 @@
+/** Plain-text rendering of check outcomes: verdict lines with counterexamples and a summary. */
+import type { JsonValue } from '../numeric/protocol';
+import type { ClaimOutcome, FileOutcome } from './check';
+
+const MARK: Record<string, string> = { proved: '✓ proved', holds: '✓ holds', refuted: '✗ refuted', inconclusive: '? inconclusive' };
+
+function shortJson(v: JsonValue): string {
+  const flat = Array.isArray(v) ? v.flat() : [v];
+  const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecision(6));
+  if (!Array.isArray(v)) return fmt(v);
+  const shown = flat.slice(0, 8).map(fmt).join(', ');
+  const more = flat.length > 8 ? `, … (${flat.length} entries)` : '';
+  return Array.isArray(v[0]) ? `[[${shown}${more}]] (${v.length}×${(v[0] as number[]).length})` : `[${shown}${more}]`;
+}
+
+export const VERDICT_MARK = MARK;
+
+/** The counterexample of a claim as indented lines (empty when there is none). */
+export function formatCounterexample(c: ClaimOutcome, indent = '        '): string[] {
+  const ce = c.counterexample;
+  if (!ce) return [];
+  const lines: string[] = [];
+  for (const [k, v] of Object.entries(ce.point)) lines.push(`${indent}${k} = ${shortJson(v)}`);
+  if (ce.other) for (const [k, v] of Object.entries(ce.other)) lines.push(`${indent}${k}' = ${shortJson(v)}`);
+  for (const [k, v] of Object.entries(ce.values)) lines.push(`${indent}${k}: ${shortJson(v)}`);
+  if (ce.eigenvector) lines.push(`${indent}eigenvector: ${shortJson(ce.eigenvector)}`);
+  return lines;
+}
+
+export function formatOutcome(o: FileOutcome): string {
+  const lines: string[] = [`${o.file}`];
+  for (const c of o.claims) {
+    lines.push(`  ${o.file}:${c.line}: ${MARK[c.verdict]}  ${c.text}`);
+    lines.push(`      ${c.summary}`);
+    if (c.counterexample) lines.push('      counterexample:', ...formatCounterexample(c));
+  }
+  const count = (v: string): number => o.claims.filter((c) => c.verdict === v).length;
+  lines.push(`  ${o.claims.length} claims: ${count('proved')} proved, ${count('holds')} hold, ${count('refuted')} refuted, ${count('inconclusive')} inconclusive  (seed ${o.seed}, budget ${o.budget}, ${o.backend} on ${o.device})`);
+  return lines.join('\n');
+}
+
