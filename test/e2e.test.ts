@@ -95,7 +95,7 @@ test('the packaged extension in a real VS Code: diagnostics, hover math, CodeLen
   }));
 
   const vsix = join(root, 'derivlens.vsix');
-  const pack = spawnSync(process.execPath, [resolve('node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '-o', vsix], { encoding: 'utf8' });
+  const pack = spawnSync(process.execPath, [resolve('node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--no-rewrite-relative-links', '-o', vsix], { encoding: 'utf8' });
   assert.equal(pack.status, 0, pack.stderr + pack.stdout);
   const install = spawnSync(CODE_SERVER, ['--extensions-dir', ext, '--user-data-dir', ud, '--install-extension', vsix], { encoding: 'utf8' });
   assert.match(install.stdout, /successfully installed/, install.stderr);

@@ -64,7 +64,7 @@ export function svgPlot(p: Plot): string {
   p.series.forEach((s, k) => {
     const c = COLORS[k % COLORS.length];
     const xy = s.x.map((x, i) => [tx(x), ty(s.y[i]!)] as const).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
-    const sorted = s.x.every((v, i) => i === 0 || v >= s.x[i - 1]!);
+    const sorted = s.x.every((v, i) => i === 0 || v >= s.x[i - 1]!) || s.x.every((v, i) => i === 0 || v <= s.x[i - 1]!);
     if (sorted && xy.length > 1) parts.push(`<polyline fill="none" stroke="${c}" stroke-width="1.5" points="${xy.map(([a, b]) => `${X(a).toFixed(1)},${Y(b).toFixed(1)}`).join(' ')}"/>`);
     for (const [a, b] of xy) parts.push(`<circle cx="${X(a).toFixed(1)}" cy="${Y(b).toFixed(1)}" r="2.5" fill="${c}"/>`);
     parts.push(`<text x="${m.l + 8}" y="${m.t + 14 + 13 * k}" fill="${c}">${esc(s.label)}</text>`);
