@@ -54,6 +54,7 @@ function scalar(depth: number): fc.Arbitrary<string> {
     s.map((a) => `(1 + (${a})^2)^{-1}`),
     fc.constant('||X||_F^2'),
     fc.constant('sum_{j=1}^{n} (X[j, :] B[:, j])^2'),
+    fc.constant('sum_{j=1}^{n} sum_{i=1}^{m} (X[j, i] B[i, j] + <x, C[:, i]>)^2'),
   );
 }
 

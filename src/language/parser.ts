@@ -101,8 +101,15 @@ class Parser {
     return this.next();
   }
 
+  /** A name, also written in a LaTeX font: `A`, `\\mathsf{A}`, `\\mathbf{x}`. */
   private expectIdent(context: string): Token {
     const t = this.peek();
+    if (t.kind === 'command' && FONT_COMMANDS.has(t.text)) {
+      this.next();
+      const inner = this.parseFontArgument(t);
+      if (inner.kind !== 'ident') this.fail(`expected a name ${context}, found '${inner.text}'`, inner.span);
+      return { ...inner, span: spanUnion(t.span, inner.span) };
+    }
     if (t.kind !== 'ident') this.fail(`expected a name ${context}, found ${this.describe(t)}`);
     return this.next();
   }

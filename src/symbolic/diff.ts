@@ -19,19 +19,11 @@ function backprop(g: Graph, root: Node, seed: Node, isBoundary: (n: Node) => boo
     const prev = adjoint.get(n);
     adjoint.set(n, prev ? g.add(prev, contribution) : contribution);
   };
-  const boundary = new Map<Node, Node>();
+  const stops = (n: Node): boolean => n.kind === 'var' || (n !== root && isBoundary(n));
   for (let k = order.length - 1; k >= 0; k--) {
     const node = order[k]!;
     const G = adjoint.get(node);
-    if (!G || node.vars.size === 0) continue;
-    if (node !== root && isBoundary(node)) {
-      boundary.set(node, G);
-      continue;
-    }
-    if (node.kind === 'var') {
-      boundary.set(node, G);
-      continue;
-    }
+    if (!G || node.vars.size === 0 || stops(node)) continue;
     if (node.kind === 'indexSum') {
       const sum = assertKind(node, 'indexSum');
       const body = sum.args[0]!;
@@ -42,6 +34,10 @@ function backprop(g: Graph, root: Node, seed: Node, isBoundary: (n: Node) => boo
     const contributions = RULES[node.kind].vjp(g, node, G);
     node.args.forEach((arg, i) => accumulate(arg, contributions[i] ?? null));
   }
+  // Boundary nodes may be reached only through a nested index sum, so collect them from the
+  // finished adjoints rather than from the traversal.
+  const boundary = new Map<Node, Node>();
+  for (const [node, G] of adjoint) if (stops(node)) boundary.set(node, G);
   return boundary;
 }
 
