@@ -14,7 +14,14 @@ export interface FileOutcome {
   backend: string;
   device: string;
   claims: ClaimOutcome[];
-  derivatives: { loss: { ascii: string; latex: string }; grad: { wrt: string; ascii: string; latex: string }[]; hess: { wrt: string[]; ascii: string; latex: string }[]; definitions: { name: string; ascii: string; latex: string }[] };
+  derivatives: {
+    loss: { ascii: string; latex: string };
+    grad: { wrt: string; ascii: string; latex: string }[];
+    hess: { wrt: string[]; ascii: string; latex: string }[];
+    /** With several variables: the Hessian as a block matrix of the named blocks H_{XY}. */
+    hessBlocks?: string;
+    definitions: { name: string; ascii: string; latex: string }[];
+  };
 }
 
 export interface ClaimOutcome extends Omit<ClaimResult, 'index'> {
@@ -55,10 +62,13 @@ export function derivativesSummary(loaded: Loaded): FileOutcome['derivatives'] {
   const vars = lowered.vars.map((v) => (v.kind === 'var' ? v.name : ''));
   const k = vars.length;
   const at = (i: number) => ({ ascii: ascii.roots[i]!, latex: latex.roots[i]! });
+  const blockName = (r: string, c: string): string => `H_{${r}${c}}`;
+  const hessBlocks = k > 1 ? `\\nabla^2 ${lowered.lossName} = \\begin{bmatrix} ${vars.map((r) => vars.map((c) => blockName(r, c)).join(' & ')).join(' \\\\ ')} \\end{bmatrix}` : undefined;
   return {
     loss: at(0),
     grad: vars.map((wrt, i) => ({ wrt, ...at(1 + i) })),
     hess: vars.flatMap((r, i) => vars.map((c, j) => ({ wrt: [r, c], ...at(1 + k + i * k + j) }))),
+    ...(hessBlocks ? { hessBlocks } : {}),
     definitions: ascii.definitions.map((d, i) => ({ name: d.name, ascii: d.text, latex: `${latex.definitions[i]!.name} = ${latex.definitions[i]!.text}` })),
   };
 }

@@ -106,7 +106,9 @@ function fileHtml(o: FileOutcome, k: number, opts: BodyOptions): string {
   const d = o.derivatives;
   const defs = d.definitions.map((x) => tex(x.latex)).join('');
   const grads = d.grad.map((g) => tex(`\\nabla_{${g.wrt}} L = ${g.latex}`)).join('');
-  const hess = d.hess.map((h) => tex(`\\nabla^2_{${h.wrt.join(',')}} L = ${h.latex}`)).join('');
+  const hess = d.hessBlocks
+    ? tex(d.hessBlocks) + d.hess.map((h) => tex(`H_{${h.wrt.join('')}} = ${h.latex}`)).join('')
+    : d.hess.map((h) => tex(`\\nabla^2_{${h.wrt.join(',')}} L = ${h.latex}`)).join('');
   const count = (v: string): number => o.claims.filter((c) => c.verdict === v).length;
   return `<article><h2>${esc(o.file)}</h2>
 <p class="meta">${o.backend ? `seed ${o.seed} · budget ${esc(String(o.budget))} · ${esc(o.backend)} on ${esc(o.device)} · ${count('proved')} proved, ${count('holds')} hold, <b>${count('refuted')} refuted</b>, ${count('inconclusive')} inconclusive` : 'not checked yet'}${opts.interactive ? ` <button data-file="${k}" data-action="rerun-all">Check all claims</button>` : ''}</p>

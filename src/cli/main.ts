@@ -78,14 +78,15 @@ function deriveCommand(args: string[], io: Io): number {
   const aeFunctions = [...new Set(topoOrder(roots).flatMap((n) => (n.kind === 'fn' && ALMOST_EVERYWHERE.has(n.fn) ? [n.fn] : [])))];
   if (values.json) {
     const variables = lowered.vars.map((v) => ({ name: v.kind === 'var' ? v.name : '', shape: shapeText(v.shape) }));
-    io.out(`${JSON.stringify({ variables, loss: { name: lowered.lossName, ...d.loss }, grad: d.grad, hess: d.hess, definitions: d.definitions, almostEverywhere: aeFunctions }, null, 2)}\n`);
+    io.out(`${JSON.stringify({ variables, loss: { name: lowered.lossName, ...d.loss }, grad: d.grad, hess: d.hess, ...(d.hessBlocks ? { hessBlocks: d.hessBlocks } : {}), definitions: d.definitions, almostEverywhere: aeFunctions }, null, 2)}\n`);
     return 0;
   }
   const L = lowered.lossName;
   const lines: string[] = [`loss ${L} = ${d.loss.ascii}`, ''];
   for (const g of d.grad) lines.push(`grad_${g.wrt} ${L} = ${g.ascii}`);
   lines.push('');
-  for (const h of d.hess) lines.push(`hess_{${h.wrt.join(',')}} ${L} = ${h.ascii}`);
+  if (d.hess.length > 1) lines.push(`hess ${L} = [ ${lowered.vars.map((r) => lowered.vars.map((c) => `H_${r.kind === 'var' ? r.name : ''}${c.kind === 'var' ? c.name : ''}`).join(', ')).join(' ; ')} ]  (blocks:)`);
+  for (const h of d.hess) lines.push(`${d.hess.length > 1 ? `  H_${h.wrt.join('')} = hess_{${h.wrt.join(',')}} ${L}` : `hess_{${h.wrt.join(',')}} ${L}`} = ${h.ascii}`);
   if (d.definitions.length > 0) {
     lines.push('', 'where');
     for (const def of d.definitions) lines.push(`  ${def.name} = ${def.ascii}`);
@@ -93,7 +94,12 @@ function deriveCommand(args: string[], io: Io): number {
   if (aeFunctions.length > 0) lines.push('', `note: ${aeFunctions.join(', ')} ${aeFunctions.length === 1 ? 'is' : 'are'} differentiated almost everywhere (kinks where the argument is 0)`);
   lines.push('', 'LaTeX:', `  ${L} = ${d.loss.latex}`);
   for (const g of d.grad) lines.push(`  \\nabla_{${g.wrt}} ${L} = ${g.latex}`);
-  for (const h of d.hess) lines.push(`  \\nabla^2_{${h.wrt.join(',')}} ${L} = ${h.latex}`);
+  if (d.hessBlocks) {
+    lines.push(`  ${d.hessBlocks}`);
+    for (const h of d.hess) lines.push(`  H_{${h.wrt.join('')}} = ${h.latex}`);
+  } else {
+    for (const h of d.hess) lines.push(`  \\nabla^2_{${h.wrt.join(',')}} ${L} = ${h.latex}`);
+  }
   for (const def of d.definitions) lines.push(`  ${def.latex}`);
   io.out(`${lines.join('\n')}\n`);
   return 0;

@@ -20,6 +20,7 @@ type Binding =
   | { kind: 'given' | 'var'; shape: Shape }
   | { kind: 'let'; shape: Shape }
   | { kind: 'loss'; shape: Shape }
+  | { kind: 'def' }
   | { kind: 'broken' };
 
 /** Control flow for an expression that cannot be typed; the diagnostic is already recorded. */
@@ -30,6 +31,8 @@ interface Scope {
   indices: Map<string, { lower: number; upper: number }>;
   /** Size for a bare `I` (from the other side of a matrix claim). */
   identitySize?: Dim;
+  /** Inside a `def` body: its parameter. */
+  param?: string;
 }
 
 export interface CheckResult {
@@ -47,7 +50,7 @@ export function checkSource(text: string): CheckResult {
 
 class Checker {
   private readonly env = new Map<string, Binding>();
-  private readonly program: CheckedProgram = { dims: [], consts: [], givens: [], vars: [], lets: [], claims: [] };
+  private readonly program: CheckedProgram = { dims: [], consts: [], givens: [], vars: [], lets: [], defs: new Map(), claims: [] };
 
   constructor(
     private readonly text: string,
@@ -155,10 +158,35 @@ class Checker {
         }
         return;
       }
-      case 'def':
-        this.error('syntax', 'user functions (def) are not supported yet; write the expression out elementwise', st.span);
-        this.define(st.name, st.nameSpan, { kind: 'broken' });
+      case 'def': {
+        if (st.params.length !== 1) {
+          this.error('wrong-arity', `a user function takes one scalar parameter and is applied elementwise: def ${st.name}(t) = …`, st.span);
+          this.define(st.name, st.nameSpan, { kind: 'broken' });
+          return;
+        }
+        const param = st.params[0]!;
+        let body: TExpr;
+        try {
+          body = this.checkExpr(st.body, { indices: new Map(), param });
+        } catch (e) {
+          this.define(st.name, st.nameSpan, { kind: 'broken' });
+          throw e;
+        }
+        if (!isScalarShape(body.shape)) {
+          this.error('not-scalar', `the body of ${st.name}(${param}) must be a scalar expression of ${param}`, st.body.span);
+          this.define(st.name, st.nameSpan, { kind: 'broken' });
+          return;
+        }
+        const uses = (t: TExpr): boolean => (t.k === 'var' || t.k === 'given' || t.k === 'let' || t.k === 'deriv' || t.k === 'indexValue' ? true : Object.values(t).some((v) => v && typeof v === 'object' && 'k' in (v as object) && uses(v as TExpr)));
+        if (uses(body)) {
+          this.error('bad-claim', `the body of ${st.name}(${param}) may use only ${param}, numbers, dims and consts`, st.body.span);
+          this.define(st.name, st.nameSpan, { kind: 'broken' });
+          return;
+        }
+        this.define(st.name, st.nameSpan, { kind: 'def' });
+        this.program.defs.set(st.name, { name: st.name, param, body });
         return;
+      }
       case 'claim': {
         const claim = this.checkClaim(st.claim, st.span);
         if (claim) this.program.claims.push(claim);
@@ -348,6 +376,7 @@ class Checker {
   }
 
   private resolveName(name: string, span: Span, scope: Scope): TExpr {
+    if (scope.param === name) return { k: 'param', name, shape: SCALAR, span };
     if (scope.indices.has(name)) return { k: 'indexValue', name, shape: SCALAR, span };
     const b = this.env.get(name);
     if (!b) {
@@ -373,6 +402,8 @@ class Checker {
         return { k: 'let', name, shape: b.shape, span };
       case 'loss':
         return { k: 'let', name, shape: b.shape, span };
+      case 'def':
+        throw this.error('bad-claim', `${name} is a function: apply it, ${name}(…)`, span);
     }
   }
 
@@ -489,6 +520,9 @@ class Checker {
     this.arity(e, 1);
     const a = this.checkExpr(e.args[0]!, scope);
     const arg = this.src(e.args[0]!);
+    const user = this.env.get(e.fn);
+    if (user?.kind === 'def') return { k: 'apply', fn: e.fn, a, shape: a.shape, span };
+    if (user?.kind === 'broken') throw new Broken();
     if (ELEMENTWISE.has(e.fn)) return { k: 'fn', fn: e.fn as FnName, a, shape: a.shape, span };
     switch (e.fn) {
       case 'softmax':

@@ -23,7 +23,17 @@ export type TExpr = { shape: Shape; span: Span } & (
   | { k: 'slice'; a: TExpr; row: TIndex | null; col: TIndex | null }
   | { k: 'indexSum'; index: string; lower: number; upper: number; body: TExpr }
   | { k: 'deriv'; order: 1 | 2; of: string; wrt: string[] }
+  /** The parameter of a `def` body (a scalar). */
+  | { k: 'param'; name: string }
+  /** A user function applied elementwise: `phi(A x)` for `def phi(t) = …`. */
+  | { k: 'apply'; fn: string; a: TExpr }
 );
+
+export interface UserFunction {
+  name: string;
+  param: string;
+  body: TExpr;
+}
 
 export type Constraint =
   | { kind: 'normBall'; norm: '2' | 'F' | 'spectral' | '1'; radius: TExpr; span: Span }
@@ -51,6 +61,7 @@ export interface CheckedProgram {
   givens: Declaration[];
   vars: Declaration[];
   lets: { name: string; expr: TExpr; span: Span }[];
+  defs: Map<string, UserFunction>;
   loss?: { name: string; expr: TExpr; span: Span };
   claims: Claim[];
 }

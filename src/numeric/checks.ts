@@ -198,6 +198,21 @@ function fdOf(model: Model, q: Quantity, point: Point): { value: Float64Array; e
   return undefined;
 }
 
+/** How close (relative to the point's scale) an argument of relu/abs may come to 0 before FD is meaningless. */
+const KINK_MARGIN = 1e-2;
+
+/** Is some relu/abs/step/sign argument within the FD step's reach of its kink at 0? */
+function nearKink(model: Model, point: Point): boolean {
+  const kinks = model.params.kinks;
+  if (!kinks || kinks.length === 0) return false;
+  const scale = Math.max(1, euclidean(model.flatten(point)));
+  for (const root of kinks) {
+    const v = model.evaluate({ kind: 'expr', root }, point).data;
+    for (let i = 0; i < v.length; i++) if (Math.abs(v[i]!) < KINK_MARGIN * scale) return true;
+  }
+  return false;
+}
+
 /** Rounding tolerance for comparing two float64 evaluations of the same function. */
 const ROUNDING_RTOL = 1e-9;
 
@@ -207,6 +222,7 @@ async function identity(env: CheckEnv, index: number, lhs: Quantity, rhs: Quanti
   let worstFd = 0;
   let tolUsed = ROUNDING_RTOL;
   let fdPoints = 0;
+  let nearKinks = 0;
   const errors: number[] = [];
   for (let i = 0; i < budget.points; i++) {
     checkTime(env);
@@ -214,6 +230,10 @@ async function identity(env: CheckEnv, index: number, lhs: Quantity, rhs: Quanti
     const point = sampler.draw(index, STREAM_SAMPLE, i);
     const where = `sample ${i + 1}`;
     requireDefined(model, point, where);
+    if (nearKink(model, point)) {
+      nearKinks++;
+      continue;
+    }
     const L = finite(model.evaluate(lhs, point), `the left side (${quantityName(lhs)})`, where);
     const R = finite(model.evaluate(rhs, point), 'the right side', where);
     const scale = Math.max(euclidean(L.data), euclidean(R.data));
@@ -256,12 +276,17 @@ async function identity(env: CheckEnv, index: number, lhs: Quantity, rhs: Quanti
       };
     }
   }
+  const compared = budget.points - nearKinks;
+  const kinkNote = nearKinks ? `; ${nearKinks} point${nearKinks === 1 ? '' : 's'} near a kink of relu/abs skipped` : '';
+  if (compared === 0) {
+    return { index, verdict: 'inconclusive', summary: `every sampled point lies near a kink of relu/abs, where the derivative is undefined`, evidence: { points: 0, nearKinks } };
+  }
   const plots: Plot[] = [{ title: 'Relative error per sample', xLabel: 'sample', yLabel: 'relative error', logY: true, series: [{ label: 'lhs vs rhs', x: errors.map((_, i) => i + 1), y: errors.map((e) => Math.max(e, 1e-18)) }] }];
   if (fdPoints > 0) plots.push(fdStepPlot(model, lhs, sampler.draw(index, STREAM_SAMPLE, 0)));
   return {
     index, verdict: 'holds',
-    summary: `equal at ${budget.points} sampled points (max relative error ${worst.toExponential(2)}, tolerance ${tolUsed.toExponential(1)}${fdPoints ? `; finite differences agree to ${worstFd.toExponential(2)}` : ''})`,
-    evidence: { points: budget.points, maxRelativeError: worst, tolerance: tolUsed, ...(fdPoints ? { fdPoints, fdMaxRelativeError: worstFd } : {}) },
+    summary: `equal at ${compared} sampled points (max relative error ${worst.toExponential(2)}, tolerance ${tolUsed.toExponential(1)}${fdPoints ? `; finite differences agree to ${worstFd.toExponential(2)}` : ''}${kinkNote})`,
+    evidence: { points: compared, maxRelativeError: worst, tolerance: tolUsed, ...(fdPoints ? { fdPoints, fdMaxRelativeError: worstFd } : {}), ...(nearKinks ? { nearKinks } : {}) },
     plots,
   };
 }

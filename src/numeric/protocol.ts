@@ -73,6 +73,11 @@ export interface CheckParams {
   sampling: SamplingSpec[];
   seed: number;
   budget: Budget;
+  /**
+   * Arguments of relu/abs/step/sign (IR roots): where one of them is near 0 the function has a
+   * kink, so finite differences there compare nothing; such sample points are skipped and counted.
+   */
+  kinks?: number[];
   /** Wall-clock limit per claim in ms; a claim cut off is inconclusive with what it had. */
   timeLimitMs?: number;
   /** Echoed in progress notifications. */

@@ -2,7 +2,8 @@
 import { evaluateConstant } from '../language/check';
 import type { CheckedProgram, Constraint } from '../language/typed';
 import type { ClaimPlan, SymQuantity } from '../symbolic/claims';
-import type { Node } from '../symbolic/ir';
+import { type Node, topoOrder } from '../symbolic/ir';
+import { ALMOST_EVERYWHERE } from '../symbolic/rules';
 import type { Derivatives, LoweredProgram } from '../symbolic/lower';
 import { toWire } from '../symbolic/wire';
 import type { Budget, CheckParams, NumericConstraint, Quantity, SamplingSpec, WireClaim } from './protocol';
@@ -77,17 +78,20 @@ export function buildCheckParams(program: CheckedProgram, lowered: LoweredProgra
         return;
     }
   });
-  const roots = [lowered.loss, ...derivatives.grads, ...derivatives.hess.flat(), ...extra];
+  const base = [lowered.loss, ...derivatives.grads, ...derivatives.hess.flat(), ...extra];
+  const kinkArgs = [...new Set(topoOrder(base).flatMap((n) => (n.kind === 'fn' && ALMOST_EVERYWHERE.has(n.fn) ? [n.args[0]!] : [])))];
+  const roots = [...base, ...kinkArgs];
   const { graph, positions } = toWire(roots);
   const k = derivatives.grads.length;
-  const base = 1 + k + k * k;
-  const fix = (p: Pending): Quantity => (p.kind === 'expr' ? { kind: 'expr', root: positions[base + p.slot]! } : p);
+  const offset = 1 + k + k * k;
+  const fix = (p: Pending): Quantity => (p.kind === 'expr' ? { kind: 'expr', root: positions[offset + p.slot]! } : p);
   return {
     ir: graph,
     loss: positions[0]!,
     grads: positions.slice(1, 1 + k),
     hess: Array.from({ length: k }, (_, a) => positions.slice(1 + k + a * k, 1 + k + (a + 1) * k)),
     claims: pendingClaims.map((c) => c.build(fix)),
+    ...(kinkArgs.length ? { kinks: positions.slice(base.length) } : {}),
     sampling: samplingSpecs(program, options.fixed),
     seed: options.seed,
     budget: options.budget,

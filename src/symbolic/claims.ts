@@ -24,7 +24,7 @@ export type ClaimPlan = { claim: Claim } & (
 
 export function planClaims(lowered: LoweredProgram, derivatives: Derivatives, claims: readonly Claim[]): ClaimPlan[] {
   const g = lowered.graph;
-  const lowering = new Lowering(g).withDerivatives(lowered, derivatives);
+  const lowering = new Lowering(g, lowered.defs).withDerivatives(lowered, derivatives);
   const varIndex = (name: string): number => lowered.vars.findIndex((v) => v.kind === 'var' && v.name === name);
   // A derivative on its own stays a derivative quantity, so the worker can also check it against
   // finite differences; `node` is its symbolic value when it is one block (for `proved`).

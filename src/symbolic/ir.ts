@@ -331,6 +331,8 @@ export class Graph {
     this.requireSameShape('divide', a, b);
     if (this.isZero(a)) return a;
     if (b.kind === 'ones') return a;
+    // a ./ (c 1) = (1/c) a for a number c (constants broadcast by user functions).
+    if (b.kind === 'scale' && b.args[0]!.kind === 'num' && b.args[1]!.kind === 'ones') return this.scale(this.num(1 / b.args[0]!.value), a);
     if (a.kind === 'scale') return this.scale(a.args[0]!, this.divide(a.args[1]!, b));
     return this.intern('divide', a.shape, [a, b]);
   }

@@ -1,5 +1,6 @@
 /** Lowers a checked program to IR, computes the derivatives, and names nodes after the user's lets. */
-import type { CheckedProgram, TExpr } from '../language/typed';
+import { evaluateConstant } from '../language/check';
+import type { CheckedProgram, TExpr, UserFunction } from '../language/typed';
 import { gradient, hessian } from './diff';
 import { factorCommon } from './factor';
 import { type Graph, type Node, InternalError, UnsupportedError } from './ir';
@@ -12,6 +13,7 @@ export interface LoweredProgram {
   givens: Node[];
   /** let name → node, in source order. */
   lets: Map<string, Node>;
+  defs: ReadonlyMap<string, UserFunction>;
 }
 
 export interface Derivatives {
@@ -25,7 +27,7 @@ export function lowerProgram(g: Graph, program: CheckedProgram): LoweredProgram 
   if (!program.loss) throw new InternalError('lowerProgram needs a checked program with a loss');
   const vars = program.vars.map((v) => g.variable(v.name, v.shape));
   const givens = program.givens.map((v) => g.given(v.name, v.shape));
-  const lowering = new Lowering(g);
+  const lowering = new Lowering(g, program.defs);
   const lets = new Map<string, Node>();
   for (const l of program.lets) {
     const node = lowering.lower(l.expr);
@@ -35,7 +37,7 @@ export function lowerProgram(g: Graph, program: CheckedProgram): LoweredProgram 
   }
   const loss = lowering.lower(program.loss.expr);
   if (!g.names.has(loss.id)) g.names.set(loss.id, program.loss.name);
-  return { graph: g, loss, lossName: program.loss.name, vars, givens, lets };
+  return { graph: g, loss, lossName: program.loss.name, vars, givens, lets, defs: program.defs };
 }
 
 export function derive(lowered: LoweredProgram): Derivatives {
@@ -50,7 +52,10 @@ export class Lowering {
   private derivatives?: Derivatives;
   private lowered?: LoweredProgram;
 
-  constructor(private readonly g: Graph) {}
+  constructor(
+    private readonly g: Graph,
+    private readonly defs: ReadonlyMap<string, UserFunction> = new Map(),
+  ) {}
 
   /** Claims may mention grad/hess; they are derived lazily from the lowered loss. */
   withDerivatives(lowered: LoweredProgram, d: Derivatives): this {
@@ -138,6 +143,66 @@ export class Lowering {
         return g.indexSum(t.index, t.lower, t.upper, this.lower(t.body));
       case 'deriv':
         return this.lowerDeriv(t);
+      case 'apply':
+        return this.pointwise(this.def(t.fn).body, this.lower(t.a));
+      case 'param':
+        throw new InternalError(`parameter '${t.name}' outside its function body`);
+    }
+  }
+
+  private def(name: string): UserFunction {
+    const d = this.defs.get(name);
+    if (!d) throw new InternalError(`unknown user function '${name}'`);
+    return d;
+  }
+
+  /**
+   * A scalar `def` body applied entrywise to v: scalar operations become their elementwise
+   * counterparts and constants are broadcast, so differentiation needs no extra rules.
+   */
+  private pointwise(t: TExpr, v: Node): Node {
+    const g = this.g;
+    const ones = g.ones(v.shape);
+    const constant = (n: Node): Node => g.scale(n, ones);
+    switch (t.k) {
+      case 'param':
+        return v;
+      case 'num':
+        return constant(g.num(t.value));
+      case 'const':
+        return constant(g.constant(t.name, t.value));
+      case 'neg':
+        return g.neg(this.pointwise(t.a, v));
+      case 'add':
+        return g.add(this.pointwise(t.a, v), this.pointwise(t.b, v));
+      case 'sub':
+        return g.sub(this.pointwise(t.a, v), this.pointwise(t.b, v));
+      case 'scale':
+      case 'matmul':
+      case 'hadamard':
+      case 'inner':
+        return g.hadamard(this.pointwise(t.a, v), this.pointwise(t.b, v));
+      case 'divide':
+        return g.divide(this.pointwise(t.a, v), this.pointwise(t.b, v));
+      case 'fn':
+        return g.fn(t.fn, this.pointwise(t.a, v));
+      case 'apply':
+        return this.pointwise(this.def(t.fn).body, this.pointwise(t.a, v));
+      case 'pow': {
+        const base = this.pointwise(t.a, v);
+        const p = evaluateConstant(t.b);
+        if (p !== undefined && Number.isInteger(p) && p >= 1 && p <= 16) {
+          let acc = base;
+          for (let i = 1; i < p; i++) acc = g.hadamard(acc, base);
+          return acc;
+        }
+        if (p === -1) return g.divide(ones, base);
+        if (p === 0.5) return g.fn('sqrt', base);
+        // b^e = exp(e · log b), defined where b > 0 (a NaN elsewhere is reported by checks).
+        return g.fn('exp', g.hadamard(this.pointwise(t.b, v), g.fn('log', base)));
+      }
+      default:
+        throw new UnsupportedError(t.k, `'${t.k}' is not an elementwise operation and cannot appear in a user function body`);
     }
   }
 
