@@ -16,8 +16,8 @@ export interface Loaded {
 }
 
 /** Analyses a document; `loaded` is absent when it has errors (see analysis.diagnostics). */
-export function analyzeDocument(path: string, text: string): { analysis: Analysis; loaded?: Loaded } {
-  const analysis = analyze(text);
+export function analyzeDocument(path: string, text: string, overrides?: ReadonlyMap<string, number>): { analysis: Analysis; loaded?: Loaded } {
+  const analysis = analyze(text, overrides);
   if (!analysis.lowered || !analysis.derivatives) return { analysis };
   return { analysis, loaded: { path, text, analysis, program: analysis.program, lowered: analysis.lowered, derivatives: analysis.derivatives } };
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import katex from 'katex';
 import type { Plot } from '../numeric/protocol';
 import type { ClaimOutcome, FileOutcome } from './check';
+import type { SweepOutcome } from './sweep';
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -61,11 +62,13 @@ export function svgPlot(p: Plot): string {
   if (p.reference && Number.isFinite(ty(p.reference.y))) {
     parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${Y(ty(p.reference.y))}" y2="${Y(ty(p.reference.y))}" class="ref"/><text x="${W - m.r - 4}" y="${Y(ty(p.reference.y)) - 4}" text-anchor="end" class="reflabel">${esc(p.reference.label)}</text>`);
   }
+  let colour = -1;
   p.series.forEach((s, k) => {
-    const c = COLORS[k % COLORS.length];
+    if (!s.dashed) colour++;
+    const c = COLORS[colour % COLORS.length];
     const xy = s.x.map((x, i) => [tx(x), ty(s.y[i]!)] as const).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
     const sorted = s.x.every((v, i) => i === 0 || v >= s.x[i - 1]!) || s.x.every((v, i) => i === 0 || v <= s.x[i - 1]!);
-    if (sorted && xy.length > 1) parts.push(`<polyline fill="none" stroke="${c}" stroke-width="1.5" points="${xy.map(([a, b]) => `${X(a).toFixed(1)},${Y(b).toFixed(1)}`).join(' ')}"/>`);
+    if (sorted && xy.length > 1) parts.push(`<polyline fill="none" stroke="${c}" stroke-width="1.5"${s.dashed ? ' stroke-dasharray="5 3"' : ''} points="${xy.map(([a, b]) => `${X(a).toFixed(1)},${Y(b).toFixed(1)}`).join(' ')}"/>`);
     for (const [a, b] of xy) parts.push(`<circle cx="${X(a).toFixed(1)}" cy="${Y(b).toFixed(1)}" r="2.5" fill="${c}"/>`);
     parts.push(`<text x="${m.l + 8}" y="${m.t + 14 + 13 * k}" fill="${c}">${esc(s.label)}</text>`);
   });
@@ -147,10 +150,36 @@ export function reportBody(outcomes: FileOutcome[], opts: BodyOptions = {}): str
   return outcomes.map((o, k) => fileHtml(o, k, opts)).join('');
 }
 
+/** Log-log plots of observed and claimed values against each swept name. */
+export function sweepHtml(s: SweepOutcome): string {
+  const sections = s.claims.map((c) => {
+    const plots = s.grid.names.map((name) => {
+      const others = s.grid.names.filter((n) => n !== name);
+      const groups = new Map<string, typeof c.points>();
+      for (const p of c.points) {
+        const key = others.map((o) => `${o}=${p.at[o]}`).join(', ');
+        groups.set(key, [...(groups.get(key) ?? []), p]);
+      }
+      const positive = c.points.every((p) => p.observed > 0 && p.claimed > 0);
+      const series = [...groups].flatMap(([key, pts]) => {
+        const sorted = [...pts].sort((a, b) => a.at[name]! - b.at[name]!);
+        const suffix = key ? ` (${key})` : '';
+        return [
+          { label: `observed${suffix}`, x: sorted.map((p) => p.at[name]!), y: sorted.map((p) => p.observed) },
+          { label: `claimed${suffix}`, x: sorted.map((p) => p.at[name]!), y: sorted.map((p) => p.claimed), dashed: true },
+        ];
+      });
+      return svgPlot({ title: `${c.quantity} vs ${name}`, xLabel: name, yLabel: c.quantity, logX: s.grid.values[s.grid.names.indexOf(name)]!.every((v) => v > 0), logY: positive, series });
+    });
+    return `<section class="claim ${c.violatedAt ? 'refuted' : 'holds'}"><h3><span class="badge ${c.violatedAt ? 'refuted' : 'holds'}">${c.violatedAt ? 'violated' : 'holds'}</span> line ${c.line}: <code>${esc(c.text)}</code></h3><p>${esc(c.conclusion)}</p><div class="plots">${plots.join('')}</div></section>`;
+  });
+  return `<article><h2>Sweep of ${esc(s.file)}</h2><p class="meta">${s.grid.names.map((n, k) => `${esc(n)} ∈ [${s.grid.values[k]!.join(', ')}]`).join(' · ')} · seed ${s.seed}</p>${sections.join('')}</article>`;
+}
+
 /** The self-contained file written by `derivlens check --html`. */
-export function renderReport(outcomes: FileOutcome[], assetsDir: string): string {
+export function renderReport(outcomes: FileOutcome[], assetsDir: string, sweeps: SweepOutcome[] = []): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; font-src data:; img-src data:">
 <title>DerivLens report</title><style>${katexCss(assetsDir)}</style><style>${REPORT_STYLE}</style></head>
-<body><h1>DerivLens report</h1>${reportBody(outcomes)}</body></html>`;
+<body><h1>DerivLens report</h1>${reportBody(outcomes)}${sweeps.map(sweepHtml).join('')}</body></html>`;
 }

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import type { FileOutcome } from '../app/check';
 import { renderReport } from '../app/report';
+import type { SweepOutcome } from '../app/sweep';
 import type { ProgressParams } from '../numeric/protocol';
 
 /** A one-line progress bar on a terminal. */
@@ -21,6 +22,6 @@ export function progressBar(write: (s: string) => void): { update: (p: ProgressP
   };
 }
 
-export function writeReport(path: string, outcomes: FileOutcome[], assetsDir: string): void {
-  writeFileSync(path, renderReport(outcomes, assetsDir));
+export function writeReport(path: string, outcomes: FileOutcome[], assetsDir: string, sweeps: SweepOutcome[] = []): void {
+  writeFileSync(path, renderReport(outcomes, assetsDir, sweeps));
 }

@@ -9,7 +9,8 @@ import { topoOrder } from '../symbolic/ir';
 import { ALMOST_EVERYWHERE } from '../symbolic/rules';
 import { CheckFailed, type FileOutcome, checkFile, derivativesSummary } from '../app/check';
 import { InputError, type Loaded, dataFor } from '../app/load';
-import { formatOutcome } from '../app/text';
+import { type SweepOutcome, parseSweep, runSweep } from '../app/sweep';
+import { formatOutcome, formatSweep } from '../app/text';
 import { progressBar, writeReport } from './format';
 import { load, readJson } from './load';
 
@@ -17,7 +18,7 @@ const USAGE = `usage:
   derivlens derive FILE [--json]
   derivlens eval FILE --data DATA.json --at POINT.json [--json]
   derivlens check FILE... [--json] [--html REPORT.html] [--seed N] [--budget quick|default|thorough|N]
-                          [--data DATA.json] [--time-limit SECONDS]
+                          [--data DATA.json] [--time-limit SECONDS] [--sweep "n in [8, 16], R in [1, 2]"]
 
 Exit codes: 0 success (check: nothing refuted), 1 some claim refuted, 2 input errors
 (diagnostics on stderr), 3 internal failure (e.g. the worker stopped).`;
@@ -159,6 +160,7 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
       budget: { type: 'string' },
       data: { type: 'string' },
       'time-limit': { type: 'string' },
+      sweep: { type: 'string' },
     },
     allowPositionals: true,
   });
@@ -191,15 +193,38 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
     bar?.done();
     await client.stop();
   }
+  const sweeps: SweepOutcome[] = [];
+  const sweepGrid = values.sweep ? parseSweep(values.sweep) : undefined;
+  for (const l of loaded) {
+    const fileGrid = l.program.sweep ? { names: l.program.sweep.map((s) => s.name), values: l.program.sweep.map((s) => s.values) } : undefined;
+    const grid = sweepGrid ?? fileGrid;
+    if (!grid) continue;
+    const abort = new AbortController();
+    const onInt = (): void => abort.abort();
+    process.once('SIGINT', onInt);
+    const sweepClient = new WorkerClient({ command: process.execPath, args: [join(io.distDir, 'worker.js')] });
+    try {
+      sweeps.push(await runSweep(sweepClient, l.path, l.text, grid, { seed, budget }, (done, total, at) => {
+        if (io.tty && !values.json) io.err(`\r\x1b[Ksweep ${l.path}: ${done}/${total} ${Object.entries(at).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      }, abort.signal));
+    } finally {
+      process.off('SIGINT', onInt);
+      if (io.tty && !values.json) io.err('\r\x1b[K');
+      await sweepClient.stop();
+    }
+  }
   if (values.json) {
     const json = outcomes.map((o) => ({ file: o.file, seed: o.seed, budget: o.budget, backend: o.backend, device: o.device, claims: o.claims.map(({ plots: _p, claimIndex: _i, ...c }) => c), derivatives: o.derivatives }));
-    io.out(`${JSON.stringify(json.length === 1 ? json[0] : json, null, 2)}\n`);
+    const withSweeps = json.map((j) => ({ ...j, ...(sweeps.find((s) => s.file === j.file) ? { sweep: sweeps.find((s) => s.file === j.file) } : {}) }));
+    io.out(`${JSON.stringify(withSweeps.length === 1 ? withSweeps[0] : withSweeps, null, 2)}\n`);
   } else {
     io.out(`${outcomes.map(formatOutcome).join('\n\n')}\n`);
+    for (const s of sweeps) io.out(`\n${formatSweep(s)}\n`);
   }
   if (values.html) {
-    writeReport(values.html, outcomes, io.distDir);
+    writeReport(values.html, outcomes, io.distDir, sweeps);
     if (!values.json) io.out(`report: ${values.html}\n`);
   }
-  return outcomes.some((o) => o.claims.some((c) => c.verdict === 'refuted')) ? 1 : 0;
+  const refuted = outcomes.some((o) => o.claims.some((c) => c.verdict === 'refuted')) || sweeps.some((s) => s.claims.some((c) => c.violatedAt > 0));
+  return refuted ? 1 : 0;
 }

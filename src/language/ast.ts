@@ -55,7 +55,14 @@ export type Statement =
   | { kind: 'let'; name: string; nameSpan: Span; expr: Expr; span: Span }
   | { kind: 'loss'; name: string; nameSpan: Span; expr: Expr; span: Span }
   | { kind: 'def'; name: string; nameSpan: Span; params: string[]; body: Expr; span: Span }
-  | { kind: 'claim'; claim: ClaimAst; span: Span };
+  | { kind: 'claim'; claim: ClaimAst; span: Span }
+  | { kind: 'sweep'; items: SweepItem[]; span: Span };
+
+export interface SweepItem {
+  name: string;
+  values: number[];
+  span: Span;
+}
 
 export type ClaimAst =
   | { kind: 'compare'; op: '=' | '<=' | '>='; left: Expr; right: Expr }

@@ -40,9 +40,10 @@ export interface CheckResult {
   diagnostics: Diagnostic[];
 }
 
-export function checkSource(text: string): CheckResult {
+/** `overrides` replaces the values of dims and consts by name (one point of a sweep). */
+export function checkSource(text: string, overrides: ReadonlyMap<string, number> = new Map()): CheckResult {
   const parsed = parse(text);
-  const checker = new Checker(text, parsed.diagnostics);
+  const checker = new Checker(text, parsed.diagnostics, overrides);
   const program = checker.checkProgram(parsed.program.statements);
   const diagnostics = parsed.diagnostics.sort((a, b) => a.span.start - b.span.start);
   return { program, diagnostics };
@@ -55,6 +56,7 @@ class Checker {
   constructor(
     private readonly text: string,
     private readonly diagnostics: Diagnostic[],
+    private readonly overrides: ReadonlyMap<string, number> = new Map(),
   ) {}
 
   private error(code: DiagnosticCode, message: string, span: Span): Broken {
@@ -101,7 +103,8 @@ class Checker {
     switch (st.kind) {
       case 'dim':
         for (const item of st.items) {
-          const v = this.constValue(item.value, 'a dimension');
+          const declared = this.constValue(item.value, 'a dimension');
+          const v = this.overrides.get(item.name) ?? declared;
           if (v === undefined) {
             this.define(item.name, item.span, { kind: 'broken' });
           } else if (!Number.isInteger(v) || v < 1) {
@@ -115,7 +118,8 @@ class Checker {
         return;
       case 'const':
         for (const item of st.items) {
-          const v = this.constValue(item.value, 'a constant');
+          const declared = this.constValue(item.value, 'a constant');
+          const v = this.overrides.get(item.name) ?? declared;
           this.define(item.name, item.span, v === undefined ? { kind: 'broken' } : { kind: 'const', value: v });
           if (v !== undefined) this.program.consts.push({ name: item.name, value: v });
         }
@@ -190,6 +194,24 @@ class Checker {
       case 'claim': {
         const claim = this.checkClaim(st.claim, st.span);
         if (claim) this.program.claims.push(claim);
+        return;
+      }
+      case 'sweep': {
+        const items = [];
+        for (const item of st.items) {
+          const b = this.env.get(item.name);
+          if (!b || (b.kind !== 'dim' && b.kind !== 'const')) {
+            this.error(b ? 'bad-claim' : 'unknown-name', `sweep ${item.name}: only dims and consts declared above can be swept`, item.span);
+            continue;
+          }
+          if (b.kind === 'dim' && item.values.some((v) => !Number.isInteger(v) || v < 1)) {
+            this.error('bad-dimension', `sweep ${item.name}: a dimension takes positive whole numbers`, item.span);
+            continue;
+          }
+          items.push({ name: item.name, values: item.values });
+        }
+        if (this.program.sweep) this.error('duplicate-name', 'only one sweep statement per file', st.span);
+        else this.program.sweep = items;
         return;
       }
     }

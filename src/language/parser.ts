@@ -6,7 +6,7 @@
  * juxtaposition); postfix (`^`, `'`, `[..]`, `_`). Juxtaposition binds tighter than `∘` because
  * papers write `f ∘ A x` for f ∘ (Ax).
  */
-import type { BinaryOp, ClaimAst, Comparison, DimProduct, Expr, IndexArg, NormKind, Program, Statement, TypeAst } from './ast';
+import type { BinaryOp, ClaimAst, Comparison, DimProduct, Expr, IndexArg, NormKind, Program, Statement, SweepItem, TypeAst } from './ast';
 import { type Diagnostic, type Span, spanUnion } from './diagnostics';
 import { lex, type Token } from './lexer';
 
@@ -16,7 +16,7 @@ export const BUILTIN_FUNCTIONS = new Set([
   'softmax', 'diag', 'kron', 'vec', 'tr', 'sum', 'lipschitz',
 ]);
 
-const STATEMENT_KEYWORDS = new Set(['dim', 'const', 'given', 'var', 'let', 'loss', 'def', 'claim']);
+const STATEMENT_KEYWORDS = new Set(['dim', 'const', 'given', 'var', 'let', 'loss', 'def', 'claim', 'sweep']);
 /** Words that end an expression instead of multiplying into it. */
 const RESERVED = new Set(['with', 'psd', 'nsd', 'pd', 'nd', ...STATEMENT_KEYWORDS]);
 /** LaTeX font commands whose braced argument is just a name: `\mathsf{A}`, `\mathbf{1}`. */
@@ -129,7 +129,7 @@ class Parser {
   private parseStatement(): Statement {
     const t = this.peek();
     if (t.kind !== 'ident' || !STATEMENT_KEYWORDS.has(t.text)) {
-      this.fail(`expected a statement (dim, const, given, var, let, def, loss or claim), found ${this.describe(t)}`);
+      this.fail(`expected a statement (dim, const, given, var, let, def, loss, claim or sweep), found ${this.describe(t)}`);
     }
     this.next();
     switch (t.text) {
@@ -177,6 +177,25 @@ class Parser {
         this.userFunctions.add(name.text);
         const body = this.parseExpr();
         return { kind: 'def', name: name.text, nameSpan: name.span, params, body, span: this.spanFrom(t.span) };
+      }
+      case 'sweep': {
+        const items: SweepItem[] = [];
+        do {
+          const name = this.expectIdent(`after 'sweep'`);
+          if (this.isIdent('in') || this.isOp(':')) this.next();
+          else this.fail(`expected 'in' after '${name.text}' (write: sweep ${name.text} in [8, 16, 32])`);
+          this.expectOp('[', `to open the list of values of ${name.text}`);
+          const values: number[] = [];
+          do {
+            const neg = this.isOp('-') ? (this.next(), -1) : 1;
+            const v = this.next();
+            if (v.kind !== 'number') this.fail(`expected a number in the values of ${name.text}, found ${this.describe(v)}`, v.span);
+            values.push(neg * Number(v.text));
+          } while (this.isOp(',') && this.next());
+          this.expectOp(']', `to close the list of values of ${name.text}`);
+          items.push({ name: name.text, values, span: this.spanFrom(name.span) });
+        } while (this.isOp(',') && this.next());
+        return { kind: 'sweep', items, span: this.spanFrom(t.span) };
       }
       default:
         return { kind: 'claim', claim: this.parseClaim(), span: this.spanFrom(t.span) };

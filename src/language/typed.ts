@@ -64,4 +64,6 @@ export interface CheckedProgram {
   defs: Map<string, UserFunction>;
   loss?: { name: string; expr: TExpr; span: Span };
   claims: Claim[];
+  /** `sweep n in [..], R in [..]`: the grid of dims/consts to rerun the numeric claims over. */
+  sweep?: { name: string; values: number[] }[];
 }

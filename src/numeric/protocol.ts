@@ -105,6 +105,8 @@ export interface Series {
   label: string;
   x: number[];
   y: number[];
+  /** Drawn dashed in the colour of the previous series (a bound next to its observation). */
+  dashed?: boolean;
 }
 
 export interface Plot {

@@ -13,8 +13,8 @@ export interface Analysis {
   derivatives?: Derivatives;
 }
 
-export function analyze(text: string): Analysis {
-  const { program, diagnostics } = checkSource(text);
+export function analyze(text: string, overrides?: ReadonlyMap<string, number>): Analysis {
+  const { program, diagnostics } = checkSource(text, overrides);
   if (diagnostics.some((d) => d.severity === 'error') || !program.loss) return { diagnostics, program };
   const lowered = lowerProgram(new Graph(), program);
   try {
