@@ -20,6 +20,9 @@
       case 'copy-numpy':
         vscode.postMessage({ type: button.dataset.action, claim });
         break;
+      case 'export':
+        vscode.postMessage({ type: 'export', format: button.dataset.format });
+        break;
     }
   });
   window.addEventListener('message', (event) => {

@@ -157,6 +157,7 @@ test('the packaged extension in a real VS Code: diagnostics, hover math, CodeLen
     await report.locator('svg.plot').first().waitFor({ timeout: 10_000 });
     assert.ok((await report.locator('.badge.refuted').count()) >= 6);
     assert.ok((await report.locator('.katex').count()) >= 3);
+    assert.equal(await report.locator('button[data-action="export"]').count(), 3, 'Export LaTeX / NumPy / JAX');
     const csp = (await report.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')) ?? '';
     assert.match(csp, /^default-src 'none';/);
     assert.match(csp, /script-src 'nonce-[^';]+'$/, 'scripts only with the nonce');

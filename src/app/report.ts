@@ -114,7 +114,7 @@ function fileHtml(o: FileOutcome, k: number, opts: BodyOptions): string {
     : d.hess.map((h) => tex(`\\nabla^2_{${h.wrt.join(',')}} L = ${h.latex}`)).join('');
   const count = (v: string): number => o.claims.filter((c) => c.verdict === v).length;
   return `<article><h2>${esc(o.file)}</h2>
-<p class="meta">${o.backend ? `seed ${o.seed} · budget ${esc(String(o.budget))} · ${esc(o.backend)} on ${esc(o.device)} · ${count('proved')} proved, ${count('holds')} hold, <b>${count('refuted')} refuted</b>, ${count('inconclusive')} inconclusive` : 'not checked yet'}${opts.interactive ? ` <button data-file="${k}" data-action="rerun-all">Check all claims</button>` : ''}</p>
+<p class="meta">${o.backend ? `seed ${o.seed} · budget ${esc(String(o.budget))} · ${esc(o.backend)} on ${esc(o.device)} · ${count('proved')} proved, ${count('holds')} hold, <b>${count('refuted')} refuted</b>, ${count('inconclusive')} inconclusive` : 'not checked yet'}${opts.interactive ? ` <button data-file="${k}" data-action="rerun-all">Check all claims</button><button data-action="export" data-format="latex">Export LaTeX</button><button data-action="export" data-format="numpy">Export NumPy</button><button data-action="export" data-format="jax">Export JAX</button>` : ''}</p>
 <h3>Loss</h3>${tex(`L = ${d.loss.latex}`)}<h3>Gradient</h3>${grads}<h3>Hessian</h3>${hess}${defs ? `<h3>where</h3>${defs}` : ''}
 ${o.claims.length ? `<h3>Claims</h3>${o.claims.map((c) => claimHtml(c, claimAnchor(k, c.claimIndex), k, opts)).join('')}` : ''}</article>`;
 }

@@ -1,4 +1,5 @@
 /** The `derivlens` command line: derive, eval and check. */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { shapeText } from '../language/shape';
@@ -8,6 +9,7 @@ import type { Budget } from '../numeric/protocol';
 import { topoOrder } from '../symbolic/ir';
 import { ALMOST_EVERYWHERE } from '../symbolic/rules';
 import { CheckFailed, type FileOutcome, checkFile, derivativesSummary } from '../app/check';
+import { exportLatex, exportPython } from '../app/export';
 import { InputError, type Loaded, dataFor } from '../app/load';
 import { type SweepOutcome, parseSweep, runSweep } from '../app/sweep';
 import { formatOutcome, formatSweep } from '../app/text';
@@ -17,6 +19,7 @@ import { load, readJson } from './load';
 const USAGE = `usage:
   derivlens derive FILE [--json]
   derivlens eval FILE --data DATA.json --at POINT.json [--json]
+  derivlens export FILE --latex|--numpy|--jax [--out PATH] [--no-check] [--seed N] [--budget …]
   derivlens check FILE... [--json] [--html REPORT.html] [--seed N] [--budget quick|default|thorough|N]
                           [--data DATA.json] [--time-limit SECONDS] [--sweep "n in [8, 16], R in [1, 2]"]
 
@@ -42,6 +45,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return evalCommand(rest, io);
       case 'check':
         return await checkCommand(rest, io);
+      case 'export':
+        return await exportCommand(rest, io);
       case undefined:
       case '-h':
       case '--help':
@@ -227,4 +232,37 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
   }
   const refuted = outcomes.some((o) => o.claims.some((c) => c.verdict === 'refuted')) || sweeps.some((s) => s.claims.some((c) => c.violatedAt > 0));
   return refuted ? 1 : 0;
+}
+
+async function exportCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { latex: { type: 'boolean' }, numpy: { type: 'boolean' }, jax: { type: 'boolean' }, out: { type: 'string' }, 'no-check': { type: 'boolean' }, seed: { type: 'string' }, budget: { type: 'string' } },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw new InputError(`export takes one FILE\n${USAGE}`);
+  const formats = (['latex', 'numpy', 'jax'] as const).filter((f) => values[f]);
+  if (formats.length !== 1) throw new InputError('export needs exactly one of --latex, --numpy, --jax');
+  const l = load(positionals[0]!, io.err);
+  if (!l) return 2;
+  let text: string;
+  if (formats[0] === 'latex') {
+    let outcome: FileOutcome | undefined;
+    if (!values['no-check'] && l.program.claims.length > 0) {
+      const client = new WorkerClient({ command: process.execPath, args: [join(io.distDir, 'worker.js')] });
+      try {
+        outcome = await checkFile(client, l, { seed: parseSeed(values.seed), budget: parseBudget(values.budget) });
+      } finally {
+        await client.stop();
+      }
+    }
+    text = exportLatex(l, outcome);
+  } else {
+    text = exportPython(l, formats[0]!);
+  }
+  if (values.out) {
+    writeFileSync(values.out, text);
+    io.out(`wrote ${values.out}\n`);
+  } else io.out(text);
+  return 0;
 }

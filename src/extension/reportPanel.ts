@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { type ClaimOutcome, type FileOutcome, derivationOutcome } from '../app/check';
+import { exportLatex, exportPython } from '../app/export';
 import { REPORT_STYLE, claimAnchor, reportBody } from '../app/report';
 import type { Ctx } from './ctx';
 
@@ -13,7 +14,8 @@ import type { Ctx } from './ctx';
 export type FromWebview =
   | { type: 'rerun'; claim?: number }
   | { type: 'reveal'; line: number }
-  | { type: 'copy-json' | 'copy-numpy'; claim: number };
+  | { type: 'copy-json' | 'copy-numpy'; claim: number }
+  | { type: 'export'; format: 'latex' | 'numpy' | 'jax' };
 
 /** Messages to the webview. */
 export type ToWebview = { type: 'scrollTo'; anchor: string };
@@ -99,6 +101,14 @@ export class ReportPanels {
         const pos = new vscode.Position(Math.max(0, m.line - 1), 0);
         editor.selection = new vscode.Selection(pos, pos);
         editor.revealRange(new vscode.Range(pos, pos));
+        return;
+      }
+      case 'export': {
+        const loaded = this.ctx.analysisOf(doc).loaded;
+        if (!loaded) return;
+        const content = m.format === 'latex' ? exportLatex(loaded, this.ctx.verdictsOf(uri)?.outcome) : exportPython(loaded, m.format);
+        const exported = await vscode.workspace.openTextDocument({ content, language: m.format === 'latex' ? 'latex' : 'python' });
+        await vscode.window.showTextDocument(exported, vscode.ViewColumn.One);
         return;
       }
       case 'copy-json':

@@ -1,0 +1,281 @@
+/**
+ * Exports for a paper and for code: a LaTeX snippet (amsmath) with the loss, the gradient and
+ * Hessian in matrix form and a table of verdicts; and a standalone Python module (NumPy or JAX)
+ * computing the loss, the stacked gradient and the Hessian from the same IR the checks use.
+ */
+import type { Dim } from '../language/shape';
+import { type IndexRef, InternalError, type Node, topoOrder } from '../symbolic/ir';
+import type { FileOutcome } from './check';
+import { derivativesSummary } from './check';
+import type { Loaded } from './load';
+
+// ---- LaTeX ---------------------------------------------------------------------------------------
+
+const UNICODE_TO_TEX: Record<string, string> = {
+  '∘': '$\\circ$', '⊗': '$\\otimes$', '‖': '$\\|$', '⟨': '$\\langle$', '⟩': '$\\rangle$', '≤': '$\\le$', '≥': '$\\ge$',
+  '∇': '$\\nabla$', 'λ': '$\\lambda$', '∝': '$\\propto$', '∈': '$\\in$', 'ᵀ': '$^{\\top}$', '⁻¹': '$^{-1}$', '²': '$^2$', '½': '$\\frac12$', '·': '$\\cdot$', '×': '$\\times$', '−': '-', '⪯': '$\\preceq$', '⪰': '$\\succeq$',
+};
+
+/** Plain text (a claim as written) made safe for a LaTeX text cell, in typewriter type. */
+export function latexText(s: string): string {
+  let out = '';
+  for (const ch of s.replace(/⁻¹/g, '\u0000')) {
+    if (ch === '\u0000') out += UNICODE_TO_TEX['⁻¹'];
+    else if (ch in UNICODE_TO_TEX) out += UNICODE_TO_TEX[ch];
+    else if ('\\{}$&#_%~^'.includes(ch)) out += ch === '\\' ? '\\textbackslash{}' : ch === '~' ? '\\textasciitilde{}' : ch === '^' ? '\\textasciicircum{}' : `\\${ch}`;
+    else if (ch.charCodeAt(0) < 128) out += ch;
+    else out += '?';
+  }
+  return `\\texttt{${out}}`;
+}
+
+export function exportLatex(loaded: Loaded, outcome?: FileOutcome): string {
+  const d = derivativesSummary(loaded);
+  const L = loaded.lowered.lossName;
+  const lines: string[] = [
+    `% DerivLens export of ${loaded.path}: loss, gradient and Hessian in matrix form${outcome ? ', and the verdicts of its claims' : ''}.`,
+    '% Needs \\usepackage{amsmath,amssymb}.',
+    '\\begin{align*}',
+    `  ${L} &= ${d.loss.latex} \\\\`,
+    ...d.grad.map((g) => `  \\nabla_{${g.wrt}} ${L} &= ${g.latex} \\\\`),
+    ...(d.hessBlocks ? [`  ${d.hessBlocks.replace(' = ', ' &= ')} \\\\`, ...d.hess.map((h) => `  H_{${h.wrt.join('')}} &= ${h.latex} \\\\`)] : d.hess.map((h) => `  \\nabla^2_{${h.wrt.join(',')}} ${L} &= ${h.latex} \\\\`)),
+  ];
+  if (d.definitions.length > 0) {
+    lines.push('  &\\text{where} \\\\');
+    for (const def of d.definitions) lines.push(`  ${def.latex.replace(' = ', ' &= ')} \\\\`);
+  }
+  lines[lines.length - 1] = lines[lines.length - 1]!.replace(/ \\\\$/, '');
+  lines.push('\\end{align*}');
+  if (outcome && outcome.claims.length > 0) {
+    lines.push(
+      '',
+      '\\begin{center}',
+      '\\begin{tabular}{rp{0.45\\linewidth}lp{0.3\\linewidth}}',
+      'Line & Claim & Verdict & Evidence \\\\ \\hline',
+      ...outcome.claims.map((c) => `${c.line} & ${latexText(c.text)} & ${c.verdict} & ${latexText(c.summary).replace('\\texttt', '\\textrm')} \\\\`),
+      '\\end{tabular}',
+      '\\end{center}',
+      `% seed ${outcome.seed}, budget ${outcome.budget}, ${outcome.backend} on ${outcome.device}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+// ---- Python (NumPy / JAX) ------------------------------------------------------------------------
+
+export type PythonFlavor = 'numpy' | 'jax';
+
+const PY_FN: Record<string, string> = {
+  exp: 'np.exp', log: 'np.log', cosh: 'np.cosh', sinh: 'np.sinh', tanh: 'np.tanh', sqrt: 'np.sqrt', abs: 'np.abs',
+  sigmoid: '_sigmoid', relu: '_relu', step: '_step', sign: 'np.sign',
+};
+
+function pyNumber(v: number): string {
+  if (Number.isNaN(v)) return 'float("nan")';
+  if (!Number.isFinite(v)) return v > 0 ? 'float("inf")' : '-float("inf")';
+  return Number.isInteger(v) ? `${v}.0` : String(v);
+}
+
+class PythonWriter {
+  private readonly names = new Map<number, string>();
+  private readonly lines: string[] = [];
+
+
+  name(n: Node): string {
+    const v = this.names.get(n.id);
+    if (!v) throw new InternalError(`node ${n.kind} used before it was emitted`);
+    return v;
+  }
+
+  private ref(r: IndexRef): string {
+    return r.kind === 'lit' ? String(r.value) : r.name;
+  }
+
+  private expr(n: Node): string {
+    const a = (i: number): string => this.name(n.args[i]!);
+    const r = n.shape.rows.value;
+    const c = n.shape.cols.value;
+    switch (n.kind) {
+      case 'var':
+      case 'given':
+        return `_as2d(${n.name}, ${r}, ${c})`;
+      case 'const':
+      case 'num':
+        return `np.full((1, 1), ${pyNumber(n.value)})`;
+      case 'identity':
+        return `np.eye(${r})`;
+      case 'ones':
+        return `np.ones((${r}, ${c}))`;
+      case 'zeros':
+        return `np.zeros((${r}, ${c}))`;
+      case 'unit':
+        return `_unit(${r}, ${this.ref(n.index)})`;
+      case 'indexValue':
+        return `np.full((1, 1), float(${n.index}))`;
+      case 'commutation':
+        return `_commutation(${(n.m as Dim).value}, ${(n.n as Dim).value})`;
+      case 'add':
+        return `${a(0)} + ${a(1)}`;
+      case 'scale':
+      case 'hadamard':
+        return `${a(0)} * ${a(1)}`;
+      case 'divide':
+        return `${a(0)} / ${a(1)}`;
+      case 'matmul':
+        return `${a(0)} @ ${a(1)}`;
+      case 'transpose':
+        return `${a(0)}.T`;
+      case 'kron':
+        return `np.kron(${a(0)}, ${a(1)})`;
+      case 'fn':
+        return `${PY_FN[n.fn]}(${a(0)})`;
+      case 'pow':
+        return `${a(0)} ** ${a(1)}`;
+      case 'inner':
+        return `np.sum(${a(0)} * ${a(1)}).reshape(1, 1)`;
+      case 'sum':
+        return `np.sum(${a(0)}).reshape(1, 1)`;
+      case 'trace':
+        return `np.trace(${a(0)}).reshape(1, 1)`;
+      case 'diag':
+        return `np.diag(${a(0)}[:, 0])`;
+      case 'diagvec':
+        return `np.diag(${a(0)}).reshape(-1, 1)`;
+      case 'vec':
+        return `${a(0)}.reshape(-1, 1, order="F")`;
+      case 'unvec':
+        return `${a(0)}.reshape(${r}, ${c}, order="F")`;
+      case 'norm':
+        return `np.sqrt(np.sum(${a(0)} * ${a(0)})).reshape(1, 1)`;
+      case 'slice': {
+        const rows = n.row ? `${this.ref(n.row)} - 1:${this.ref(n.row)}` : ':';
+        const cols = n.col ? `${this.ref(n.col)} - 1:${this.ref(n.col)}` : ':';
+        return `${a(0)}[${rows}, ${cols}]`;
+      }
+      case 'softmax':
+        return `_softmax(${a(0)})`;
+      case 'normalize':
+        return `${a(0)} / np.sum(${a(0)})`;
+      case 'indexSum':
+        throw new InternalError('index sums are emitted as loops');
+    }
+  }
+
+  /**
+   * Emits, in order, every node of `nodes` not yet bound whose free indices are all in `scope`; an
+   * index sum becomes a loop whose body emits what depends on its index.
+   */
+  emit(indent: string, scope: ReadonlySet<string>, nodes: readonly Node[]): void {
+    for (const n of nodes) {
+      if (this.names.has(n.id)) continue;
+      if ([...n.freeIndices].some((i) => !scope.has(i))) continue;
+      if (n.kind === 'indexSum') {
+        const inner = new Set([...scope, n.index]);
+        const acc = `t${n.id}`;
+        this.lines.push(`${indent}${acc} = np.zeros((${n.shape.rows.value}, ${n.shape.cols.value}))`);
+        this.lines.push(`${indent}for ${n.index} in range(${n.lower}, ${n.upper + 1}):`);
+        const body = n.args[0]!;
+        const before = new Set(this.names.keys());
+        this.emit(`${indent}    `, inner, topoOrder([body]));
+        this.lines.push(`${indent}    ${acc} = ${acc} + ${this.name(body)}`);
+        // Names bound inside the loop are not valid after it.
+        for (const id of [...this.names.keys()]) if (!before.has(id)) this.names.delete(id);
+        this.names.set(n.id, acc);
+        continue;
+      }
+      this.names.set(n.id, `t${n.id}`);
+      this.lines.push(`${indent}t${n.id} = ${this.expr(n)}`);
+    }
+  }
+
+  get text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export function exportPython(loaded: Loaded, flavor: PythonFlavor): string {
+  const { lowered, derivatives, program } = loaded;
+  const params = [...program.givens.map((g) => g.name), ...program.vars.map((v) => v.name)].join(', ');
+  const fnBody = (roots: Node[]): { code: string; names: string[] } => {
+    const w = new PythonWriter();
+    w.emit('    ', new Set(), topoOrder(roots));
+    return { code: w.text, names: roots.map((r) => w.name(r)) };
+  };
+  const header =
+    flavor === 'jax'
+      ? ['import jax', 'jax.config.update("jax_enable_x64", True)', 'import jax.numpy as np']
+      : ['import numpy as np'];
+  const lossFn = fnBody([lowered.loss]);
+  const gradFn = fnBody(derivatives.grads);
+  const hessFn = fnBody(derivatives.hess.flat());
+  const k = derivatives.grads.length;
+  const blocks = Array.from({ length: k }, (_, a) => `[${hessFn.names.slice(a * k, (a + 1) * k).join(', ')}]`).join(', ');
+  const doc = (what: string): string => `    """${what} at (${params}); vectors are 1-D arrays, matrices 2-D (row-major as usual)."""`;
+  return `"""Generated by DerivLens from ${loaded.path} (${flavor === 'jax' ? 'JAX, float64' : 'NumPy, float64'}).
+
+Variables: ${program.vars.map((v) => v.name).join(', ')}; the gradient is stacked in that order, matrix variables
+vectorised column-major (vec), and the Hessian uses the same order.
+"""
+${header.join('\n')}
+
+
+def _as2d(a, r, c):
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim < 2:
+        return a.reshape(r, c)
+    assert a.shape == (r, c), f"expected shape {(r, c)}, got {a.shape}"
+    return a
+
+
+def _unit(n, i):
+    return np.eye(n)[:, i - 1:i]
+
+
+def _commutation(m, n):
+    k = np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            k = ${flavor === 'jax' ? 'k.at[j + i * n, i + j * m].set(1.0)' : '_set(k, j + i * n, i + j * m)'}
+    return k
+
+
+def _set(k, i, j):
+    k[i, j] = 1.0
+    return k
+
+
+def _sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def _relu(z):
+    return np.maximum(z, 0.0)
+
+
+def _step(z):
+    return np.where(z > 0, 1.0, 0.0)
+
+
+def _softmax(z):
+    e = np.exp(z - np.max(z))
+    return e / np.sum(e)
+
+
+def loss(${params}):
+${doc('The loss')}
+${lossFn.code}
+    return ${lossFn.names[0]}[0, 0]
+
+
+def grad(${params}):
+${doc('The stacked gradient (1-D)')}
+${gradFn.code}
+    return np.concatenate([${gradFn.names.map((n) => `${n}.reshape(-1, order="F")`).join(', ')}])
+
+
+def hess(${params}):
+${doc('The Hessian (2-D)')}
+${hessFn.code}
+    return np.block([${blocks}])
+`;
+}
