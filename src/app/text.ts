@@ -14,8 +14,6 @@ function shortJson(v: JsonValue): string {
   return Array.isArray(v[0]) ? `[[${shown}${more}]] (${v.length}×${(v[0] as number[]).length})` : `[${shown}${more}]`;
 }
 
-export const VERDICT_MARK = MARK;
-
 /** The counterexample of a claim as indented lines (empty when there is none). */
 export function formatCounterexample(c: ClaimOutcome, indent = '        '): string[] {
   const ce = c.counterexample;

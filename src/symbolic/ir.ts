@@ -59,10 +59,6 @@ export function assertKind<K extends Kind>(node: Node, kind: K): NodeOf<K> {
   return node as NodeOf<K>;
 }
 
-export function isKind<K extends Kind>(node: Node, kind: K): node is NodeOf<K> {
-  return node.kind === kind;
-}
-
 function refKey(r: IndexRef | null): string {
   return r === null ? ':' : r.kind === 'lit' ? String(r.value) : `$${r.name}`;
 }
