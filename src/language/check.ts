@@ -12,6 +12,9 @@ import {
 } from './shape';
 import type { CheckedProgram, Claim, Constraint, FnName, TExpr, TIndex } from './typed';
 
+/** M^p is expanded into p − 1 products; larger powers are almost surely a typo. */
+const MAX_MATRIX_POWER = 64;
+
 const ELEMENTWISE: ReadonlySet<string> = new Set<FnName>(['exp', 'log', 'cosh', 'sinh', 'tanh', 'sigmoid', 'relu', 'sqrt', 'abs', 'step', 'sign']);
 
 type Binding =
@@ -514,6 +517,7 @@ class Checker {
     if (isScalarShape(base.shape)) return { k: 'pow', a: base, b: exponent, shape: SCALAR, span };
     const p = evaluateConstant(exponent);
     if (dimEq(base.shape.rows, base.shape.cols) && p !== undefined && Number.isInteger(p) && p >= 1) {
+      if (p > MAX_MATRIX_POWER) throw this.error('shape-mismatch', `${this.src(e)}: matrix powers up to ${MAX_MATRIX_POWER} are supported`, span);
       return { k: 'matpow', a: base, power: p, shape: base.shape, span };
     }
     if (p === -1) throw this.error('shape-mismatch', `${this.src(e)}: ^{-1} applies to scalars; ${this.src(e.base)} is ${shapeText(base.shape)} (matrix inverses are not supported)`, span);

@@ -22,6 +22,11 @@ const RESERVED = new Set(['with', 'psd', 'nsd', 'pd', 'nd', ...STATEMENT_KEYWORD
 /** LaTeX font commands whose braced argument is just a name: `\mathsf{A}`, `\mathbf{1}`. */
 const FONT_COMMANDS = new Set(['mathbf', 'mathsf', 'mathrm', 'mathit', 'operatorname', 'boldsymbol', 'bm', 'text', 'bf', 'rm', 'sf', 'mathcal']);
 
+/** Deepest nesting of brackets accepted; papers need a handful, the stack allows far more. */
+export const MAX_NESTING = 200;
+/** Longest chain of binary operators in one expression (each adds a level to the syntax tree). */
+export const MAX_CHAIN = 400;
+
 class SyntaxFail {
   constructor(readonly diagnostic: Diagnostic) {}
 }
@@ -37,6 +42,8 @@ class Parser {
   private pos = 0;
   /** Inside `||…||` a `||` closes the norm instead of opening a new one. */
   private normDepth = 0;
+  /** Nesting of groups, calls, norms and brackets; bounded so hostile input cannot exhaust the stack. */
+  private nesting = 0;
   private readonly userFunctions = new Set<string>();
 
   constructor(
@@ -52,6 +59,8 @@ class Parser {
         continue;
       }
       try {
+        this.chain = 0;
+        this.nesting = 0;
         statements.push(this.parseStatement());
         this.expectEndOfStatement();
       } catch (e) {
@@ -303,9 +312,17 @@ class Parser {
 
   // ---- expressions ---------------------------------------------------------------------------
 
+  private chain = 0;
+
+  /** Counts a binary operator; fails when one statement has too many (deep left-nested trees). */
+  private link(): void {
+    if (++this.chain > MAX_CHAIN) this.fail(`more than ${MAX_CHAIN} operators in one statement; split it with let`);
+  }
+
   parseExpr(): Expr {
     let left = this.parseHadamard();
     while (this.isOp('+') || this.isOp('-')) {
+      this.link();
       const op = this.next().text as BinaryOp;
       const right = this.parseHadamard();
       left = { kind: 'binary', op, left, right, juxtaposed: false, span: spanUnion(left.span, right.span) };
@@ -323,6 +340,7 @@ class Parser {
       else if (t.kind === 'op' && t.text === '⊗') op = '⊗';
       if (!op) return left;
       this.next();
+      this.link();
       const right = this.parseSigned();
       left = { kind: 'binary', op, left, right, juxtaposed: false, span: spanUnion(left.span, right.span) };
     }
@@ -330,6 +348,7 @@ class Parser {
 
   private parseSigned(): Expr {
     if (this.isOp('-')) {
+      this.link();
       const t = this.next();
       const arg = this.parseSigned();
       return { kind: 'neg', arg, span: spanUnion(t.span, arg.span) };
@@ -342,10 +361,12 @@ class Parser {
     let left = this.parsePostfix();
     for (;;) {
       if (this.isOp('*') || this.isOp('/')) {
+        this.link();
         const op = this.next().text as BinaryOp;
         const right = this.isOp('-') ? this.parseSigned() : this.parsePostfix();
         left = { kind: 'binary', op, left, right, juxtaposed: false, span: spanUnion(left.span, right.span) };
       } else if (this.startsPrimary()) {
+        this.link();
         const right = this.parsePostfix();
         left = { kind: 'binary', op: '*', left, right, juxtaposed: true, span: spanUnion(left.span, right.span) };
       } else {
@@ -514,6 +535,16 @@ class Parser {
   }
 
   private parsePrimary(): Expr {
+    if (this.nesting >= MAX_NESTING) this.fail(`expression nested more than ${MAX_NESTING} levels deep`);
+    this.nesting++;
+    try {
+      return this.parsePrimaryInner();
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private parsePrimaryInner(): Expr {
     const t = this.peek();
     if (t.kind === 'number') {
       this.next();
