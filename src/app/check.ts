@@ -2,10 +2,10 @@
 import { SourceFile } from '../language/diagnostics';
 import { WorkerClient, WorkerDied } from '../numeric/client';
 import type { Budget, CheckResult, ClaimResult } from '../numeric/protocol';
-import { buildCheckParams } from '../numeric/request';
+import { DEFAULT_MEMORY_LIMIT_BYTES, buildCheckParams, estimateBytes, formatBytes } from '../numeric/request';
 import { type ClaimPlan, planClaims } from '../symbolic/claims';
 import { ASCII, LATEX, printBundle } from '../symbolic/print';
-import type { Loaded } from './load';
+import { InputError, type Loaded } from './load';
 
 export interface FileOutcome {
   file: string;
@@ -80,6 +80,8 @@ export interface CheckOptions {
   timeLimitMs?: number;
   /** Check only these claims (indices into the file's claims); all by default. */
   only?: readonly number[];
+  /** Refuse checks estimated to need more memory than this (default 4 GiB). */
+  memoryLimitBytes?: number;
 }
 
 export async function checkFile(client: WorkerClient, loaded: Loaded, options: CheckOptions, cancel?: AbortSignal): Promise<FileOutcome> {
@@ -89,6 +91,12 @@ export async function checkFile(client: WorkerClient, loaded: Loaded, options: C
   const plans = selected ? all.filter((_, i) => selected.has(i)) : all;
   const params = buildCheckParams(program, lowered, derivatives, plans, { seed: options.seed, budget: options.budget, ...(options.fixed ? { fixed: options.fixed } : {}), ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}) });
   params.progressToken = loaded.path;
+  const limit = options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES;
+  const need = estimateBytes(params);
+  if (need > limit) {
+    throw new InputError(`${loaded.path}: checking these claims needs about ${formatBytes(need)} of memory (the Hessian alone is ${params.sampling.filter((s) => s.role === 'var').reduce((a, v) => a + v.rows * v.cols, 0)}² float64 entries), over the limit of ${formatBytes(limit)}; raise it with --memory-limit GIB (CLI) or use smaller dims`);
+  }
+  params.memoryLimitBytes = limit;
   let result: CheckResult;
   try {
     result = await client.check(params, cancel);

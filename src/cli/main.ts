@@ -21,7 +21,8 @@ const USAGE = `usage:
   derivlens eval FILE --data DATA.json --at POINT.json [--json]
   derivlens export FILE --latex|--numpy|--jax [--out PATH] [--no-check] [--seed N] [--budget …]
   derivlens check FILE... [--json] [--html REPORT.html] [--seed N] [--budget quick|default|thorough|N]
-                          [--data DATA.json] [--time-limit SECONDS] [--sweep "n in [8, 16], R in [1, 2]"]
+                          [--data DATA.json] [--time-limit SECONDS] [--memory-limit GIB]
+                          [--sweep "n in [8, 16], R in [1, 2]"]
 
 Exit codes: 0 success (check: nothing refuted), 1 some claim refuted, 2 input errors
 (diagnostics on stderr), 3 internal failure (e.g. the worker stopped).`;
@@ -166,6 +167,7 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
       data: { type: 'string' },
       'time-limit': { type: 'string' },
       sweep: { type: 'string' },
+      'memory-limit': { type: 'string' },
     },
     allowPositionals: true,
   });
@@ -174,6 +176,9 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
   const budget = parseBudget(values.budget);
   const timeLimit = values['time-limit'] === undefined ? undefined : Number(values['time-limit']);
   if (timeLimit !== undefined && !(timeLimit > 0)) throw new InputError(`--time-limit must be a positive number of seconds`);
+  const memoryGiB = values['memory-limit'] === undefined ? undefined : Number(values['memory-limit']);
+  if (memoryGiB !== undefined && !(memoryGiB > 0)) throw new InputError('--memory-limit must be a positive number of GiB');
+  const memory = memoryGiB ? { memoryLimitBytes: memoryGiB * 2 ** 30 } : {};
   const data = values.data ? readJson(values.data) : undefined;
   const loaded: Loaded[] = [];
   let inputErrors = false;
@@ -187,11 +192,20 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
   const bar = io.tty && !values.json ? progressBar(io.err) : undefined;
   const client = new WorkerClient({ command: process.execPath, args: [join(io.distDir, 'worker.js')] }, (p) => bar?.update(p, claimsInFile));
   const outcomes: FileOutcome[] = [];
+  const failed: string[] = [];
   try {
     for (const l of loaded) {
       const fixed = data ? dataFor(l.program, data, values.data!, 'none') : new Map<string, Float64Array>();
       claimsInFile = l.program.claims.length;
-      outcomes.push(await checkFile(client, l, { seed, budget, fixed, ...(timeLimit ? { timeLimitMs: timeLimit * 1000 } : {}) }));
+      try {
+        outcomes.push(await checkFile(client, l, { seed, budget, fixed, ...memory, ...(timeLimit ? { timeLimitMs: timeLimit * 1000 } : {}) }));
+      } catch (e) {
+        // Earlier files keep their verdicts; the next file gets a fresh worker.
+        if (!(e instanceof CheckFailed)) throw e;
+        bar?.done();
+        io.err(`derivlens: ${e.message}\n`);
+        failed.push(l.path);
+      }
       bar?.done();
     }
   } finally {
@@ -231,6 +245,7 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
     if (!values.json) io.out(`report: ${values.html}\n`);
   }
   const refuted = outcomes.some((o) => o.claims.some((c) => c.verdict === 'refuted')) || sweeps.some((s) => s.claims.some((c) => c.violatedAt > 0));
+  if (failed.length > 0) return 3;
   return refuted ? 1 : 0;
 }
 

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { type CheckOptions, CheckFailed, type FileOutcome, checkFile } from '../app/check';
-import { type Loaded, analyzeDocument } from '../app/load';
+import { InputError, type Loaded, analyzeDocument } from '../app/load';
 import { SourceFile } from '../language/diagnostics';
 import { WorkerClient, WorkerDied } from '../numeric/client';
 import type { Analysis } from '../symbolic/analyze';
@@ -30,7 +30,8 @@ export class Ctx implements vscode.Disposable {
   private readonly documents = new Map<string, DocumentState>();
   private readonly verdicts = new Map<string, Verdicts>();
   private worker?: WorkerClient;
-  private running?: AbortController;
+  /** Running checks by document: checks of different files run side by side; a new check of the same file replaces its old one. */
+  private readonly running = new Map<string, AbortController>();
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   /** Fires when a document's analysis or verdicts change. */
   readonly onDidChange = this.changed.event;
@@ -79,8 +80,8 @@ export class Ctx implements vscode.Disposable {
   }
 
   cancel(): boolean {
-    if (!this.running) return false;
-    this.running.abort();
+    if (this.running.size === 0) return false;
+    for (const r of this.running.values()) r.abort();
     return true;
   }
 
@@ -99,10 +100,13 @@ export class Ctx implements vscode.Disposable {
       return undefined;
     }
     const loaded = state.loaded;
+    // Verdicts belong to the text that was checked: an edit during the check makes them stale.
+    const version = doc.version;
     const config = readConfig(doc.uri);
-    this.running?.abort();
+    const key = doc.uri.toString();
+    this.running.get(key)?.abort();
     const abort = new AbortController();
-    this.running = abort;
+    this.running.set(key, abort);
     token?.onCancellationRequested(() => abort.abort());
     const options: CheckOptions = { seed: config.seed, budget: config.budget, ...(only ? { only } : {}) };
     try {
@@ -111,13 +115,17 @@ export class Ctx implements vscode.Disposable {
         async (_progress, cancel) => {
           cancel.onCancellationRequested(() => abort.abort());
           const outcome = await checkFile(this.client(), loaded, options, abort.signal);
-          this.store(doc, outcome);
+          this.store(doc, version, outcome);
           return outcome;
         },
       );
     } catch (e) {
       if (abort.signal.aborted) {
         this.output.appendLine(`check of ${doc.uri.fsPath} cancelled`);
+        return undefined;
+      }
+      if (e instanceof InputError) {
+        void vscode.window.showErrorMessage(`DerivLens: ${e.message}`);
         return undefined;
       }
       if (e instanceof CheckFailed || e instanceof WorkerDied) {
@@ -127,24 +135,24 @@ export class Ctx implements vscode.Disposable {
       }
       throw e;
     } finally {
-      if (this.running === abort) this.running = undefined;
+      if (this.running.get(key) === abort) this.running.delete(key);
     }
   }
 
-  private store(doc: vscode.TextDocument, outcome: FileOutcome): void {
+  private store(doc: vscode.TextDocument, version: number, outcome: FileOutcome): void {
     const key = doc.uri.toString();
     const previous = this.verdicts.get(key);
     let merged = outcome;
-    if (previous && previous.version === doc.version) {
+    if (previous && previous.version === version) {
       const fresh = new Set(outcome.claims.map((c) => c.claimIndex));
       merged = { ...outcome, claims: [...previous.outcome.claims.filter((c) => !fresh.has(c.claimIndex)), ...outcome.claims].sort((a, b) => a.claimIndex - b.claimIndex) };
     }
-    this.verdicts.set(key, { version: doc.version, outcome: merged });
+    this.verdicts.set(key, { version, outcome: merged });
     this.notify(doc.uri);
   }
 
   dispose(): void {
-    this.running?.abort();
+    this.cancel();
     void this.worker?.stop();
     this.changed.dispose();
     this.output.dispose();

@@ -23,9 +23,17 @@ export class WorkerClient {
   private readonly stderr: string[] = [];
   private readonly onDeath = new Set<(reason: string) => void>();
 
+  private lastHeard = 0;
+  private hangReason?: string;
+
   constructor(
     private readonly worker: WorkerCommand,
     private readonly onProgress: (p: ProgressParams) => void = () => {},
+    /**
+     * A worker silent this long while a request is pending is taken as hung and killed. Workers
+     * send progress at least every 100 ms while computing, so this only trips on a real hang.
+     */
+    private readonly silenceLimitMs = 30_000,
   ) {}
 
   /** Starts the worker if none is running; answers what it runs on. */
@@ -40,9 +48,14 @@ export class WorkerClient {
     });
     const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     this.connection = connection;
-    connection.onNotification(progressNotification, (p) => this.onProgress(p));
-    const died = (reason: string): void => {
+    connection.onNotification(progressNotification, (p) => {
+      this.lastHeard = Date.now();
+      this.onProgress(p);
+    });
+    const died = (exit: string): void => {
       if (this.child !== child) return;
+      const reason = this.hangReason ?? exit;
+      this.hangReason = undefined;
       this.exitReason = reason;
       this.child = undefined;
       this.connection = undefined;
@@ -72,11 +85,23 @@ export class WorkerClient {
   }
 
   private guard<T>(request: Promise<T>): Promise<T> {
+    this.lastHeard = Date.now();
+    const child = this.child;
+    const watchdog = setInterval(() => {
+      if (!child || this.child !== child || Date.now() - this.lastHeard <= this.silenceLimitMs) return;
+      this.hangReason = `the worker stopped responding (no message for ${(this.silenceLimitMs / 1000).toFixed(1)} s) and was stopped`;
+      child.kill('SIGKILL');
+    }, Math.min(1000, this.silenceLimitMs / 4));
     return new Promise<T>((resolve, reject) => {
       const onDeath = (reason: string): void => reject(new WorkerDied(`${reason}${this.stderrTail()}`));
       this.onDeath.add(onDeath);
       if (this.exitReason && !this.child) onDeath(this.exitReason);
-      request.then(resolve, reject).finally(() => this.onDeath.delete(onDeath));
+      request
+        .then(resolve, reject)
+        .finally(() => {
+          this.onDeath.delete(onDeath);
+          clearInterval(watchdog);
+        });
     });
   }
 

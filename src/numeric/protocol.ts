@@ -82,6 +82,8 @@ export interface CheckParams {
   timeLimitMs?: number;
   /** Echoed in progress notifications. */
   progressToken?: string;
+  /** A worker refuses (InvalidParams, with its estimate) a check whose estimated peak memory exceeds this. */
+  memoryLimitBytes?: number;
 }
 
 export type Verdict = 'proved' | 'holds' | 'refuted' | 'inconclusive';

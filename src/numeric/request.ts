@@ -98,3 +98,22 @@ export function buildCheckParams(program: CheckedProgram, lowered: LoweredProgra
     ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}),
   };
 }
+
+/** Default peak-memory budget of one check. */
+export const DEFAULT_MEMORY_LIMIT_BYTES = 4 * 2 ** 30;
+
+/**
+ * Peak float64 memory of a check, estimated before anything is allocated: every IR value of one
+ * evaluation is cached at once, plus the assembled Hessian and an eigen-decomposition's copies of it,
+ * plus the sampled data and a second point for pairs and searches.
+ */
+export function estimateBytes(params: CheckParams): number {
+  const numel = params.ir.nodes.reduce((s, n) => s + n.rows.value * n.cols.value, 0);
+  const vars = params.sampling.filter((s) => s.role === 'var').reduce((s, v) => s + v.rows * v.cols, 0);
+  const data = params.sampling.reduce((s, v) => s + v.rows * v.cols, 0);
+  return 8 * (2 * numel + 4 * vars * vars + 4 * data);
+}
+
+export function formatBytes(b: number): string {
+  return b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${(b / 1024).toFixed(0)} KiB`;
+}

@@ -7,6 +7,7 @@ import { StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { budgetPlan, runClaim } from './checks';
 import { Model } from './model';
 import { PROTOCOL_VERSION, type CheckParams, type CheckResult, type ClaimResult, checkRequest, initializeRequest, progressNotification } from './protocol';
+import { estimateBytes, formatBytes } from './request';
 import { Sampler, SamplingError } from './sampling';
 
 const BACKEND = 'cpu-node';
@@ -60,6 +61,10 @@ function main(): void {
     return { protocolVersion: PROTOCOL_VERSION, backend: BACKEND, device: DEVICE };
   });
   connection.onRequest(checkRequest, async (params, token) => {
+    const need = estimateBytes(params);
+    if (params.memoryLimitBytes !== undefined && need > params.memoryLimitBytes) {
+      throw new ResponseError(ErrorCodes.InvalidParams, `this check needs about ${formatBytes(need)}, over the limit of ${formatBytes(params.memoryLimitBytes)}`);
+    }
     try {
       return await check(params, token, (claim, done, total) => connection.sendNotification(progressNotification, { token: params.progressToken, claim, done, total }));
     } catch (e) {

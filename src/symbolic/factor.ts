@@ -109,10 +109,22 @@ function factorSum(g: Graph, nodes: Node[]): Node {
   return terms.map((t) => rebuild(g, t)).reduce((acc, t) => g.add(acc, t));
 }
 
+/**
+ * Past this many nodes an expression is left as derived: factoring is for reading, and its cost
+ * grows faster than the expression (deep chains of lets would take seconds per keystroke).
+ */
+export const MAX_FACTOR_NODES = 1500;
+
 /** Factor every sum in the expression, bottom-up. */
 export function factorCommon(g: Graph, root: Node): Node {
+  const order = topoOrder([root]);
+  if (order.length > MAX_FACTOR_NODES) return root;
+  // Regrouping creates nodes; if it creates many times more than the expression has, give up.
+  const start = g.size;
+  const budget = 8 * order.length + 2000;
   const memo = new Map<number, Node>();
-  for (const n of topoOrder([root])) {
+  for (const n of order) {
+    if (g.size - start > budget) return root;
     const args = n.args.map((a) => memo.get(a.id)!);
     let out = args.every((a, i) => a === n.args[i]) ? n : rebuildWithArgs(g, n, args);
     if (out.kind === 'add') out = factorSum(g, [out]);
