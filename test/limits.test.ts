@@ -37,6 +37,6 @@ c.listen();`;
   const client = new WorkerClient({ command: process.execPath, args: ['-e', hang] }, () => {}, 500);
   await client.start();
   const t0 = Date.now();
-  await assert.rejects(client.check({ ir: { nodes: [] }, loss: 0, grads: [], hess: [], claims: [], sampling: [], seed: 1, budget: 'quick' }), (e: unknown) => e instanceof WorkerDied && /stopped responding/.test((e as Error).message));
+  await assert.rejects(client.check({ ir: { nodes: [] }, loss: 0, grads: [], hess: [], claims: [], sampling: [], seed: 1, budget: 'quick', hvp: [] }), (e: unknown) => e instanceof WorkerDied && /stopped responding/.test((e as Error).message));
   assert.ok(Date.now() - t0 < 3000);
 });

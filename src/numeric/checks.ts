@@ -151,19 +151,15 @@ export async function runClaim(env: CheckEnv, claim: WireClaim): Promise<ClaimRe
 }
 
 /**
- * vᵀ Q v at a point. For the full Hessian this is the second directional derivative, taken as a
- * central difference of the gradient along v — two gradient evaluations instead of a Hessian.
- * Searches use it only to choose a direction; eigenvalues themselves come from exact Hessians.
+ * vᵀ Q v at a point. For the full Hessian this is vᵀ(∇²L v) from the planned Hessian-vector
+ * product, which costs about one gradient; other quantities are evaluated and contracted.
  */
 function quadraticForm(model: Model, q: Quantity, point: Point, v: Float64Array): number {
   const all = model.varSpecs.length;
   if (q.kind === 'hess' && q.rows.length === all && q.cols.length === all && q.rows.every((r, i) => r === i && q.cols[i] === i)) {
-    const x = model.flatten(point);
-    const h = 1e-4 * Math.max(1, euclidean(x));
-    const gp = model.grad(model.withVars(point, x.map((xi, i) => xi + h * v[i]!)));
-    const gm = model.grad(model.withVars(point, x.map((xi, i) => xi - h * v[i]!)));
+    const hv = model.hessVec(point, v);
     let acc = 0;
-    for (let i = 0; i < v.length; i++) acc += (v[i]! * (gp[i]! - gm[i]!)) / (2 * h);
+    for (let i = 0; i < v.length; i++) acc += v[i]! * hv[i]!;
     return acc;
   }
   const m = model.evaluate(q, point);
@@ -211,6 +207,21 @@ function nearKink(model: Model, point: Point): boolean {
     for (let i = 0; i < v.length; i++) if (Math.abs(v[i]!) < KINK_MARGIN * scale) return true;
   }
   return false;
+}
+
+/**
+ * A search step counts as progress only when it beats the current value by more than rounding:
+ * otherwise the path would follow floating-point noise, and two workers (or two BLAS builds)
+ * would part ways on the same seed. Relative to the matrix entries (eigenvalues), the two sides
+ * (inequalities) or the ratio itself (Lipschitz ratios, which divide by small distances).
+ */
+const SIGNIFICANT = 1e-13;
+const SIGNIFICANT_RATIO = 1e-9;
+
+function maxAbs(a: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
+  return m;
 }
 
 /** Rounding tolerance for comparing two float64 evaluations of the same function. */
@@ -355,14 +366,15 @@ async function eigenBound(env: CheckEnv, index: number, matrixAt: (p: Point) => 
       const x = model.flatten(cur.point, specs);
       const v = cur.eig.vector;
       const q = (y: Float64Array): number => quadratic(model.withVars(cur.point, y, specs), v);
-      const grad = spsaGradient(q, x, sampler, [index, STREAM_SEARCH, r, s], step * 1e-3, specs);
+      const grad = spsaGradient(q, x, sampler, [index, STREAM_SEARCH, r, s], spsaStep(x), specs);
       let moved = false;
       for (let t = 0; t < 4 && !moved; t++) {
         const cand = projectVars(model, cur.point, x.map((xi, i) => xi - step * grad[i]!), specs);
         // Rayleigh: λ_min(M) ≤ vᵀMv, so a lower vᵀMv proves progress without an eigensolve.
-        if (quadratic(cand, v) < cur.eig.lambda) {
+        const bar = cur.eig.lambda - SIGNIFICANT * maxAbs(cur.eig.value.data);
+        if (quadratic(cand, v) < bar) {
           const eig = minEigen(matrixAt(cand), `search step ${s + 1}`);
-          if (eig.lambda < cur.eig.lambda) {
+          if (eig.lambda < bar) {
             cur = { point: cand, eig };
             moved = true;
           }
@@ -379,7 +391,7 @@ async function eigenBound(env: CheckEnv, index: number, matrixAt: (p: Point) => 
     partial['minEigenvalue'] = Math.min(Number(partial['minEigenvalue']), best.eig.lambda);
   }
   const lambda = best.eig.lambda;
-  const scaleNorm = Math.max(...best.eig.value.data.map(Math.abs), 1e-300);
+  const scaleNorm = Math.max(maxAbs(best.eig.value.data), 1e-300);
   const tol = 1e-9 * scaleNorm * best.eig.value.rows;
   const plots: Plot[] = [
     { title: 'λ_min over samples', xLabel: 'sample', yLabel: 'λ_min', series: [{ label: 'random samples', x: trace.map((_, i) => i + 1), y: trace }], reference: { label: 'bound 0', y: 0 } },
@@ -388,10 +400,25 @@ async function eigenBound(env: CheckEnv, index: number, matrixAt: (p: Point) => 
   const evidence = { points: budget.points, restarts: searchTraces.length, steps: budget.steps, minEigenvalue: lambda, tolerance: tol };
   const broken = strict ? lambda <= tol : lambda < -tol;
   if (broken) {
-    const counterexample: Counterexample = { point: pointJson(model, best.point), values: { minEigenvalue: lambda }, eigenvector: Array.from(best.eig.vector) };
+    const counterexample: Counterexample = { point: pointJson(model, best.point), values: { minEigenvalue: lambda }, eigenvector: canonicalSign(best.eig.vector) };
     return { index, verdict: 'refuted', summary: `${what} fails: λ_min = ${lambda.toPrecision(6)} at the counterexample`, evidence, counterexample, plots };
   }
   return { index, verdict: 'holds', summary: `${what}: smallest λ_min found ${lambda.toPrecision(6)} over ${budget.points} samples and ${searchTraces.length} descents`, evidence, plots };
+}
+
+/** Eigenvectors are defined up to sign: report the one whose largest entry is positive (every worker does). */
+function canonicalSign(v: Float64Array): number[] {
+  let k = 0;
+  for (let i = 1; i < v.length; i++) if (Math.abs(v[i]!) > Math.abs(v[k]!)) k = i;
+  return Array.from(v, (x) => (v[k]! < 0 ? -x : x));
+}
+
+/**
+ * The forward-difference step of spsaGradient: fixed relative to the point, not to the search
+ * step, so that rounding in q (≈ 1e-16 of its scale) moves the estimated direction by ~1e-12 only.
+ */
+function spsaStep(x: Float64Array): number {
+  return 1e-4 * Math.max(1, euclidean(x));
 }
 
 /**
@@ -459,10 +486,10 @@ async function scalarOrder(env: CheckEnv, index: number, lower: Quantity, upper:
       checkTime(env);
       await env.tick(budget.points + r * budget.steps + s, total);
       const x = model.flatten(cur.point, specs);
-      const grad = spsaGradient((y) => gapAt(model.withVars(cur.point, y, specs), 'search').gap, x, sampler, [index, STREAM_SEARCH, r, s], step * 1e-3, specs);
+      const grad = spsaGradient((y) => gapAt(model.withVars(cur.point, y, specs), 'search').gap, x, sampler, [index, STREAM_SEARCH, r, s], spsaStep(x), specs);
       const cand = projectVars(model, cur.point, x.map((xi, i) => xi - step * grad[i]!), specs);
       const g = gapAt(cand, `search step ${s + 1}`);
-      if (g.gap < cur.gap) {
+      if (g.gap < cur.gap - SIGNIFICANT * Math.max(Math.abs(cur.lo), Math.abs(cur.hi))) {
         cur = { point: cand, ...g };
         step *= 1.5;
       } else step /= 2;
@@ -539,7 +566,7 @@ async function lipschitz(env: CheckEnv, index: number, of: Quantity, boundQ: Qua
         q = new Map([...q].map(([k, v]) => [k, givens.some((g) => g.name === k) ? data.get(k)! : v]));
       }
       const cand = ratio(p, q, `ascent step ${s + 1}`);
-      if (cand.ratio > cur.ratio) {
+      if (cand.ratio > cur.ratio * (1 + SIGNIFICANT_RATIO)) {
         cur = { p, q, ...cand };
         step *= 1.5;
       } else step /= 2;

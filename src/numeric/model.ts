@@ -1,11 +1,10 @@
 /**
- * What a worker evaluates: the deserialised IR with compiled plans for the loss, the gradient,
+ * What a worker evaluates: the deserialised IR (already planned by the client) with compiled plans for the loss, the gradient,
  * the Hessian and each claim's expressions, and the packing of vars into one flat vector x.
  */
 import { Graph, type Node } from '../symbolic/ir';
 import { fromWire } from '../symbolic/wire';
 import { type CompiledPlan, compile } from './evaluate';
-import { EvaluationPlanner } from './optimize';
 import type { CheckParams, Quantity, SamplingSpec } from './protocol';
 
 /** A value at a point: column-major data with its shape. */
@@ -25,12 +24,10 @@ export class Model {
   readonly sizes: number[];
   readonly dimension: number;
   private readonly plans = new Map<string, CompiledPlan>();
-  private readonly planner: EvaluationPlanner;
 
   constructor(readonly params: CheckParams) {
     const graph = new Graph();
     this.nodes = fromWire(graph, params.ir);
-    this.planner = new EvaluationPlanner(graph);
     this.varSpecs = params.sampling.filter((s) => s.role === 'var');
     this.searchSpecs = params.sampling.filter((s) => s.role === 'var' || !s.fixed);
     this.sizes = this.varSpecs.map((s) => s.rows * s.cols);
@@ -41,7 +38,7 @@ export class Model {
     const key = roots.join(',');
     let p = this.plans.get(key);
     if (!p) {
-      p = compile(this.planner.optimize(roots.map((r) => this.nodes[r]!)));
+      p = compile(roots.map((r) => this.nodes[r]!));
       this.plans.set(key, p);
     }
     return p;
@@ -60,6 +57,24 @@ export class Model {
       out.set(p, off);
       off += p.length;
     });
+    return out;
+  }
+
+  /** ∇²L·v (all vars, stacked) at the point, from the planned Hessian-vector product roots. */
+  hessVec(point: Point, v: Float64Array): Float64Array {
+    const inputs = new Map(point);
+    let off = 0;
+    this.sizes.forEach((size, k) => {
+      inputs.set(`$v${k}`, v.subarray(off, off + size));
+      off += size;
+    });
+    const parts = this.plan(this.params.hvp).run(inputs);
+    const out = new Float64Array(this.dimension);
+    off = 0;
+    for (const p of parts) {
+      out.set(p, off);
+      off += p.length;
+    }
     return out;
   }
 

@@ -78,6 +78,11 @@ export interface CheckParams {
    * kink, so finite differences there compare nothing; such sample points are skipped and counted.
    */
   kinks?: number[];
+  /**
+   * Roots of ∇²L·v per var (row blocks of the Hessian times v), where v's part for var k is the
+   * input named `$v<k>` (a column of vec(var k)'s length): exact vᵀHv and Hv without the Hessian.
+   */
+  hvp: number[];
   /** Wall-clock limit per claim in ms; a claim cut off is inconclusive with what it had. */
   timeLimitMs?: number;
   /** Echoed in progress notifications. */

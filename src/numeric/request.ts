@@ -1,11 +1,13 @@
 /** Builds the worker request for a file: the IR of every needed expression, sampling specs, claims. */
 import { evaluateConstant } from '../language/check';
+import { numel, shapeOf } from '../language/shape';
 import type { CheckedProgram, Constraint } from '../language/typed';
 import type { ClaimPlan, SymQuantity } from '../symbolic/claims';
 import { type Node, topoOrder } from '../symbolic/ir';
 import { ALMOST_EVERYWHERE } from '../symbolic/rules';
 import type { Derivatives, LoweredProgram } from '../symbolic/lower';
 import { toWire } from '../symbolic/wire';
+import { EvaluationPlanner } from './optimize';
 import type { Budget, CheckParams, NumericConstraint, Quantity, SamplingSpec, WireClaim } from './protocol';
 
 export interface RequestOptions {
@@ -79,8 +81,10 @@ export function buildCheckParams(program: CheckedProgram, lowered: LoweredProgra
     }
   });
   const base = [lowered.loss, ...derivatives.grads, ...derivatives.hess.flat(), ...extra];
+  const hvp = hessianVectorProducts(lowered, derivatives);
   const kinkArgs = [...new Set(topoOrder(base).flatMap((n) => (n.kind === 'fn' && ALMOST_EVERYWHERE.has(n.fn) ? [n.args[0]!] : [])))];
-  const roots = [...base, ...kinkArgs];
+  // Planned here, once, so every worker (Node or Python) executes the same re-associated IR.
+  const roots = new EvaluationPlanner(lowered.graph).optimize([...base, ...kinkArgs, ...hvp]);
   const { graph, positions } = toWire(roots);
   const k = derivatives.grads.length;
   const offset = 1 + k + k * k;
@@ -91,12 +95,30 @@ export function buildCheckParams(program: CheckedProgram, lowered: LoweredProgra
     grads: positions.slice(1, 1 + k),
     hess: Array.from({ length: k }, (_, a) => positions.slice(1 + k + a * k, 1 + k + (a + 1) * k)),
     claims: pendingClaims.map((c) => c.build(fix)),
-    ...(kinkArgs.length ? { kinks: positions.slice(base.length) } : {}),
+    ...(kinkArgs.length ? { kinks: positions.slice(base.length, base.length + kinkArgs.length) } : {}),
+    hvp: positions.slice(base.length + kinkArgs.length),
     sampling: samplingSpecs(program, options.fixed),
     seed: options.seed,
     budget: options.budget,
     ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}),
   };
+}
+
+/** Name of the input holding var k's part of the direction v in Hessian-vector products. */
+export function directionInput(k: number): string {
+  // '$' cannot start a DSL name, so this never collides with a user's declaration.
+  return `$v${k}`;
+}
+
+/**
+ * (∇²L v) per var, with v supplied as the inputs directionInput(k): the planner re-associates
+ * each H_ab v_b right to left, so vᵀHv (descent directions) and Lanczos cost about a gradient
+ * instead of a Hessian.
+ */
+function hessianVectorProducts(lowered: LoweredProgram, derivatives: Derivatives): Node[] {
+  const g = lowered.graph;
+  const parts = derivatives.grads.map((grad, k) => g.given(directionInput(k), shapeOf(numel(grad.shape))));
+  return derivatives.hess.map((row) => row.map((h, b) => g.matmul(h, parts[b]!)).reduce((acc, t) => g.add(acc, t)));
 }
 
 /** Default peak-memory budget of one check. */

@@ -1,0 +1,195 @@
+"""Array backends: PyTorch (CUDA when present), JAX (x64) or NumPy, all in float64. The checks
+drive control flow on the host in NumPy; the backends run the batched evaluation and eigensolves."""
+import os
+import platform
+
+import numpy as np
+
+
+class NumpyBackend:
+    name = "python-numpy"
+
+    def __init__(self):
+        np.seterr(all="ignore")
+        self.xp = np
+        self.device = f"CPU (NumPy {np.__version__}, Python {platform.python_version()})"
+        self.gpu = False
+
+    def asarray(self, a):
+        return np.asarray(a, dtype=np.float64)
+
+    def to_numpy(self, a):
+        return np.asarray(a)
+
+    def constant(self, a):
+        """A value fixed by the IR (I, 1, e_k, …), cached across evaluations."""
+        return np.asarray(a, dtype=np.float64)
+
+    def unary(self, fn):
+        xp = self.xp
+        table = {
+            "exp": xp.exp, "log": xp.log, "cosh": xp.cosh, "sinh": xp.sinh, "tanh": xp.tanh,
+            "sqrt": xp.sqrt, "abs": xp.abs, "sign": xp.sign,
+            "relu": lambda x: xp.where(x > 0, x, 0.0),
+            "step": lambda x: xp.where(x > 0, 1.0, 0.0),
+            # The branch form keeps exp's argument non-positive (no overflow), as the CPU worker does.
+            "sigmoid": lambda x: xp.where(x >= 0, 1 / (1 + xp.exp(-xp.abs(x))), xp.exp(-xp.abs(x)) / (1 + xp.exp(-xp.abs(x)))),
+        }
+        return table[fn]
+
+    def sum_all(self, x):
+        return x.sum(axis=(1, 2), keepdims=True)
+
+    def max_all(self, x):
+        return x.max(axis=(1, 2), keepdims=True)
+
+    def swap(self, x):
+        return x.swapaxes(-1, -2)
+
+    def diagonal(self, x):
+        return self.xp.diagonal(x, axis1=1, axis2=2)[..., None]
+
+    def concat(self, parts, axis):
+        return self.xp.concatenate(parts, axis=axis)
+
+    def broadcast(self, x, batch):
+        return self.xp.broadcast_to(x, (batch,) + tuple(x.shape[1:]))
+
+    def eigh(self, a):
+        """Ascending eigenvalues and eigenvectors (columns) of a stack of symmetric matrices."""
+        s = 0.5 * (a + self.swap(a))
+        return self.xp.linalg.eigh(s)
+
+    def eigvalsh(self, a):
+        return self.xp.linalg.eigvalsh(0.5 * (a + self.swap(a)))
+
+    def free_bytes(self):
+        return int(os.environ.get("DERIVLENS_BATCH_BYTES", 1 << 30))
+
+    def jit(self, fn):
+        return fn
+
+    # Batch sizes are padded to a power of two when compiling per shape (JAX).
+    pad_batch = False
+
+
+class JaxBackend(NumpyBackend):
+    name = "python-jax"
+    pad_batch = True
+
+    def __init__(self):
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+        import jax.numpy as jnp
+
+        self.jax = jax
+        self.xp = jnp
+        dev = jax.devices()[0]
+        self.gpu = dev.platform == "gpu"
+        self.device = f"{'CUDA ' + dev.device_kind if self.gpu else 'CPU'} (JAX {jax.__version__}, x64)"
+        np.seterr(all="ignore")
+
+    def asarray(self, a):
+        return self.xp.asarray(a, dtype=self.xp.float64)
+
+    def to_numpy(self, a):
+        return np.asarray(a)
+
+    def jit(self, fn):
+        # One compiled program per plan and batch size; batches are padded to powers of two
+        # (pad_batch) so a check compiles a handful of shapes, not one per batch.
+        return self.jax.jit(fn)
+
+    def free_bytes(self):
+        if self.gpu:
+            stats = self.jax.devices()[0].memory_stats() or {}
+            if "bytes_limit" in stats:
+                return int(0.5 * (stats["bytes_limit"] - stats.get("bytes_in_use", 0)))
+        return super().free_bytes()
+
+
+class TorchBackend(NumpyBackend):
+    name = "python-torch"
+
+    def __init__(self):
+        import torch
+
+        self.torch = torch
+        self.xp = torch
+        self.gpu = torch.cuda.is_available()
+        self.dev = torch.device("cuda" if self.gpu else "cpu")
+        kind = torch.cuda.get_device_name(0) if self.gpu else "CPU"
+        self.device = f"{'CUDA ' if self.gpu else ''}{kind} (PyTorch {torch.__version__}, float64)"
+        torch.set_default_dtype(torch.float64)
+        np.seterr(all="ignore")
+
+    def asarray(self, a):
+        if isinstance(a, self.torch.Tensor):
+            return a.to(self.dev, self.torch.float64)
+        return self.torch.as_tensor(np.asarray(a, dtype=np.float64), device=self.dev)
+
+    def to_numpy(self, a):
+        return a.detach().cpu().numpy() if isinstance(a, self.torch.Tensor) else np.asarray(a)
+
+    def constant(self, a):
+        return self.asarray(a)
+
+    def unary(self, fn):
+        t = self.torch
+        table = {
+            "exp": t.exp, "log": t.log, "cosh": t.cosh, "sinh": t.sinh, "tanh": t.tanh,
+            "sqrt": t.sqrt, "abs": t.abs, "sign": t.sign, "sigmoid": t.sigmoid,
+            "relu": lambda x: t.where(x > 0, x, t.zeros_like(x)),
+            "step": lambda x: (x > 0).to(x.dtype),
+        }
+        return table[fn]
+
+    def sum_all(self, x):
+        return x.sum(dim=(1, 2), keepdim=True)
+
+    def max_all(self, x):
+        return x.amax(dim=(1, 2), keepdim=True)
+
+    def swap(self, x):
+        return x.transpose(-1, -2)
+
+    def diagonal(self, x):
+        return self.torch.diagonal(x, dim1=1, dim2=2).unsqueeze(-1)
+
+    def concat(self, parts, axis):
+        return self.torch.cat(parts, dim=axis)
+
+    def broadcast(self, x, batch):
+        return x.expand((batch,) + tuple(x.shape[1:]))
+
+    def eigh(self, a):
+        return self.torch.linalg.eigh(0.5 * (a + self.swap(a)))
+
+    def eigvalsh(self, a):
+        return self.torch.linalg.eigvalsh(0.5 * (a + self.swap(a)))
+
+    def free_bytes(self):
+        if self.gpu:
+            free, _total = self.torch.cuda.mem_get_info()
+            return int(0.5 * free)
+        return super().free_bytes()
+
+
+def select_backend(preference=None):
+    """torch, then jax, then numpy (DERIVLENS_PY_BACKEND forces one); returns (backend, notes)."""
+    preference = preference or os.environ.get("DERIVLENS_PY_BACKEND", "auto")
+    order = {"auto": ["torch", "jax", "numpy"], "torch": ["torch"], "jax": ["jax"], "numpy": ["numpy"]}.get(preference)
+    if order is None:
+        raise ValueError(f"unknown backend {preference!r}: use torch, jax, numpy or auto")
+    notes = []
+    for name in order:
+        try:
+            if name == "torch":
+                return TorchBackend(), notes
+            if name == "jax":
+                return JaxBackend(), notes
+            return NumpyBackend(), notes
+        except ImportError as e:
+            notes.append(f"{name}: {e}")
+    raise ImportError("; ".join(notes))

@@ -1,0 +1,85 @@
+/**
+ * Compares two workers' answers to the same request: same verdicts, and every number (evidence,
+ * counterexample points and values, eigenvectors) equal to a relative tolerance. Used by the
+ * parity tests of the Python worker against the CPU worker.
+ */
+import type { CheckResult } from './protocol';
+
+/** Relative difference, measured against the larger magnitude (and `floor` near zero). */
+function close(a: number, b: number, rtol: number, floor: number): boolean {
+  if (a === b) return true;
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
+  return Math.abs(a - b) <= rtol * Math.max(Math.abs(a), Math.abs(b), floor);
+}
+
+/** Largest |x| in a JSON value: the scale against which its entries' rounding is judged. */
+function magnitude(v: unknown): number {
+  if (typeof v === 'number') return Math.abs(v);
+  if (Array.isArray(v)) return v.reduce((m: number, x) => Math.max(m, magnitude(x)), 0);
+  if (v && typeof v === 'object') return Object.values(v).reduce((m: number, x) => Math.max(m, magnitude(x)), 0);
+  return 0;
+}
+
+/**
+ * Evidence that is itself a relative error (‖lhs − rhs‖/‖lhs‖, an FD error estimate, the relative
+ * tolerance derived from it) measures rounding noise, which differs between any two correct
+ * float64 implementations; such numbers are compared on the scale 1 they are relative to, i.e.
+ * both workers must agree that the sides match to the same 1e-10.
+ */
+const RELATIVE_ERRORS = new Set(['maxRelativeError', 'fdMaxRelativeError', 'relativeError', 'fdRelativeError', 'symbolicVsFd', 'fdErrorEstimate']);
+
+function compareJson(path: string, a: unknown, b: unknown, rtol: number, floor: number, out: string[]): void {
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (!close(a, b, rtol, floor)) out.push(`${path}: ${a} vs ${b}`);
+    return;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) {
+      out.push(`${path}: length ${a.length} vs ${b.length}`);
+      return;
+    }
+    // Entries of one vector or matrix are compared on the scale of the whole.
+    const scale = Math.max(floor, magnitude(a), magnitude(b));
+    a.forEach((x, i) => compareJson(`${path}[${i}]`, x, b[i], rtol, scale, out));
+    return;
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) compareJson(`${path}.${k}`, (a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], rtol, floor, out);
+    return;
+  }
+  if (a !== b) out.push(`${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+}
+
+/** Differences between two results, each as "path: value vs value"; empty when they agree. */
+export function compareResults(a: CheckResult, b: CheckResult, rtol: number): string[] {
+  const out: string[] = [];
+  if (a.claims.length !== b.claims.length) return [`claims: ${a.claims.length} vs ${b.claims.length}`];
+  a.claims.forEach((ca, i) => {
+    const cb = b.claims[i]!;
+    const at = `claim ${ca.index}`;
+    if (ca.verdict !== cb.verdict) out.push(`${at}.verdict: ${ca.verdict} vs ${cb.verdict}`);
+    const identity = 'maxRelativeError' in ca.evidence || 'relativeError' in ca.evidence;
+    // An eigenvalue is known to rounding of the matrix entries (tolerance = 1e-9·max|M_ij|·rows);
+    // a slack to rounding of the two sides (tolerance = 1e-9·max(|lhs|, |rhs|)).
+    const scale = typeof ca.evidence['tolerance'] === 'number' && !identity ? ca.evidence['tolerance'] * 1e9 : 0;
+    for (const key of new Set([...Object.keys(ca.evidence), ...Object.keys(cb.evidence)])) {
+      const [x, y] = [ca.evidence[key], cb.evidence[key]];
+      // Finite differences are known to their error estimate (identity tolerance = 10× it):
+      // two FD measurements agree when they differ by less than twice that estimate.
+      if (key.startsWith('fd') && typeof x === 'number' && typeof y === 'number' && Math.abs(x - y) <= Math.max(rtol, Number(ca.evidence['tolerance']) / 5)) continue;
+      const relative = RELATIVE_ERRORS.has(key) || (identity && key === 'tolerance');
+      const floor = relative ? 1 : key === 'minEigenvalue' || key === 'smallestSlack' ? scale : 0;
+      compareJson(`${at}.evidence.${key}`, x, y, rtol, floor, out);
+    }
+    if (ca.counterexample || cb.counterexample) {
+      const values = { ...ca.counterexample?.values };
+      const other = { ...cb.counterexample?.values };
+      for (const key of ['relativeError', 'tolerance']) {
+        if (typeof values[key] === 'number' && typeof other[key] === 'number' && Math.abs((values[key] as number) - (other[key] as number)) <= rtol) delete values[key], delete other[key];
+      }
+      compareJson(`${at}.counterexample`, { ...ca.counterexample, values }, { ...cb.counterexample, values: other }, rtol, 0, out);
+    }
+  });
+  return out;
+}
