@@ -124,7 +124,19 @@ def main():
     from .sampling import Sampler, SamplingError
 
     cancelled = set()
+    # Requests already answered (a cancel is answered at once by the reader thread, so control
+    # returns to the client within milliseconds however long the current batch takes).
+    answered = set()
+    running = {"id": None, "progress": None}
+    lock = threading.Lock()
     inbox = queue.Queue()
+
+    def reply(rid, payload):
+        with lock:
+            if rid in answered:
+                return
+            answered.add(rid)
+        conn.send({"jsonrpc": "2.0", "id": rid, **payload})
 
     def reader():
         try:
@@ -133,14 +145,27 @@ def main():
                 if msg is None:
                     break
                 if msg.get("method") == "$/cancelRequest":
-                    cancelled.add(msg.get("params", {}).get("id"))
+                    rid = msg.get("params", {}).get("id")
+                    cancelled.add(rid)
+                    if running["id"] == rid:
+                        reply(rid, {"error": {"code": REQUEST_CANCELLED, "message": "cancelled"}})
                     continue
                 inbox.put(msg)
         except Exception as e:  # a broken stream ends the worker, like a closed one
             print(f"derivlens worker: unreadable message: {e}", file=sys.stderr)
         inbox.put(None)
 
+    def heartbeat():
+        # Progress at least once a second while a check runs, even inside one long batch: the
+        # client takes a silent worker for a hung one.
+        while True:
+            time.sleep(1.0)
+            p = running["progress"]
+            if running["id"] is not None and p is not None:
+                conn.send({"jsonrpc": "2.0", "method": "derivlens/progress", "params": p})
+
     threading.Thread(target=reader, daemon=True).start()
+    threading.Thread(target=heartbeat, daemon=True).start()
 
     def check(params, request_id):
         need = estimate_bytes(params)
@@ -156,6 +181,7 @@ def main():
             def tick(done, total, claim=claim):
                 if request_id in cancelled:
                     raise Cancelled()
+                running["progress"] = {"token": params.get("progressToken"), "claim": claim["index"], "done": done, "total": total}
                 now = time.monotonic()
                 if now - last[0] >= PROGRESS_SECONDS:
                     last[0] = now
@@ -178,22 +204,28 @@ def main():
             continue  # notifications we do not handle
         rid = msg["id"]
         method = msg.get("method")
+        running["id"] = rid
+        running["progress"] = None
         try:
+            if rid in cancelled:
+                raise Cancelled()
             if method == "derivlens/initialize":
                 version = msg.get("params", {}).get("protocolVersion")
                 if version != PROTOCOL_VERSION:
                     raise RpcError(INVALID_PARAMS, f"protocol {version} requested; this worker speaks {PROTOCOL_VERSION}")
-                result = {"protocolVersion": PROTOCOL_VERSION, "backend": backend.name, "device": backend.device}
+                result = {"protocolVersion": PROTOCOL_VERSION, "backend": backend.name, "device": backend.device, "gpu": backend.gpu}
             elif method == "derivlens/check":
                 result = check(msg["params"], rid)
             else:
                 raise RpcError(METHOD_NOT_FOUND, f"unhandled method {method}")
-            conn.send({"jsonrpc": "2.0", "id": rid, "result": clean(result)})
+            reply(rid, {"result": clean(result)})
         except Cancelled:
-            conn.send({"jsonrpc": "2.0", "id": rid, "error": {"code": REQUEST_CANCELLED, "message": "cancelled"}})
+            reply(rid, {"error": {"code": REQUEST_CANCELLED, "message": "cancelled"}})
         except RpcError as e:
-            conn.send({"jsonrpc": "2.0", "id": rid, "error": {"code": e.code, "message": str(e)}})
+            reply(rid, {"error": {"code": e.code, "message": str(e)}})
         except Exception as e:
             traceback.print_exc(file=sys.stderr)
-            conn.send({"jsonrpc": "2.0", "id": rid, "error": {"code": INTERNAL_ERROR, "message": f"worker error: {e}"}})
+            reply(rid, {"error": {"code": INTERNAL_ERROR, "message": f"worker error: {e}"}})
+        running["id"] = None
         cancelled.discard(rid)
+        answered.discard(rid)

@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { shapeText } from '../language/shape';
-import { WorkerClient } from '../numeric/client';
+import { BACKEND_CHOICES, type BackendChoice, type ConnectedWorker, type WorkerPaths, connectWorker } from '../numeric/backends';
+import type { ProgressParams } from '../numeric/protocol';
 import { DerivativePlan } from '../numeric/point';
 import type { Budget } from '../numeric/protocol';
 import { topoOrder } from '../symbolic/ir';
@@ -19,10 +20,13 @@ import { load, readJson } from './load';
 const USAGE = `usage:
   derivlens derive FILE [--json]
   derivlens eval FILE --data DATA.json --at POINT.json [--json]
-  derivlens export FILE --latex|--numpy|--jax [--out PATH] [--no-check] [--seed N] [--budget …]
+  derivlens export FILE --latex|--numpy|--jax [--out PATH] [--no-check] [--seed N] [--budget …] [--backend …]
   derivlens check FILE... [--json] [--html REPORT.html] [--seed N] [--budget quick|default|thorough|N]
                           [--data DATA.json] [--time-limit SECONDS] [--memory-limit GIB]
-                          [--sweep "n in [8, 16], R in [1, 2]"]
+                          [--sweep "n in [8, 16], R in [1, 2]"] [--backend cpu|python|auto]
+
+--backend python runs checks in the Python worker (PyTorch on CUDA when present, else JAX, else
+NumPy; interpreter from DERIVLENS_PYTHON, default python3); auto uses it only with a GPU.
 
 Exit codes: 0 success (check: nothing refuted), 1 some claim refuted, 2 input errors
 (diagnostics on stderr), 3 internal failure (e.g. the worker stopped).`;
@@ -156,6 +160,27 @@ function parseSeed(s: string | undefined): number {
   return n;
 }
 
+function workerPaths(io: Io): WorkerPaths {
+  return {
+    node: { command: process.execPath, args: [join(io.distDir, 'worker.js')] },
+    pythonWorker: join(io.distDir, '..', 'python', 'worker.py'),
+    python: process.env['DERIVLENS_PYTHON'] || 'python3',
+  };
+}
+
+function parseBackend(s: string | undefined): BackendChoice {
+  if (s === undefined) return 'cpu';
+  if (!(BACKEND_CHOICES as readonly string[]).includes(s)) throw new InputError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, not '${s}'`);
+  return s as BackendChoice;
+}
+
+/** Starts the chosen worker; a Python that cannot start is said once, and the CPU worker runs. */
+async function startWorker(choice: BackendChoice, io: Io, onProgress?: (p: ProgressParams) => void): Promise<ConnectedWorker> {
+  const worker = await connectWorker(choice, workerPaths(io), onProgress);
+  if (worker.fallback) io.err(`derivlens: ${worker.fallback}\n`);
+  return worker;
+}
+
 async function checkCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -168,10 +193,12 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
       'time-limit': { type: 'string' },
       sweep: { type: 'string' },
       'memory-limit': { type: 'string' },
+      backend: { type: 'string' },
     },
     allowPositionals: true,
   });
   if (positionals.length === 0) throw new InputError(`check takes one or more FILEs\n${USAGE}`);
+  const backend = parseBackend(values.backend);
   const seed = parseSeed(values.seed);
   const budget = parseBudget(values.budget);
   const timeLimit = values['time-limit'] === undefined ? undefined : Number(values['time-limit']);
@@ -190,7 +217,7 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
   if (inputErrors) return 2;
   let claimsInFile = 1;
   const bar = io.tty && !values.json ? progressBar(io.err) : undefined;
-  const client = new WorkerClient({ command: process.execPath, args: [join(io.distDir, 'worker.js')] }, (p) => bar?.update(p, claimsInFile));
+  const { client } = await startWorker(backend, io, (p) => bar?.update(p, claimsInFile));
   const outcomes: FileOutcome[] = [];
   const failed: string[] = [];
   try {
@@ -221,7 +248,7 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
     const abort = new AbortController();
     const onInt = (): void => abort.abort();
     process.once('SIGINT', onInt);
-    const sweepClient = new WorkerClient({ command: process.execPath, args: [join(io.distDir, 'worker.js')] });
+    const { client: sweepClient } = await startWorker(backend, io);
     try {
       sweeps.push(await runSweep(sweepClient, l.path, l.text, grid, { seed, budget }, (done, total, at) => {
         if (io.tty && !values.json) io.err(`\r\x1b[Ksweep ${l.path}: ${done}/${total} ${Object.entries(at).map(([k, v]) => `${k}=${v}`).join(' ')}`);
@@ -252,7 +279,7 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
 async function exportCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { latex: { type: 'boolean' }, numpy: { type: 'boolean' }, jax: { type: 'boolean' }, out: { type: 'string' }, 'no-check': { type: 'boolean' }, seed: { type: 'string' }, budget: { type: 'string' } },
+    options: { latex: { type: 'boolean' }, numpy: { type: 'boolean' }, jax: { type: 'boolean' }, out: { type: 'string' }, 'no-check': { type: 'boolean' }, seed: { type: 'string' }, budget: { type: 'string' }, backend: { type: 'string' } },
     allowPositionals: true,
   });
   if (positionals.length !== 1) throw new InputError(`export takes one FILE\n${USAGE}`);
@@ -264,7 +291,7 @@ async function exportCommand(args: string[], io: Io): Promise<number> {
   if (formats[0] === 'latex') {
     let outcome: FileOutcome | undefined;
     if (!values['no-check'] && l.program.claims.length > 0) {
-      const client = new WorkerClient({ command: process.execPath, args: [join(io.distDir, 'worker.js')] });
+      const { client } = await startWorker(parseBackend(values.backend), io);
       try {
         outcome = await checkFile(client, l, { seed: parseSeed(values.seed), budget: parseBudget(values.budget) });
       } finally {

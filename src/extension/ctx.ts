@@ -8,9 +8,10 @@ import * as vscode from 'vscode';
 import { type CheckOptions, CheckFailed, type FileOutcome, checkFile } from '../app/check';
 import { InputError, type Loaded, analyzeDocument } from '../app/load';
 import { SourceFile } from '../language/diagnostics';
-import { WorkerClient, WorkerDied } from '../numeric/client';
+import { type ConnectedWorker, connectWorker } from '../numeric/backends';
+import { type WorkerClient, WorkerDied } from '../numeric/client';
 import type { Analysis } from '../symbolic/analyze';
-import { readConfig } from './config';
+import { type Config, readConfig } from './config';
 
 export interface DocumentState {
   version: number;
@@ -29,7 +30,10 @@ export class Ctx implements vscode.Disposable {
   readonly output = vscode.window.createOutputChannel('DerivLens');
   private readonly documents = new Map<string, DocumentState>();
   private readonly verdicts = new Map<string, Verdicts>();
-  private worker?: WorkerClient;
+  /** The worker and the settings it was started for; shared by all documents. */
+  private worker?: { key: string; connected: Promise<ConnectedWorker> };
+  /** Which backend and device ran the last check. */
+  private readonly status = vscode.window.createStatusBarItem('derivlens.backend', vscode.StatusBarAlignment.Right, 100);
   /** Running checks by document: checks of different files run side by side; a new check of the same file replaces its old one. */
   private readonly running = new Map<string, AbortController>();
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
@@ -65,18 +69,48 @@ export class Ctx implements vscode.Disposable {
     return vscode.workspace.isTrusted;
   }
 
-  private client(): WorkerClient {
-    if (!this.worker) {
-      const workerPath = join(this.extension.extensionPath, 'dist', 'worker.js');
-      // Inside Electron, process.execPath is the editor binary; this makes it act as plain Node.
-      this.worker = new WorkerClient({ command: process.execPath, args: [workerPath], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  /** The worker for the current settings, started on first use (and again after a settings change). */
+  private async client(config: Config): Promise<WorkerClient> {
+    const key = `${config.backend}\0${config.python}`;
+    if (this.worker?.key !== key) {
+      const previous = this.worker;
+      const paths = {
+        // Inside Electron, process.execPath is the editor binary; this makes it act as plain Node.
+        node: { command: process.execPath, args: [join(this.extension.extensionPath, 'dist', 'worker.js')], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
+        pythonWorker: join(this.extension.extensionPath, 'python', 'worker.py'),
+        python: config.python,
+      };
+      this.worker = { key, connected: connectWorker(config.backend, paths) };
+      void previous?.connected.then((w) => w.client.stop(), () => undefined);
+      this.worker.connected.then(
+        (w) => {
+          if (w.fallback) {
+            this.output.appendLine(w.fallback);
+            void vscode.window.showWarningMessage(`DerivLens: ${w.fallback}.`);
+          }
+          this.showBackend(w.info.backend, w.info.device);
+        },
+        () => undefined,
+      );
     }
-    return this.worker;
+    try {
+      return (await this.worker.connected).client;
+    } catch (e) {
+      this.worker = undefined;
+      throw e;
+    }
+  }
+
+  private showBackend(backend: string, device: string): void {
+    this.status.text = `$(pulse) DerivLens: ${backend}`;
+    this.status.tooltip = `DerivLens checks run in ${backend} on ${device}`;
+    this.status.show();
   }
 
   async restartWorker(): Promise<void> {
-    await this.worker?.stop();
+    const w = this.worker;
     this.worker = undefined;
+    await w?.connected.then((c) => c.client.stop(), () => undefined);
   }
 
   cancel(): boolean {
@@ -114,7 +148,8 @@ export class Ctx implements vscode.Disposable {
         { location: vscode.ProgressLocation.Notification, title: `DerivLens: checking ${only ? `${only.length} claim${only.length === 1 ? '' : 's'}` : 'claims'} in ${vscode.workspace.asRelativePath(doc.uri)}`, cancellable: true },
         async (_progress, cancel) => {
           cancel.onCancellationRequested(() => abort.abort());
-          const outcome = await checkFile(this.client(), loaded, options, abort.signal);
+          const outcome = await checkFile(await this.client(config), loaded, options, abort.signal);
+          this.showBackend(outcome.backend, outcome.device);
           this.store(doc, version, outcome);
           return outcome;
         },
@@ -129,7 +164,6 @@ export class Ctx implements vscode.Disposable {
         return undefined;
       }
       if (e instanceof CheckFailed || e instanceof WorkerDied) {
-        this.worker = undefined;
         void vscode.window.showErrorMessage(`DerivLens: the worker stopped (${(e as Error).message.split('\n')[0]}). It will be restarted on the next check; no claim was marked as passing.`);
         return undefined;
       }
@@ -153,7 +187,8 @@ export class Ctx implements vscode.Disposable {
 
   dispose(): void {
     this.cancel();
-    void this.worker?.stop();
+    void this.restartWorker();
+    this.status.dispose();
     this.changed.dispose();
     this.output.dispose();
   }

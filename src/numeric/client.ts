@@ -42,6 +42,8 @@ export class WorkerClient {
     this.exitReason = undefined;
     const child = spawn(this.worker.command, this.worker.args, { stdio: ['pipe', 'pipe', 'pipe'], ...(this.worker.env ? { env: this.worker.env } : {}) });
     this.child = child;
+    // A worker that never started (or died) closes its pipes; the exit/error handlers below report it.
+    child.stdin!.on('error', () => {});
     child.stderr!.on('data', (d: Buffer) => {
       this.stderr.push(d.toString());
       if (this.stderr.length > 50) this.stderr.shift();
@@ -66,6 +68,12 @@ export class WorkerClient {
     child.on('exit', (code, signal) => died(signal ? `the worker was killed by ${signal}` : `the worker exited with code ${code}`));
     child.on('error', (e) => died(`the worker could not start: ${e.message}`));
     connection.listen();
+    // Nothing is written before the process exists: a missing interpreter fails here, cleanly.
+    const spawned = await new Promise<boolean>((resolve) => {
+      child.once('spawn', () => resolve(true));
+      child.once('error', () => resolve(false));
+    });
+    if (!spawned) throw new WorkerDied(this.exitReason ?? `the worker could not start: ${this.worker.command}`);
     this.info = await this.guard(connection.sendRequest(initializeRequest, { protocolVersion: PROTOCOL_VERSION }));
     return this.info;
   }

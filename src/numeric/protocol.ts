@@ -20,8 +20,10 @@ export interface InitializeResult {
   protocolVersion: number;
   /** e.g. "cpu-node". */
   backend: string;
-  /** e.g. "CPU (Node v20.20.2, x64)". */
+  /** e.g. "CPU (Node v20.20.2, x64)", "CUDA NVIDIA H100 (PyTorch 2.5, float64)". */
   device: string;
+  /** True when checks run on a GPU (the Python worker on CUDA). */
+  gpu?: boolean;
 }
 
 /** Contract: the first request; a worker answering another protocolVersion must not be used. */
