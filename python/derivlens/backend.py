@@ -63,8 +63,21 @@ class NumpyBackend:
     def eigvalsh(self, a):
         return self.xp.linalg.eigvalsh(0.5 * (a + self.swap(a)))
 
+    def min_eigenpairs(self, m):
+        """Per matrix of the stack: λ_min, its eigenvector, max |entry|, all-finite, any-NaN.
+        Non-finite matrices are zeroed before the eigensolve (and reported by the flags)."""
+        xp = self.xp
+        finite = xp.isfinite(m).all(axis=(1, 2))
+        has_nan = xp.isnan(m).any(axis=(1, 2))
+        clean = xp.where(finite[:, None, None], m, 0.0)
+        vals, vecs = self.eigh(clean)
+        return vals[:, 0], vecs[:, :, 0], xp.abs(clean).max(axis=(1, 2)), finite, has_nan
+
     def free_bytes(self):
         return int(os.environ.get("DERIVLENS_BATCH_BYTES", 1 << 30))
+
+    def sync(self, values):
+        """Waits until the values are computed (for timings; asynchronous backends only)."""
 
     def jit(self, fn):
         return fn
@@ -100,6 +113,14 @@ class JaxBackend(NumpyBackend):
         # One compiled program per plan and batch size; batches are padded to powers of two
         # (pad_batch) so a check compiles a handful of shapes, not one per batch.
         return self.jax.jit(fn)
+
+    def sync(self, values):
+        self.jax.block_until_ready(values)
+
+    def min_eigenpairs(self, m):
+        if not hasattr(self, "_min_eigenpairs"):
+            self._min_eigenpairs = self.jax.jit(super().min_eigenpairs)
+        return self._min_eigenpairs(m)
 
     def free_bytes(self):
         if self.gpu:
@@ -166,8 +187,20 @@ class TorchBackend(NumpyBackend):
     def eigh(self, a):
         return self.torch.linalg.eigh(0.5 * (a + self.swap(a)))
 
+    def min_eigenpairs(self, m):
+        t = self.torch
+        finite = t.isfinite(m).flatten(1).all(dim=1)
+        has_nan = t.isnan(m).flatten(1).any(dim=1)
+        clean = t.where(finite[:, None, None], m, t.zeros_like(m))
+        vals, vecs = self.eigh(clean)
+        return vals[:, 0], vecs[:, :, 0], clean.abs().flatten(1).amax(dim=1), finite, has_nan
+
     def eigvalsh(self, a):
         return self.torch.linalg.eigvalsh(0.5 * (a + self.swap(a)))
+
+    def sync(self, values):
+        if self.gpu:
+            self.torch.cuda.synchronize()
 
     def free_bytes(self):
         if self.gpu:

@@ -3,6 +3,7 @@ decisions), with the work batched: every sample of a check goes through the plan
 (chunked to fit memory), finite differences are one batch per chunk of points, Hessians are
 eigen-decomposed as a stack on the device, and the restarts of a search advance in lockstep."""
 import math
+import os
 import time
 
 import numpy as np
@@ -18,6 +19,13 @@ ROUNDING_RTOL = 1e-9
 # A search step is progress only when it beats rounding (see SIGNIFICANT in checks.ts).
 SIGNIFICANT = 1e-13
 SIGNIFICANT_RATIO = 1e-9
+# Past this many variables, full-Hessian eigenvalue claims use Lanczos on Hessian-vector products.
+LANCZOS_MAX_STEPS = 300
+LANCZOS_RTOL = 1e-12
+
+
+def lanczos_min_dim():
+    return int(os.environ.get("DERIVLENS_LANCZOS_MIN_DIM", "1024"))
 KINK_MARGIN = 1e-2
 EPS = np.finfo(np.float64).eps
 FD_STEPS = [1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 1e-7, 1e-8, 1e-9]
@@ -26,7 +34,7 @@ FD_STEPS = [1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 1e
 def budget_plan(b):
     if isinstance(b, (int, float)) and not isinstance(b, bool):
         b = int(b)
-        return {"points": b, "restarts": max(2, math.ceil(b / 8)), "steps": 25, "pairs": 2 * b}
+        return {"points": b, "restarts": min(16, max(2, math.ceil(b / 8))), "steps": 25, "pairs": 2 * b}
     return {
         "quick": {"points": 8, "restarts": 2, "steps": 10, "pairs": 16},
         "default": {"points": 32, "restarts": 4, "steps": 25, "pairs": 64},
@@ -323,15 +331,9 @@ class Checks:
         """λ_min, its eigenvector, max |entry| and finiteness per point; the eigensolve runs on
         the device over the stacked matrices and only the smallest pair comes back."""
         b = self.backend
-        xp = b.xp
 
         def reduce(m):
-            finite = xp.isfinite(m).all(axis=(1, 2)) if b.name != "python-torch" else b.torch.isfinite(m).all(dim=2).all(dim=1)
-            has_nan = xp.isnan(m).any(axis=(1, 2)) if b.name != "python-torch" else b.torch.isnan(m).any(dim=2).any(dim=1)
-            clean = xp.where(finite[:, None, None], m, 0.0) if b.name != "python-torch" else b.torch.where(finite[:, None, None], m, b.torch.zeros_like(m))
-            vals, vecs = b.eigh(clean)
-            scale = xp.abs(clean).amax(dim=(1, 2)) if b.name == "python-torch" else xp.abs(clean).max(axis=(1, 2))
-            return [b.to_numpy(t) for t in (vals[:, 0], vecs[:, :, 0], scale, finite, has_nan)] + [m.shape[1]]
+            return [b.to_numpy(t) for t in b.min_eigenpairs(m)] + [m.shape[1]]
 
         chunks = matrix_of(points, reduce)
         lam = np.concatenate([c[0] for c in chunks])
@@ -342,7 +344,64 @@ class Checks:
         rows = chunks[0][5]
         return lam, vec, scale, finite, has_nan, rows
 
-    def eigen_bound(self, index, matrix_of, quadratic, strict, what, partial):
+    def lanczos_eigen(self, points, sign):
+        """λ_min of sign·∇²L at each point by Lanczos on Hessian-vector products, all points in
+        one batch, with full reorthogonalisation: for large d no Hessian is ever formed (memory
+        O(k·d) per point, cost about k gradients). Same return shape as min_eigen; the scale is
+        the largest |Ritz value| (≈ ‖H‖₂, which bounds every entry)."""
+        model = self.model
+        B, N = len(points), model.dimension
+        if B == 0:
+            return (np.zeros(0), np.zeros((0, N)), np.zeros(0), np.zeros(0, bool), np.zeros(0, bool), N)
+        k_max = min(N, LANCZOS_MAX_STEPS)
+        # A fixed start (all-ones direction): Lanczos is deterministic for a given point.
+        q = np.full((B, N), 1 / math.sqrt(N))
+        Q = np.zeros((B, k_max, N))
+        alpha = np.zeros((B, k_max))
+        beta = np.zeros((B, k_max))
+        finite = np.ones(B, dtype=bool)
+        has_nan = np.zeros(B, dtype=bool)
+        steps = k_max
+        for j in range(k_max):
+            Q[:, j] = q
+            w = sign * model.hess_vec(points, q)
+            bad = ~np.isfinite(w).all(axis=1)
+            has_nan |= np.isnan(w).any(axis=1)
+            finite &= ~bad
+            w[bad] = 0.0
+            alpha[:, j] = np.einsum("bi,bi->b", w, q)
+            # Full reorthogonalisation, twice ("twice is enough"), against every earlier vector.
+            for _ in range(2):
+                w -= np.einsum("bj,bji->bi", np.einsum("bji,bi->bj", Q[:, : j + 1], w), Q[:, : j + 1])
+            beta[:, j] = np.sqrt(np.einsum("bi,bi->b", w, w))
+            if j + 1 == k_max:
+                break
+            if (j + 1) % 8 == 0 or (beta[:, j] <= 1e-14 * np.abs(alpha[:, : j + 1]).max(axis=1)).all():
+                theta, y = self._ritz(alpha[:, : j + 1], beta[:, :j])
+                scale = np.abs(theta).max(axis=1)
+                residual = beta[:, j] * np.abs(y[:, -1, 0])
+                if (residual <= LANCZOS_RTOL * np.maximum(scale, 1e-300)).all():
+                    steps = j + 1
+                    break
+            q = np.where(beta[:, j : j + 1] > 0, w / np.maximum(beta[:, j : j + 1], 1e-300), 0.0)
+        theta, y = self._ritz(alpha[:, :steps], beta[:, : steps - 1])
+        vectors = np.einsum("bj,bji->bi", y[:, :, 0], Q[:, :steps])
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-300)
+        return theta[:, 0], vectors, np.abs(theta).max(axis=1), finite, has_nan, N
+
+    @staticmethod
+    def _ritz(alpha, beta):
+        """Eigenpairs (ascending) of the tridiagonal Lanczos matrices, batched."""
+        B, k = alpha.shape
+        T = np.zeros((B, k, k))
+        idx = np.arange(k)
+        T[:, idx, idx] = alpha
+        if k > 1:
+            T[:, idx[:-1], idx[1:]] = beta[:, : k - 1]
+            T[:, idx[1:], idx[:-1]] = beta[:, : k - 1]
+        return np.linalg.eigh(T)
+
+    def eigen_bound(self, index, eigen_of, quadratic, strict, what, partial):
         env, model, budget, sampler = self.env, self.model, self.env.budget, self.sampler
         P = budget["points"]
         total = P + budget["restarts"] * budget["steps"]
@@ -354,7 +413,7 @@ class Checks:
             env.tick(chunk.start, total)
             points = [sampler.draw(index, STREAM_SAMPLE, i) for i in chunk]
             losses = model.loss(points)
-            lam, vec, scale, finite, has_nan, rows = self.min_eigen(matrix_of, points)
+            lam, vec, scale, finite, has_nan, rows = eigen_of(points)
             for c, i in enumerate(chunk):
                 where = f"sample {i + 1}"
                 if not math.isfinite(losses[c]):
@@ -415,34 +474,40 @@ class Checks:
                 cand_vecs.extend([st["cur"]["vector"]] * 4)
             # Rayleigh: λ_min(M) <= vᵀMv, so only candidates with a lower vᵀMv need an eigensolve.
             rq = quadratic(cands, cand_vecs)
-            need = []
+            where = f"search step {s + 1}"
             for j, st in enumerate(live):
                 st["rq"] = rq[4 * j : 4 * j + 4]
                 st["bar"] = st["cur"]["lambda"] - SIGNIFICANT * st["cur"]["scale"]
-                st["need"] = [t for t in range(4) if st["rq"][t] < st["bar"]]
-                need.extend(st["cands"][t] for t in st["need"])
-            eig = self.min_eigen(matrix_of, need) if need else None
-            pos = 0
+                st["t"] = 0
+                st["moved"] = False
+            # Candidates are tried in order (step, step/2, …) as in checks.ts; each round
+            # eigen-solves the next Rayleigh-passing candidate of every undecided restart at once.
+            undecided = list(live)
+            while undecided:
+                asks = []
+                for st in undecided:
+                    while st["t"] < 4 and not st["rq"][st["t"]] < st["bar"]:
+                        st["step"] /= 2
+                        st["t"] += 1
+                    if st["t"] < 4:
+                        asks.append(st)
+                if not asks:
+                    break
+                lam, vec, scale, finite, has_nan, _rows = eigen_of([st["cands"][st["t"]] for st in asks])
+                undecided = []
+                for e, st in enumerate(asks):
+                    if not finite[e]:
+                        st["error"] = NonFinite(f"{'NaN' if has_nan[e] else 'Inf'} in the matrix at {where}")
+                        st["active"] = False
+                    elif lam[e] < st["bar"]:
+                        st["cur"] = {"lambda": float(lam[e]), "vector": vec[e], "scale": float(scale[e]), "point": st["cands"][st["t"]]}
+                        st["moved"] = True
+                    else:
+                        st["step"] /= 2
+                        st["t"] += 1
+                        undecided.append(st)
             for st in live:
-                where = f"search step {s + 1}"
-                moved = False
-                results = {}
-                for t in st["need"]:
-                    results[t] = pos
-                    pos += 1
-                for t in range(4):
-                    if t in results:
-                        e = results[t]
-                        lam, vec, scale, finite, has_nan, _rows = eig
-                        if not finite[e]:
-                            st["error"] = NonFinite(f"{'NaN' if has_nan[e] else 'Inf'} in the matrix at {where}")
-                            st["active"] = False
-                            break
-                        if lam[e] < st["bar"]:
-                            st["cur"] = {"lambda": float(lam[e]), "vector": vec[e], "scale": float(scale[e]), "point": st["cands"][t]}
-                            moved = True
-                            break
-                    st["step"] /= 2
+                moved = st["moved"]
                 if st["error"]:
                     continue
                 if moved:
@@ -747,7 +812,7 @@ class Checks:
                     m = sign * m
                 return reduce(m)
 
-            return model.run(up_roots + lo_roots, points, reduce=combine)
+            return model.run(up_roots + lo_roots, points, reduce=combine, label="matrix formation")
 
         return run
 
@@ -762,7 +827,11 @@ class Checks:
                 which = claim["which"]
                 sign = 1.0 if which in ("psd", "pd") else -1.0
                 quad = lambda pts, vs: sign * self.quadratic_forms(claim["subject"], pts, vs)
-                return self.eigen_bound(index, self.matrix_of(claim["subject"], sign=sign), quad, which in ("pd", "nd"), which, partial)
+                if self.is_full_hessian(claim["subject"]) and self.model.dimension >= lanczos_min_dim():
+                    eigen_of = lambda pts: self.lanczos_eigen(pts, sign)
+                else:
+                    eigen_of = lambda pts: self.min_eigen(self.matrix_of(claim["subject"], sign=sign), pts)
+                return self.eigen_bound(index, eigen_of, quad, which in ("pd", "nd"), which, partial)
             if kind == "order":
                 upper, lower = (claim["rhs"], claim["lhs"]) if claim["op"] == "<=" else (claim["lhs"], claim["rhs"])
                 rows, cols = self.model.shape_of(lower)
@@ -770,7 +839,7 @@ class Checks:
                     return self.scalar_order(index, lower, upper, claim["op"], partial)
                 quad = lambda pts, vs: self.quadratic_forms(upper, pts, vs) - self.quadratic_forms(lower, pts, vs)
                 what = "lhs - rhs ⪰ 0" if claim["op"] == ">=" else "rhs - lhs ⪰ 0"
-                return self.eigen_bound(index, self.matrix_of(upper, lower), quad, False, what, partial)
+                return self.eigen_bound(index, lambda pts: self.min_eigen(self.matrix_of(upper, lower), pts), quad, False, what, partial)
             if kind == "lipschitz":
                 return self.lipschitz(index, claim["of"], claim["bound"], partial)
             raise ValueError(f"unknown claim kind {kind!r}")

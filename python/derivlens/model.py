@@ -3,6 +3,8 @@
 A point is a dict name -> flat column-major float64 vector (host NumPy), exactly the CPU worker's
 layout; evaluation stacks many points into (batch, rows, cols) device arrays and runs one plan over
 them, split into chunks that fit the backend's memory."""
+import time
+
 import numpy as np
 
 from .plan import Plan, Program, dims
@@ -30,6 +32,8 @@ class Model:
         self.plans = {}
         self.fixed = {s["name"]: backend.asarray(to_matrix(np.asarray(s["fixed"], dtype=np.float64), s["rows"], s["cols"])[None]) for s in self.specs if s.get("fixed") is not None}
         self.batch_bytes = backend.free_bytes()
+        # Seconds and flops spent per labelled kind of evaluation (reported as the check's stats).
+        self.stats = {}
 
     def plan(self, roots):
         key = tuple(roots)
@@ -55,7 +59,12 @@ class Model:
             inputs[s["name"]] = b.asarray(np.swapaxes(stack, 1, 2))
         return inputs
 
-    def run(self, roots, points, reduce=None, extra=None):
+    def record(self, label, seconds, flops=0):
+        entry = self.stats.setdefault(label, {"seconds": 0.0, "flops": 0, "points": 0})
+        entry["seconds"] += seconds
+        entry["flops"] += flops
+
+    def run(self, roots, points, reduce=None, extra=None, label=None):
         """Evaluates the roots at every point; `reduce(values)` may shrink each chunk's result on the
         device (an eigensolve, say) before it is concatenated. `extra` holds further inputs as
         host arrays with one row per point."""
@@ -71,9 +80,18 @@ class Model:
                 chunk = chunk + [chunk[-1]] * (padded - count)
                 more = {k: np.concatenate([v, np.repeat(v[-1:], padded - count, axis=0)]) for k, v in more.items()}
             more = {k: self.backend.asarray(v) for k, v in more.items()}
-            vals = [self.backend.broadcast(v, len(chunk)) if v.shape[0] != len(chunk) else v for v in plan.run(self._inputs(chunk, more))]
+            inputs = self._inputs(chunk, more)
+            started = time.perf_counter()
+            vals = [self.backend.broadcast(v, len(chunk)) if v.shape[0] != len(chunk) else v for v in plan.run(inputs)]
             vals = [v[:count] for v in vals]
+            if label:
+                self.backend.sync(vals)
+                self.record(label, time.perf_counter() - started, plan.flops * count)
+                self.stats[label]["points"] += count
+                started = time.perf_counter()
             outs.append(reduce(vals) if reduce else [self.backend.to_numpy(v) for v in vals])
+            if label and reduce:
+                self.record("eigensolve", time.perf_counter() - started)
         return outs
 
     def _joined(self, roots, points):

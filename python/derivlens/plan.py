@@ -41,9 +41,16 @@ class Program:
         self.free = free_indices(self.nodes)
         self.constants = {}
 
+    def operands(self, n):
+        """What evaluating node n reads: a product with diag(v) reads v, never the n×n matrix."""
+        w = self.nodes[n]
+        if w["kind"] != "matmul":
+            return w["args"]
+        return [self.nodes[a]["args"][0] if self.nodes[a]["kind"] == "diag" else a for a in w["args"]]
+
     def reachable(self, roots, into_sums=True):
-        """Nodes the roots depend on, in wire (topological) order; with into_sums False, a nested
-        index sum is included but not what lies inside it."""
+        """Nodes evaluating the roots computes, in wire (topological) order; with into_sums False,
+        a nested index sum is included but not what lies inside it."""
         seen = set()
         stack = list(roots)
         while stack:
@@ -52,7 +59,7 @@ class Program:
                 continue
             seen.add(n)
             if into_sums or self.nodes[n]["kind"] != "indexSum":
-                stack.extend(self.nodes[n]["args"])
+                stack.extend(self.operands(n))
         return sorted(seen)
 
     def numel(self, roots):
@@ -73,7 +80,21 @@ class Plan:
                 body = program.reachable([w["args"][0]], into_sums=False)
                 self.bodies[n] = [m for m in body if program.free[m]]
         self.numel = program.numel(roots)
+        self.flops = sum(self._flops(n) for n in order)
         self._run = program.backend.jit(self._evaluate)
+
+    def _flops(self, n):
+        """Floating-point operations of one node for one point (index sums counted once)."""
+        w = self.program.nodes[n]
+        rows, cols = dims(w)
+        if w["kind"] == "matmul":
+            left, right = (self.program.nodes[a] for a in w["args"])
+            if left["kind"] == "diag" or right["kind"] == "diag":
+                return rows * cols
+            return 2 * rows * dims(left)[1] * cols
+        if w["kind"] in ("var", "given", "const", "num", "identity", "ones", "zeros", "vec", "unvec", "transpose"):
+            return 0
+        return rows * cols
 
     def run(self, inputs):
         return self._run(inputs)

@@ -194,7 +194,7 @@ def main():
             except SamplingError as e:
                 results.append({"index": claim["index"], "verdict": "inconclusive", "summary": f"sampling failed: {e}", "evidence": {"reason": str(e)}})
             conn.send({"jsonrpc": "2.0", "method": "derivlens/progress", "params": {"token": params.get("progressToken"), "claim": claim["index"], "done": 1, "total": 1}})
-        return {"backend": backend.name, "device": backend.device, "claims": results}
+        return {"backend": backend.name, "device": backend.device, "claims": results, "stats": model.stats}
 
     while True:
         msg = inbox.get()

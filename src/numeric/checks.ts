@@ -21,8 +21,11 @@ export interface BudgetPlan {
   pairs: number;
 }
 
+const MAX_RESTARTS = 16;
+
 export function budgetPlan(b: Budget): BudgetPlan {
-  if (typeof b === 'number') return { points: b, restarts: Math.max(2, Math.ceil(b / 8)), steps: 25, pairs: 2 * b };
+  // Local searches grow with the points up to 16: past that, more samples find more than more descents.
+  if (typeof b === 'number') return { points: b, restarts: Math.min(MAX_RESTARTS, Math.max(2, Math.ceil(b / 8))), steps: 25, pairs: 2 * b };
   switch (b) {
     case 'quick':
       return { points: 8, restarts: 2, steps: 10, pairs: 16 };

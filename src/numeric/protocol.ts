@@ -144,6 +144,11 @@ export interface CheckResult {
   backend: string;
   device: string;
   claims: ClaimResult[];
+  /**
+   * Where the time went, by kind of evaluation ("matrix formation": Hessians and other matrices
+   * for eigensolves; "eigensolve"): seconds, planned flops and points. Workers may omit it.
+   */
+  stats?: Record<string, { seconds: number; flops: number; points: number }>;
 }
 
 /** Contract: answers every claim, in order; a cancelled request answers with RequestCancelled. */
