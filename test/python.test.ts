@@ -140,3 +140,30 @@ test('CLI --backend python names the backend in the summary; a missing interpret
     else process.env['DERIVLENS_PYTHON'] = saved;
   }
 });
+
+test('Lanczos (large d, no Hessian formed) finds the same λ_min as the dense eigensolve', { timeout: 120_000 }, async () => {
+  const source = `dim n = 48, d = 40
+given A : R^{n x d} with ||A||_2 <= 2
+given b : R^n       with b >= 0, sum(b) = 1
+var   x : R^d       with ||x||_2 <= 2
+loss L = 0.5 ||softmax(A x) - b||_2^2 + 0.01 ||x||_2^2
+claim hess L psd
+claim hess L pd
+`;
+  const a = analyzeOk(source);
+  const p = buildCheckParams(a.program, a.lowered, a.derivatives, planClaims(a.lowered, a.derivatives, a.program.claims), { seed: 4, budget: 'quick' });
+  const dense = new WorkerClient(python('numpy'));
+  const lanczos = new WorkerClient({ ...python('numpy'), env: { ...process.env, DERIVLENS_PY_BACKEND: 'numpy', DERIVLENS_LANCZOS_MIN_DIM: '10' } });
+  const [r1, r2] = [await dense.check(p), await lanczos.check(p)];
+  await dense.stop();
+  await lanczos.stop();
+  r1.claims.forEach((c, i) => {
+    const l = r2.claims[i]!;
+    assert.equal(l.verdict, c.verdict, `claim ${i}: ${c.summary} vs ${l.summary}`);
+    const [x, y] = [Number(c.evidence['minEigenvalue']), Number(l.evidence['minEigenvalue'])];
+    // Both are known to rounding of ‖H‖ (the dense tolerance is 1e-9·max|H_ij|·d).
+    assert.ok(Math.abs(x - y) <= Number(c.evidence['tolerance']), `claim ${i}: λ_min dense ${x} vs Lanczos ${y}`);
+  });
+  assert.equal(r1.stats?.['matrix formation']?.points !== undefined, true, 'the dense run forms Hessians');
+  assert.equal(r2.stats?.['matrix formation'], undefined, 'the Lanczos run forms none');
+});
