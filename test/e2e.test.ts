@@ -60,6 +60,12 @@ async function openFile(page: Page, name: string): Promise<void> {
   await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 10_000 });
 }
 
+/** Worker processes (Node or Python) started from the extension installed under extDir. */
+function workerProcesses(extDir: string): string[] {
+  const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.split('\n');
+  return ps.filter((line) => line.includes(extDir) && (line.includes('dist/worker.js') || line.includes('python/worker.py')));
+}
+
 async function findFrame(page: Page, selector: string, ms: number): Promise<Frame> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -82,6 +88,7 @@ test('the packaged extension in a real VS Code: diagnostics, hover math, CodeLen
   const [ws, ext, ud] = ['ws', 'ext', 'ud'].map((d) => join(root, d)) as [string, string, string];
   for (const d of [ws, ext, join(ud, 'User')]) mkdirSync(d, { recursive: true });
   copyFileSync('examples/softmax_mistakes.loss', join(ws, 'softmax_mistakes.loss'));
+  copyFileSync('examples/exp_regression.loss', join(ws, 'exp_regression.loss'));
   writeFileSync(join(ws, 'broken.loss'), 'dim n = 6, d = 4\ngiven A : R^{n x d}\nvar x : R^n\nloss L = ||A x||_2^2\n');
   writeFileSync(join(ud, 'User', 'settings.json'), JSON.stringify({
     'security.workspace.trust.enabled': false,
@@ -149,6 +156,12 @@ test('the packaged extension in a real VS Code: diagnostics, hover math, CodeLen
     await testing.locator('.codicon-testing-failed-icon').first().waitFor({ timeout: 60_000 });
     await testing.locator('.codicon-testing-passed-icon').first().waitFor({ timeout: 60_000 });
     await page.screenshot({ path: join(SHOTS, '4-test-explorer.png') });
+    // Both files were checked in that one run (side by side), by one worker process.
+    await openFile(page, 'exp_regression.loss');
+    await page.locator('.codelens-decoration', { hasText: '✗ refuted' }).first().waitFor({ timeout: 60_000 });
+    const expLenses = await page.locator('.codelens-decoration').allInnerTexts();
+    assert.equal(expLenses.filter((l) => l.includes('✗ refuted')).length, 2, expLenses.join(' | '));
+    assert.equal(workerProcesses(ext).length, 1, `one worker process under ${ext}: ${workerProcesses(ext).join(' | ')}`);
 
     // 5. The report webview: KaTeX math, plots and verdict badges.
     await openFile(page, 'softmax_mistakes.loss');
@@ -165,6 +178,65 @@ test('the packaged extension in a real VS Code: diagnostics, hover math, CodeLen
     await page.screenshot({ path: join(SHOTS, '5-report-webview.png') });
     await report.locator('svg.plot').first().scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SHOTS, '6-report-plots.png') });
+  } finally {
+    await browser.close();
+    try {
+      process.kill(-server.pid!, 'SIGTERM');
+    } catch {
+      server.kill();
+    }
+  }
+});
+
+test('an untrusted workspace gets diagnostics and hovers but starts no worker process', { timeout: 300_000 }, async (t) => {
+  if (!existsSync(CODE_SERVER) || !existsSync(CHROMIUM)) {
+    if (process.env['CI']) assert.fail('code-server or chromium is missing; .ci/run installs them with scripts/install-code-server.sh');
+    t.skip('run scripts/install-code-server.sh to enable the VS Code end-to-end test');
+    return;
+  }
+  mkdirSync(SHOTS, { recursive: true });
+  const root = mkdtempSync(join(tmpdir(), 'derivlens-untrusted-'));
+  const [ws, ext, ud] = ['ws', 'ext', 'ud'].map((d) => join(root, d)) as [string, string, string];
+  for (const d of [ws, join(ws, '.vscode'), ext, join(ud, 'User')]) mkdirSync(d, { recursive: true });
+  copyFileSync('examples/softmax_mistakes.loss', join(ws, 'softmax_mistakes.loss'));
+  // A cloned repository trying to choose the program DerivLens runs: ignored (machine-scoped setting).
+  writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'derivlens.pythonPath': '/tmp/evil-python', 'derivlens.checkOnSave': true }));
+  writeFileSync(join(ud, 'User', 'settings.json'), JSON.stringify({
+    'security.workspace.trust.enabled': true,
+    'security.workspace.trust.startupPrompt': 'never',
+    'security.workspace.trust.emptyWindow': false,
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'telemetry.telemetryLevel': 'off',
+  }));
+  const vsix = join(root, 'derivlens.vsix');
+  const pack = spawnSync(process.execPath, [resolve('node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--no-rewrite-relative-links', '-o', vsix], { encoding: 'utf8' });
+  assert.equal(pack.status, 0, pack.stderr + pack.stdout);
+  const install = spawnSync(CODE_SERVER, ['--extensions-dir', ext, '--user-data-dir', ud, '--install-extension', vsix], { encoding: 'utf8' });
+  assert.match(install.stdout, /successfully installed/, install.stderr);
+  const port = await freePort();
+  const server: ChildProcess = spawn(CODE_SERVER, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--extensions-dir', ext, '--user-data-dir', ud, ws], { stdio: 'ignore', detached: true });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/`, 30_000);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.explorer-folders-view').waitFor({ timeout: 30_000 });
+    await openFile(page, 'softmax_mistakes.loss');
+    // Analysis still runs (CodeLens and hovers), but checks wait for trust.
+    await page.locator('.codelens-decoration', { hasText: 'trust the workspace to run checks' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.view-line').first().click();
+    await command(page, 'DerivLens: Check claims in file');
+    await page.locator('.notifications-toasts', { hasText: 'only in a trusted workspace' }).first().waitFor({ timeout: 20_000 });
+    await page.keyboard.press('Control+S');
+    await page.waitForTimeout(3000);
+    await page.screenshot({ path: join(SHOTS, '7-untrusted.png') });
+    assert.deepEqual(workerProcesses(ext), [], 'no worker process in an untrusted workspace');
+    assert.equal(spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.includes('/tmp/evil-python'), false);
+    assert.equal(await page.locator('.codelens-decoration', { hasText: '✗ refuted' }).count(), 0, 'no verdicts without a worker');
   } finally {
     await browser.close();
     try {

@@ -159,14 +159,16 @@ class Sampler:
         self.specs = specs
         self.seed = seed
         self.parsed = [parse(s["constraints"]) for s in specs]
+        # Fixed data is converted once (it can be millions of numbers) and shared, never copied.
+        self.fixed = {s["name"]: np.asarray(s["fixed"], dtype=np.float64) for s in specs if s.get("fixed") is not None}
         self.vars = [s for s in specs if s["role"] == "var"]
 
     def draw(self, *ids):
         """One point: name -> flat column-major float64 vector."""
         out = {}
         for k, spec in enumerate(self.specs):
-            if spec.get("fixed") is not None:
-                out[spec["name"]] = np.asarray(spec["fixed"], dtype=np.float64)
+            if spec["name"] in self.fixed:
+                out[spec["name"]] = self.fixed[spec["name"]]
                 continue
             rng = Stream(stream_key(self.seed, *ids, k))
             for _ in range(50):

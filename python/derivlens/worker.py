@@ -18,6 +18,8 @@ INTERNAL_ERROR = -32603
 METHOD_NOT_FOUND = -32601
 REQUEST_CANCELLED = -32800
 PROGRESS_SECONDS = 0.1
+# Same default as DEFAULT_MEMORY_LIMIT_BYTES in src/numeric/request.ts.
+DEFAULT_MEMORY_LIMIT_BYTES = 4 * 2**30
 
 
 class Cancelled(Exception):
@@ -169,8 +171,8 @@ def main():
 
     def check(params, request_id):
         need = estimate_bytes(params)
-        limit = params.get("memoryLimitBytes")
-        if limit is not None and need > limit:
+        limit = params.get("memoryLimitBytes", DEFAULT_MEMORY_LIMIT_BYTES)
+        if need > limit:
             raise RpcError(INVALID_PARAMS, f"this check needs about {format_bytes(need)}, over the limit of {format_bytes(limit)}")
         model = Model(params, backend)
         sampler = Sampler(params["sampling"], params["seed"])

@@ -34,8 +34,9 @@ export function registerTesting(ctx: Ctx): vscode.TestController {
       if (index === undefined) byFile.set(file!, 'all');
       else if (byFile.get(file!) !== 'all') (byFile.get(file!) as Set<number> | undefined ?? byFile.set(file!, new Set()).get(file!) as Set<number>).add(Number(index));
     }
-    for (const [file, which] of byFile) {
-      if (token.isCancellationRequested) break;
+    // Files are checked side by side (each its own request; a settled file reports at once).
+    await Promise.all([...byFile].map(async ([file, which]) => {
+      if (token.isCancellationRequested) return;
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(file));
       const parent = fileItem(doc);
       const items = [...gather(parent?.children)].filter((i) => which === 'all' || which.has(Number(i.id.split('#')[1])));
@@ -58,7 +59,7 @@ export function registerTesting(ctx: Ctx): vscode.TestController {
           else run.errored(item, message);
         }
       }
-    }
+    }));
     run.end();
   };
   controller.createRunProfile('Check', vscode.TestRunProfileKind.Run, run, true);

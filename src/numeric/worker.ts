@@ -7,7 +7,7 @@ import { StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { budgetPlan, runClaim } from './checks';
 import { Model } from './model';
 import { PROTOCOL_VERSION, type CheckParams, type CheckResult, type ClaimResult, checkRequest, initializeRequest, progressNotification } from './protocol';
-import { estimateBytes, formatBytes } from './request';
+import { DEFAULT_MEMORY_LIMIT_BYTES, estimateBytes, formatBytes } from './request';
 import { Sampler, SamplingError } from './sampling';
 
 const BACKEND = 'cpu-node';
@@ -62,9 +62,8 @@ function main(): void {
   });
   connection.onRequest(checkRequest, async (params, token) => {
     const need = estimateBytes(params);
-    if (params.memoryLimitBytes !== undefined && need > params.memoryLimitBytes) {
-      throw new ResponseError(ErrorCodes.InvalidParams, `this check needs about ${formatBytes(need)}, over the limit of ${formatBytes(params.memoryLimitBytes)}`);
-    }
+    const limit = params.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES;
+    if (need > limit) throw new ResponseError(ErrorCodes.InvalidParams, `this check needs about ${formatBytes(need)}, over the limit of ${formatBytes(limit)}`);
     try {
       return await check(params, token, (claim, done, total) => connection.sendNotification(progressNotification, { token: params.progressToken, claim, done, total }));
     } catch (e) {
