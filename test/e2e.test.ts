@@ -51,13 +51,25 @@ async function command(page: Page, name: string): Promise<void> {
 }
 
 async function openFile(page: Page, name: string): Promise<void> {
+  const tab = page.locator('.tab', { hasText: name }).first();
+  if (await tab.count()) {
+    await tab.click();
+    await page.locator('.tab.active', { hasText: name }).first().waitFor({ timeout: 10_000 });
+    return;
+  }
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
   await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 10_000 });
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 10_000 }).catch(async (e: unknown) => {
+    await page.screenshot({ path: join(SHOTS, `failed-open-${name}.png`) });
+    throw e;
+  });
   await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 10_000 });
+  await page.locator('.tab.active', { hasText: name }).first().waitFor({ timeout: 10_000 }).catch(async (e: unknown) => {
+    await page.screenshot({ path: join(SHOTS, `failed-open-${name}.png`) });
+    throw e;
+  });
 }
 
 /** Worker processes (Node or Python) started from the extension installed under extDir. */
@@ -146,7 +158,8 @@ test('the packaged extension in a real VS Code: diagnostics, hover math, CodeLen
     assert.equal(lenses.filter((l) => l.includes('✓')).length, 1, lenses.join(' | '));
     await page.screenshot({ path: join(SHOTS, '3-codelens-verdicts.png') });
 
-    // 4. Test Explorer: run every claim; passed and failed items.
+    // 4. Test Explorer: run every claim of both files; passed and failed items.
+    await openFile(page, 'exp_regression.loss');
     await command(page, 'Test: Run All Tests');
     await command(page, 'View: Show Testing');
     const testing = page.locator('.test-explorer');
@@ -164,6 +177,8 @@ test('the packaged extension in a real VS Code: diagnostics, hover math, CodeLen
     assert.equal(workerProcesses(ext).length, 1, `one worker process under ${ext}: ${workerProcesses(ext).join(' | ')}`);
 
     // 5. The report webview: KaTeX math, plots and verdict badges.
+    await page.keyboard.press('Escape');
+    await page.locator('.view-line').first().click();
     await openFile(page, 'softmax_mistakes.loss');
     await command(page, 'DerivLens: Show report');
     const report = await findFrame(page, '.katex', 30_000);
