@@ -167,3 +167,12 @@ claim hess L pd
   assert.equal(r1.stats?.['matrix formation']?.points !== undefined, true, 'the dense run forms Hessians');
   assert.equal(r2.stats?.['matrix formation'], undefined, 'the Lanczos run forms none');
 });
+
+test('Python worker: a wall-time limit makes claims inconclusive with the evidence so far', async () => {
+  const client = new WorkerClient(python('numpy'));
+  const r = await client.check({ ...params('examples/softmax_regression.loss', 'thorough'), timeLimitMs: 1 });
+  await client.stop();
+  const cut = r.claims.filter((c) => c.verdict === 'inconclusive' && c.evidence['reason'] === 'time budget');
+  assert.ok(cut.length >= 1, r.claims.map((c) => `${c.verdict}: ${c.summary}`).join('\n'));
+  assert.ok(r.claims.every((c) => c.verdict !== 'holds' || c.evidence['reason'] === undefined));
+});

@@ -93,6 +93,15 @@ export function shapeText(s: Shape): string {
   return `R^{${dimText(s.rows)} x ${dimText(s.cols)}}`;
 }
 
+/** Dims are immutable values; their text is asked for on every IR node interned. */
+const dimKeys = new WeakMap<Dim, string>();
+
+function dimKey(d: Dim): string {
+  let k = dimKeys.get(d);
+  if (k === undefined) dimKeys.set(d, (k = `${dimText(d)}|${d.value}`));
+  return k;
+}
+
 export function shapeKey(s: Shape): string {
-  return `${dimText(s.rows)}|${s.rows.value}x${dimText(s.cols)}|${s.cols.value}`;
+  return `${dimKey(s.rows)}x${dimKey(s.cols)}`;
 }

@@ -199,10 +199,26 @@ export class Graph {
     return this.intern('add', a.shape, [a, b]);
   }
 
-  /** The terms of a (left-nested) sum. */
+  /** The terms of a (left-nested) sum, in order; linear in the number of terms, no recursion. */
   addTerms(n: Node): Node[] {
-    return n.kind === 'add' ? [...this.addTerms(n.args[0]!), ...this.addTerms(n.args[1]!)] : [n];
+    // Sums are rebuilt term by term (like-term folding), so the term lists of their prefixes are
+    // cached: an iterated add then costs O(terms) instead of O(terms²).
+    const cached = this.termCache.get(n);
+    if (cached) return [...cached];
+    const out: Node[] = [];
+    const stack: Node[] = [n];
+    while (stack.length > 0) {
+      const x = stack.pop()!;
+      const known = x !== n ? this.termCache.get(x) : undefined;
+      if (known) out.push(...known);
+      else if (x.kind === 'add') stack.push(x.args[1]!, x.args[0]!);
+      else out.push(x);
+    }
+    if (n.kind === 'add') this.termCache.set(n, out);
+    return [...out];
   }
+
+  private readonly termCache = new WeakMap<Node, Node[]>();
 
   sub(a: Node, b: Node): Node {
     return this.add(a, this.neg(b));
