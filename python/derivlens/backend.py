@@ -40,6 +40,15 @@ class NumpyBackend:
     def sum_all(self, x):
         return x.sum(axis=(1, 2), keepdims=True)
 
+    def matmul(self, a, b):
+        """Batched product; a factor shared by the whole batch (data) is contracted as one large
+        GEMM instead of being broadcast to every point."""
+        if self.xp is not np and a.shape[0] == 1 and b.shape[0] > 1:
+            return self.xp.einsum("ij,bjk->bik", a[0], b)
+        if self.xp is not np and b.shape[0] == 1 and a.shape[0] > 1:
+            return self.xp.einsum("bij,jk->bik", a, b[0])
+        return a @ b
+
     def max_all(self, x):
         return x.max(axis=(1, 2), keepdims=True)
 
@@ -74,7 +83,15 @@ class NumpyBackend:
         return vals[:, 0], vecs[:, :, 0], xp.abs(clean).max(axis=(1, 2)), finite, has_nan
 
     def free_bytes(self):
-        return int(os.environ.get("DERIVLENS_BATCH_BYTES", 1 << 30))
+        """Bytes one batch's values may take: DERIVLENS_BATCH_BYTES, else a quarter of physical
+        memory (at most 8 GiB), since the estimate counts every intermediate as live at once."""
+        if "DERIVLENS_BATCH_BYTES" in os.environ:
+            return int(os.environ["DERIVLENS_BATCH_BYTES"])
+        try:
+            physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            physical = 4 << 30
+        return int(min(physical // 4, 8 << 30))
 
     def sync(self, values):
         """Waits until the values are computed (for timings; asynchronous backends only)."""

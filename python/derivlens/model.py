@@ -45,7 +45,9 @@ class Model:
     def chunk_size(self, plan, extra_per_point=0):
         """Points per batch so that every cached IR value of the batch fits the memory budget."""
         per_point = 8 * (2 * plan.numel + extra_per_point) + 1
-        return max(1, int(self.batch_bytes // per_point))
+        size = max(1, int(self.batch_bytes // per_point))
+        # Backends that compile per batch size pad to powers of two: choose one, so nothing is padded.
+        return 1 << (size.bit_length() - 1) if self.backend.pad_batch else size
 
     def _inputs(self, points, extra=None):
         b = self.backend

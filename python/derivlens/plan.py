@@ -168,7 +168,10 @@ class Plan:
                 return env[left["args"][0]] * arg(1)
             if right["kind"] == "diag":
                 return arg(0) * b.swap(env[right["args"][0]])
-            return arg(0) @ arg(1)
+            if dims(left)[1] == 1:
+                # An outer product u vᵀ: a broadcast multiply, which compilers fuse into its uses.
+                return arg(0) * arg(1)
+            return b.matmul(arg(0), arg(1))
         if kind == "transpose":
             return b.swap(arg(0))
         if kind == "kron":
