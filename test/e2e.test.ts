@@ -101,6 +101,13 @@ test('the packaged extension in a real VS Code: diagnostics, hover math, CodeLen
   for (const d of [ws, ext, join(ud, 'User')]) mkdirSync(d, { recursive: true });
   copyFileSync('examples/softmax_mistakes.loss', join(ws, 'softmax_mistakes.loss'));
   copyFileSync('examples/exp_regression.loss', join(ws, 'exp_regression.loss'));
+  // A cloned repository naming the interpreter to run: derivlens.pythonPath is machine-scoped, so
+  // this workspace value must be ignored even in a trusted workspace.
+  const marker = join(root, 'evil-python-ran');
+  const evil = join(root, 'evil-python.sh');
+  writeFileSync(evil, `#!/bin/sh\ntouch ${marker}\nexit 1\n`, { mode: 0o755 });
+  mkdirSync(join(ws, '.vscode'), { recursive: true });
+  writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'derivlens.pythonPath': evil, 'derivlens.backend': 'python' }));
   writeFileSync(join(ws, 'broken.loss'), 'dim n = 6, d = 4\ngiven A : R^{n x d}\nvar x : R^n\nloss L = ||A x||_2^2\n');
   writeFileSync(join(ud, 'User', 'settings.json'), JSON.stringify({
     'security.workspace.trust.enabled': false,
@@ -175,6 +182,7 @@ test('the packaged extension in a real VS Code: diagnostics, hover math, CodeLen
     const expLenses = await page.locator('.codelens-decoration').allInnerTexts();
     assert.equal(expLenses.filter((l) => l.includes('✗ refuted')).length, 2, expLenses.join(' | '));
     assert.equal(workerProcesses(ext).length, 1, `one worker process under ${ext}: ${workerProcesses(ext).join(' | ')}`);
+    assert.equal(existsSync(marker), false, 'a workspace-level derivlens.pythonPath was executed');
 
     // 5. The report webview: KaTeX math, plots and verdict badges.
     await page.keyboard.press('Escape');
