@@ -4,7 +4,7 @@
  * behaviour (cancel, kill, refusal, fallback when Python cannot start).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
@@ -74,6 +74,10 @@ test('parity: every example gives the same verdicts and numbers on the CPU and N
 test('parity at the default budget (longer searches) on the CPU and NumPy workers', { timeout: 300_000 }, () => parity('numpy', 'default', ['softmax_regression.loss', 'cosh_regression.loss', 'gmm_score.loss', 'relu_regression.loss']));
 
 test('parity: every example gives the same verdicts and numbers on the CPU and JAX (x64) workers', { timeout: 600_000 }, () => parity('jax', 'quick', EXAMPLES));
+
+const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+
+test('parity: every example gives the same verdicts and numbers on the CPU and PyTorch (CPU, float64) workers', { timeout: 300_000, skip: hasTorch ? false : 'PyTorch is not importable (.ci/run installs it from the local wheel index when it can)' }, () => parity('torch', 'quick', EXAMPLES));
 
 test('Python worker: cancel returns control within 200 ms', async () => {
   const client = new WorkerClient(python('numpy'));
@@ -175,4 +179,22 @@ test('Python worker: a wall-time limit makes claims inconclusive with the eviden
   const cut = r.claims.filter((c) => c.verdict === 'inconclusive' && c.evidence['reason'] === 'time budget');
   assert.ok(cut.length >= 1, r.claims.map((c) => `${c.verdict}: ${c.summary}`).join('\n'));
   assert.ok(r.claims.every((c) => c.verdict !== 'holds' || c.evidence['reason'] === undefined));
+});
+
+test('recorded requests (DERIVLENS_RECORD) replay in the Python worker without Node, with the same verdicts', async () => {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const file = join(mkdtempSync(join(tmpdir(), 'derivlens-record-')), 'requests.jsonl');
+  process.env['DERIVLENS_RECORD'] = file;
+  let cli;
+  try {
+    cli = await capture(['check', 'examples/exp_regression.loss', 'examples/gmm_score.loss', '--seed', '1', '--budget', 'quick', '--json']);
+  } finally {
+    delete process.env['DERIVLENS_RECORD'];
+  }
+  const cpu = (JSON.parse(cli.out) as { claims: { verdict: string }[] }[]).map((o) => o.claims.map((c) => c.verdict));
+  const lines = execFileSync(PYTHON, [resolve('python/replay.py'), file, '--backend', 'numpy', '--repeat', '1'], { encoding: 'utf8' }).trim().split('\n');
+  const replayed = lines.map((l) => (JSON.parse(l) as { verdicts: string[] }).verdicts);
+  assert.deepEqual(replayed, cpu);
 });

@@ -108,6 +108,33 @@ class RpcError(Exception):
         self.code = code
 
 
+def run_check(params, backend, progress=lambda claim, done, total: None):
+    """Answers one derivlens/check request (the protocol's CheckResult); `progress` is called as
+    work advances and may raise to cancel. Used by the RPC loop and by replay.py."""
+    from .checks import Checks, Env, budget_plan
+    from .model import Model
+    from .sampling import Sampler, SamplingError
+
+    need = estimate_bytes(params)
+    limit = params.get("memoryLimitBytes", DEFAULT_MEMORY_LIMIT_BYTES)
+    if need > limit:
+        raise RpcError(INVALID_PARAMS, f"this check needs about {format_bytes(need)}, over the limit of {format_bytes(limit)}")
+    model = Model(params, backend)
+    sampler = Sampler(params["sampling"], params["seed"])
+    budget = budget_plan(params["budget"])
+    results = []
+    for claim in params["claims"]:
+        limit_ms = params.get("timeLimitMs")
+        deadline = time.monotonic() + limit_ms / 1000 if limit_ms else math.inf
+        tick = lambda done, total, index=claim["index"]: progress(index, done, total)
+        try:
+            results.append(Checks(Env(model, sampler, budget, tick, deadline)).run_claim(claim))
+        except SamplingError as e:
+            results.append({"index": claim["index"], "verdict": "inconclusive", "summary": f"sampling failed: {e}", "evidence": {"reason": str(e)}})
+        progress(claim["index"], 1, 1)
+    return {"backend": backend.name, "device": backend.device, "claims": results, "stats": model.stats}
+
+
 def main():
     conn = Connection(sys.stdin.buffer, sys.stdout.buffer)
     # Anything printed by a library must not corrupt the protocol stream.
@@ -121,10 +148,6 @@ def main():
         sys.exit(3)
     for n in notes:
         print(f"derivlens worker: {n}", file=sys.stderr)
-    from .checks import Checks, Env, budget_plan
-    from .model import Model
-    from .sampling import Sampler, SamplingError
-
     cancelled = set()
     # Requests already answered (a cancel is answered at once by the reader thread, so control
     # returns to the client within milliseconds however long the current batch takes).
@@ -170,33 +193,19 @@ def main():
     threading.Thread(target=heartbeat, daemon=True).start()
 
     def check(params, request_id):
-        need = estimate_bytes(params)
-        limit = params.get("memoryLimitBytes", DEFAULT_MEMORY_LIMIT_BYTES)
-        if need > limit:
-            raise RpcError(INVALID_PARAMS, f"this check needs about {format_bytes(need)}, over the limit of {format_bytes(limit)}")
-        model = Model(params, backend)
-        sampler = Sampler(params["sampling"], params["seed"])
-        budget = budget_plan(params["budget"])
-        results = []
         last = [0.0]
-        for claim in params["claims"]:
-            def tick(done, total, claim=claim):
-                if request_id in cancelled:
-                    raise Cancelled()
-                running["progress"] = {"token": params.get("progressToken"), "claim": claim["index"], "done": done, "total": total}
-                now = time.monotonic()
-                if now - last[0] >= PROGRESS_SECONDS:
-                    last[0] = now
-                    conn.send({"jsonrpc": "2.0", "method": "derivlens/progress", "params": {"token": params.get("progressToken"), "claim": claim["index"], "done": done, "total": total}})
 
-            limit_ms = params.get("timeLimitMs")
-            deadline = time.monotonic() + limit_ms / 1000 if limit_ms else math.inf
-            try:
-                results.append(Checks(Env(model, sampler, budget, tick, deadline)).run_claim(claim))
-            except SamplingError as e:
-                results.append({"index": claim["index"], "verdict": "inconclusive", "summary": f"sampling failed: {e}", "evidence": {"reason": str(e)}})
-            conn.send({"jsonrpc": "2.0", "method": "derivlens/progress", "params": {"token": params.get("progressToken"), "claim": claim["index"], "done": 1, "total": 1}})
-        return {"backend": backend.name, "device": backend.device, "claims": results, "stats": model.stats}
+        def progress(claim, done, total):
+            if request_id in cancelled:
+                raise Cancelled()
+            note = {"token": params.get("progressToken"), "claim": claim, "done": done, "total": total}
+            running["progress"] = note
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_SECONDS or done == total:
+                last[0] = now
+                conn.send({"jsonrpc": "2.0", "method": "derivlens/progress", "params": note})
+
+        return run_check(params, backend, progress)
 
     while True:
         msg = inbox.get()

@@ -3,6 +3,7 @@
  * WorkerDied (never a silent success); the next request starts a fresh worker.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { CancellationTokenSource, type MessageConnection, createMessageConnection } from 'vscode-jsonrpc/node';
 import { StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { PROTOCOL_VERSION, type CheckParams, type CheckResult, type InitializeResult, type ProgressParams, checkRequest, initializeRequest, progressNotification } from './protocol';
@@ -80,6 +81,9 @@ export class WorkerClient {
 
   /** Runs a check; rejects with WorkerDied if the process goes away meanwhile. */
   async check(params: CheckParams, cancel?: AbortSignal): Promise<CheckResult> {
+    // DERIVLENS_RECORD=file.jsonl keeps every request, to replay on a GPU machine (python/replay.py).
+    const record = process.env['DERIVLENS_RECORD'];
+    if (record) appendFileSync(record, `${JSON.stringify(params)}\n`);
     await this.start();
     const source = new CancellationTokenSource();
     const onAbort = (): void => source.cancel();
