@@ -13,6 +13,14 @@ interface Term {
   factors: Node[];
 }
 
+/**
+ * Relative cost of one elementwise pass over a materialised matrix: it reads and writes memory
+ * (several flops' worth per entry), while a GEMM reuses each entry many times. With this, a sum of
+ * n×d terms multiplied by Aᵀ is distributed into low-rank chains ((Aᵀu)(vᵀA)) instead of being
+ * materialised term by term.
+ */
+const MATRIX_PASS = 4;
+
 /** Most terms a single product may be distributed into. */
 const MAX_TERMS = 64;
 
@@ -41,6 +49,8 @@ export class EvaluationPlanner {
     switch (n.kind) {
       case 'matmul':
         own = productCost(n.args[0]!, n.args[1]!);
+        // An outer product (inner dimension 1) is a pass writing a whole matrix.
+        if (cols(n.args[0]!) === 1 && rows(n) > 1 && cols(n) > 1) own *= MATRIX_PASS;
         break;
       case 'diag':
       case 'identity':
@@ -51,7 +61,8 @@ export class EvaluationPlanner {
         own = size;
         break;
       default:
-        own = size;
+        // Elementwise work on a matrix is bound by memory traffic, not flops.
+        own = rows(n) > 1 && cols(n) > 1 ? MATRIX_PASS * size : size;
     }
     const total = own + n.args.reduce((s, a) => s + this.cost(a), 0);
     this.costMemo.set(n.id, total);
@@ -140,11 +151,25 @@ export class EvaluationPlanner {
             const c = this.flatten(p, term.coef, inner);
             return { coef: c, factors: [...term.factors.slice(0, f), ...inner, ...term.factors.slice(f + 1)] };
           });
-          if (terms.length - 1 + expanded.length <= MAX_TERMS && this.termsCost(expanded) < this.chainCost(term.factors).cost) {
+          const current = this.chainCost(term.factors).cost;
+          if (terms.length - 1 + expanded.length <= MAX_TERMS && this.termsCost(expanded) < current) {
             terms = [...terms.slice(0, t), ...expanded, ...terms.slice(t + 1)];
             changed = true;
             break;
           }
+          // Partial distribution: pull one term out of the sum (a rank-one u vᵀ, say, whose
+          // chain with the outer factors is cheap) and keep the rest summed (diag terms sharing
+          // one GEMM).
+          for (let k = 0; k < parts.length && parts.length > 2 && terms.length < MAX_TERMS; k++) {
+            const rest = parts.filter((_, i) => i !== k).reduce((a, b) => this.g.add(a, b));
+            const kept: Term = { coef: term.coef, factors: [...term.factors.slice(0, f), rest, ...term.factors.slice(f + 1)] };
+            if (this.termsCost([kept, expanded[k]!]) < current) {
+              terms = [...terms.slice(0, t), kept, expanded[k]!, ...terms.slice(t + 1)];
+              changed = true;
+              break;
+            }
+          }
+          if (changed) break;
         }
       }
     }
