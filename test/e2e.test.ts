@@ -12,6 +12,9 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { type Frame, type Page, chromium } from 'playwright-core';
 
+/** What openVsCode needs of node:test's context. */
+type Skippable = { skip(message?: string): void };
+
 const CODE_SERVER = resolve('.vscode-test/code-server/node_modules/.bin/code-server');
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = resolve('test-output/e2e');
@@ -78,6 +81,67 @@ function workerProcesses(extDir: string): string[] {
   return ps.filter((line) => line.includes(extDir) && (line.includes('dist/worker.js') || line.includes('python/worker.py')));
 }
 
+const QUIET_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'telemetry.telemetryLevel': 'off',
+};
+
+interface Session {
+  root: string;
+  ws: string;
+  ext: string;
+  page: Page;
+  close: () => Promise<void>;
+}
+
+/**
+ * Packs the .vsix, installs it into a fresh code-server with these user settings, opens the
+ * workspace (prepared by `prepare(ws, root)`) in headless Chromium and waits for the workbench.
+ */
+async function openVsCode(t: Skippable, prefix: string, userSettings: Record<string, unknown>, prepare: (ws: string, root: string) => void): Promise<Session | undefined> {
+  if (!existsSync(CODE_SERVER) || !existsSync(CHROMIUM)) {
+    if (process.env['CI']) assert.fail('code-server or chromium is missing; .ci/run installs them with scripts/install-code-server.sh');
+    t.skip('run scripts/install-code-server.sh to enable the VS Code end-to-end test');
+    return undefined;
+  }
+  mkdirSync(SHOTS, { recursive: true });
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const [ws, ext, ud] = ['ws', 'ext', 'ud'].map((d) => join(root, d)) as [string, string, string];
+  for (const d of [ws, ext, join(ud, 'User')]) mkdirSync(d, { recursive: true });
+  prepare(ws, root);
+  writeFileSync(join(ud, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...userSettings }));
+  const vsix = join(root, 'derivlens.vsix');
+  const pack = spawnSync(process.execPath, [resolve('node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--no-rewrite-relative-links', '-o', vsix], { encoding: 'utf8' });
+  assert.equal(pack.status, 0, pack.stderr + pack.stdout);
+  const install = spawnSync(CODE_SERVER, ['--extensions-dir', ext, '--user-data-dir', ud, '--install-extension', vsix], { encoding: 'utf8' });
+  assert.match(install.stdout, /successfully installed/, install.stderr);
+  const port = await freePort();
+  const server: ChildProcess = spawn(CODE_SERVER, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--extensions-dir', ext, '--user-data-dir', ud, ws], { stdio: 'ignore', detached: true });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const close = async (): Promise<void> => {
+    await browser.close();
+    try {
+      process.kill(-server.pid!, 'SIGTERM');
+    } catch {
+      server.kill();
+    }
+  };
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/`, 30_000);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.explorer-folders-view').waitFor({ timeout: 30_000 });
+    return { root, ws, ext, page, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
 async function findFrame(page: Page, selector: string, ms: number): Promise<Frame> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -90,51 +154,22 @@ async function findFrame(page: Page, selector: string, ms: number): Promise<Fram
 }
 
 test('the packaged extension in a real VS Code: diagnostics, hover math, CodeLens, Test Explorer, report', { timeout: 300_000 }, async (t) => {
-  if (!existsSync(CODE_SERVER) || !existsSync(CHROMIUM)) {
-    if (process.env['CI']) assert.fail('code-server or chromium is missing; .ci/run installs them with scripts/install-code-server.sh');
-    t.skip('run scripts/install-code-server.sh to enable the VS Code end-to-end test');
-    return;
-  }
-  mkdirSync(SHOTS, { recursive: true });
-  const root = mkdtempSync(join(tmpdir(), 'derivlens-e2e-'));
-  const [ws, ext, ud] = ['ws', 'ext', 'ud'].map((d) => join(root, d)) as [string, string, string];
-  for (const d of [ws, ext, join(ud, 'User')]) mkdirSync(d, { recursive: true });
-  copyFileSync('examples/softmax_mistakes.loss', join(ws, 'softmax_mistakes.loss'));
-  copyFileSync('examples/exp_regression.loss', join(ws, 'exp_regression.loss'));
-  // A cloned repository naming the interpreter to run: derivlens.pythonPath is machine-scoped, so
-  // this workspace value must be ignored even in a trusted workspace.
-  const marker = join(root, 'evil-python-ran');
-  const evil = join(root, 'evil-python.sh');
-  writeFileSync(evil, `#!/bin/sh\ntouch ${marker}\nexit 1\n`, { mode: 0o755 });
-  mkdirSync(join(ws, '.vscode'), { recursive: true });
-  writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'derivlens.pythonPath': evil, 'derivlens.backend': 'python' }));
-  writeFileSync(join(ws, 'broken.loss'), 'dim n = 6, d = 4\ngiven A : R^{n x d}\nvar x : R^n\nloss L = ||A x||_2^2\n');
-  writeFileSync(join(ud, 'User', 'settings.json'), JSON.stringify({
-    'security.workspace.trust.enabled': false,
-    'derivlens.budget': 'quick',
-    'derivlens.seed': 1,
-    'workbench.startupEditor': 'none',
-    'workbench.tips.enabled': false,
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-    'telemetry.telemetryLevel': 'off',
-  }));
-
-  const vsix = join(root, 'derivlens.vsix');
-  const pack = spawnSync(process.execPath, [resolve('node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--no-rewrite-relative-links', '-o', vsix], { encoding: 'utf8' });
-  assert.equal(pack.status, 0, pack.stderr + pack.stdout);
-  const install = spawnSync(CODE_SERVER, ['--extensions-dir', ext, '--user-data-dir', ud, '--install-extension', vsix], { encoding: 'utf8' });
-  assert.match(install.stdout, /successfully installed/, install.stderr);
-
-  const port = await freePort();
-  const server: ChildProcess = spawn(CODE_SERVER, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--extensions-dir', ext, '--user-data-dir', ud, ws], { stdio: 'ignore', detached: true });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  let marker = '';
+  const session = await openVsCode(t, 'derivlens-e2e-', { 'security.workspace.trust.enabled': false, 'derivlens.budget': 'quick', 'derivlens.seed': 1 }, (ws, root) => {
+    copyFileSync('examples/softmax_mistakes.loss', join(ws, 'softmax_mistakes.loss'));
+    copyFileSync('examples/exp_regression.loss', join(ws, 'exp_regression.loss'));
+    writeFileSync(join(ws, 'broken.loss'), 'dim n = 6, d = 4\ngiven A : R^{n x d}\nvar x : R^n\nloss L = ||A x||_2^2\n');
+    // A cloned repository naming the interpreter to run: derivlens.pythonPath is machine-scoped,
+    // so this workspace value must be ignored even in a trusted workspace.
+    marker = join(root, 'evil-python-ran');
+    const evil = join(root, 'evil-python.sh');
+    writeFileSync(evil, `#!/bin/sh\ntouch ${marker}\nexit 1\n`, { mode: 0o755 });
+    mkdirSync(join(ws, '.vscode'), { recursive: true });
+    writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'derivlens.pythonPath': evil, 'derivlens.backend': 'python' }));
+  });
+  if (!session) return;
+  const { page, ext } = session;
   try {
-    await waitForHttp(`http://127.0.0.1:${port}/`, 30_000);
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await page.locator('.explorer-folders-view').waitFor({ timeout: 30_000 });
 
     // 1. Problems: a shape error with its message, at the right place.
     await openFile(page, 'broken.loss');
@@ -202,52 +237,21 @@ test('the packaged extension in a real VS Code: diagnostics, hover math, CodeLen
     await report.locator('svg.plot').first().scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SHOTS, '6-report-plots.png') });
   } finally {
-    await browser.close();
-    try {
-      process.kill(-server.pid!, 'SIGTERM');
-    } catch {
-      server.kill();
-    }
+    await session.close();
   }
 });
 
 test('an untrusted workspace gets diagnostics and hovers but starts no worker process', { timeout: 300_000 }, async (t) => {
-  if (!existsSync(CODE_SERVER) || !existsSync(CHROMIUM)) {
-    if (process.env['CI']) assert.fail('code-server or chromium is missing; .ci/run installs them with scripts/install-code-server.sh');
-    t.skip('run scripts/install-code-server.sh to enable the VS Code end-to-end test');
-    return;
-  }
-  mkdirSync(SHOTS, { recursive: true });
-  const root = mkdtempSync(join(tmpdir(), 'derivlens-untrusted-'));
-  const [ws, ext, ud] = ['ws', 'ext', 'ud'].map((d) => join(root, d)) as [string, string, string];
-  for (const d of [ws, join(ws, '.vscode'), ext, join(ud, 'User')]) mkdirSync(d, { recursive: true });
-  copyFileSync('examples/softmax_mistakes.loss', join(ws, 'softmax_mistakes.loss'));
-  // A cloned repository trying to choose the program DerivLens runs: ignored (machine-scoped setting).
-  writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'derivlens.pythonPath': '/tmp/evil-python', 'derivlens.checkOnSave': true }));
-  writeFileSync(join(ud, 'User', 'settings.json'), JSON.stringify({
-    'security.workspace.trust.enabled': true,
-    'security.workspace.trust.startupPrompt': 'never',
-    'security.workspace.trust.emptyWindow': false,
-    'workbench.startupEditor': 'none',
-    'workbench.tips.enabled': false,
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-    'telemetry.telemetryLevel': 'off',
-  }));
-  const vsix = join(root, 'derivlens.vsix');
-  const pack = spawnSync(process.execPath, [resolve('node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--no-rewrite-relative-links', '-o', vsix], { encoding: 'utf8' });
-  assert.equal(pack.status, 0, pack.stderr + pack.stdout);
-  const install = spawnSync(CODE_SERVER, ['--extensions-dir', ext, '--user-data-dir', ud, '--install-extension', vsix], { encoding: 'utf8' });
-  assert.match(install.stdout, /successfully installed/, install.stderr);
-  const port = await freePort();
-  const server: ChildProcess = spawn(CODE_SERVER, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--extensions-dir', ext, '--user-data-dir', ud, ws], { stdio: 'ignore', detached: true });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const settings = { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false };
+  const session = await openVsCode(t, 'derivlens-untrusted-', settings, (ws) => {
+    copyFileSync('examples/softmax_mistakes.loss', join(ws, 'softmax_mistakes.loss'));
+    // A cloned repository trying to choose the program DerivLens runs: ignored (machine-scoped setting).
+    mkdirSync(join(ws, '.vscode'), { recursive: true });
+    writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'derivlens.pythonPath': '/tmp/evil-python', 'derivlens.checkOnSave': true }));
+  });
+  if (!session) return;
+  const { page, ext } = session;
   try {
-    await waitForHttp(`http://127.0.0.1:${port}/`, 30_000);
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await page.locator('.explorer-folders-view').waitFor({ timeout: 30_000 });
     await openFile(page, 'softmax_mistakes.loss');
     // Analysis still runs (CodeLens and hovers), but checks wait for trust.
     await page.locator('.codelens-decoration', { hasText: 'trust the workspace to run checks' }).first().waitFor({ timeout: 30_000 });
@@ -261,11 +265,6 @@ test('an untrusted workspace gets diagnostics and hovers but starts no worker pr
     assert.equal(spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.includes('/tmp/evil-python'), false);
     assert.equal(await page.locator('.codelens-decoration', { hasText: '✗ refuted' }).count(), 0, 'no verdicts without a worker');
   } finally {
-    await browser.close();
-    try {
-      process.kill(-server.pid!, 'SIGTERM');
-    } catch {
-      server.kill();
-    }
+    await session.close();
   }
 });

@@ -344,6 +344,31 @@ class Checks:
         rows = chunks[0][5]
         return lam, vec, scale, finite, has_nan, rows
 
+    def spsa_probes(self, live, index, step, n, k, specs):
+        """For each live restart: its point and the point moved by h along k seeded directions
+        (spsaGradient in checks.ts); remembers x, the directions and h on the restart."""
+        model = self.model
+        probes = []
+        for st in live:
+            x = model.flatten(st["cur"]["point"], specs)
+            h = 1e-4 * max(1.0, euclid(x))  # spsaStep in checks.ts
+            dirs = [self.flat_direction([index, STREAM_SEARCH, st["r"], step, d], n, specs) for d in range(k)]
+            st.update(x=x, dirs=dirs, h=h)
+            probes.append(st["cur"]["point"])
+            probes.extend(model.with_vars(st["cur"]["point"], x + h * dd, specs) for dd in dirs)
+        return probes
+
+    @staticmethod
+    def spsa_gradient(st, q, n):
+        """Unit descent direction from q at the probes (forward differences; non-finite slopes skipped)."""
+        g = np.zeros(n)
+        for d, direction in enumerate(st["dirs"]):
+            slope = (q[d + 1] - q[0]) / st["h"]
+            if math.isfinite(slope):
+                g += slope * direction
+        gn = euclid(g)
+        return g / gn if gn > 0 else g
+
     def lanczos_eigen(self, points, sign):
         """λ_min of sign·∇²L at each point by Lanczos on Hessian-vector products, all points in
         one batch, with full reorthogonalisation: for large d no Hessian is ever formed (memory
@@ -434,41 +459,21 @@ class Checks:
             cur = dict(samples[r])
             cur["point"] = sampler.draw(index, STREAM_SAMPLE, cur["i"])
             step = 0.1 * max(1.0, euclid(model.flatten(cur["point"], specs)) / math.sqrt(len(specs) or 1))
-            state.append({"cur": cur, "step": step, "trace": {"x": [0], "y": [cur["lambda"]]}, "active": len(specs) > 0, "error": None})
+            state.append({"r": r, "cur": cur, "step": step, "trace": {"x": [0], "y": [cur["lambda"]]}, "active": len(specs) > 0, "error": None})
         n = sum(s["rows"] * s["cols"] for s in specs)
         k = min(n, 8)
         for s in range(budget["steps"]):
             live = [st for st in state if st["active"]]
-            for r, st in enumerate(state):
-                st["r"] = r
             if not live:
                 break
             env.check_time()
             env.tick(P + s, total)
             # SPSA: q at x and at x + h·dir for k seeded directions, all restarts in one batch.
-            probes, vecs = [], []
-            for st in live:
-                r = st["r"]
-                x = model.flatten(st["cur"]["point"], specs)
-                h = 1e-4 * max(1.0, euclid(x))  # spsaStep in checks.ts
-                dirs = [self.flat_direction([index, STREAM_SEARCH, r, s, d], n, specs) for d in range(k)]
-                st.update(x=x, dirs=dirs, h=h)
-                probes.append(st["cur"]["point"])
-                probes.extend(model.with_vars(st["cur"]["point"], x + h * dd, specs) for dd in dirs)
-                vecs.extend([st["cur"]["vector"]] * (k + 1))
-            qs = quadratic(probes, vecs)
+            probes = self.spsa_probes(live, index, s, n, k, specs)
+            qs = quadratic(probes, [st["cur"]["vector"] for st in live for _ in range(k + 1)])
             cands, cand_vecs = [], []
             for j, st in enumerate(live):
-                q = qs[j * (k + 1) : (j + 1) * (k + 1)]
-                base = q[0]
-                g = np.zeros(n)
-                for d in range(k):
-                    slope = (q[d + 1] - base) / st["h"]
-                    if not math.isfinite(slope):
-                        continue
-                    g += slope * st["dirs"][d]
-                gn = euclid(g)
-                g = g / gn if gn > 0 else g
+                g = self.spsa_gradient(st, qs[j * (k + 1) : (j + 1) * (k + 1)], n)
                 st["cands"] = [self.project_vars(st["cur"]["point"], st["x"] - (st["step"] / 2**t) * g, specs) for t in range(4)]
                 cands.extend(st["cands"])
                 cand_vecs.extend([st["cur"]["vector"]] * 4)
@@ -583,24 +588,14 @@ class Checks:
         restarts = min(budget["restarts"], len(samples)) if specs else 0
         # Restarts are independent, so they advance in lockstep; an error in restart r is raised
         # only after every earlier restart finished, as in the sequential CPU worker.
-        state = [{"cur": samples[r], "step": 0.1 * max(1.0, euclid(model.flatten(samples[r]["point"], specs)) / math.sqrt(len(specs))), "active": True, "error": None} for r in range(restarts)]
+        state = [{"r": r, "cur": samples[r], "step": 0.1 * max(1.0, euclid(model.flatten(samples[r]["point"], specs)) / math.sqrt(len(specs))), "active": True, "error": None} for r in range(restarts)]
         for s in range(budget["steps"]):
             live = [st for st in state if st["active"]]
-            for r, st in enumerate(state):
-                st["r"] = r
             if not live:
                 break
             env.check_time()
             env.tick(P + s, total)
-            probes, wheres = [], []
-            for st in live:
-                r = st["r"]
-                x = model.flatten(st["cur"]["point"], specs)
-                h = 1e-4 * max(1.0, euclid(x))  # spsaStep in checks.ts
-                dirs = [self.flat_direction([index, STREAM_SEARCH, r, s, d], n, specs) for d in range(k)]
-                st.update(x=x, dirs=dirs, h=h)
-                probes.append(st["cur"]["point"])
-                probes.extend(model.with_vars(st["cur"]["point"], x + h * dd, specs) for dd in dirs)
+            probes = self.spsa_probes(live, index, s, n, k, specs)
             lo = model.evaluate(lower, probes)[:, 0, 0]
             hi = model.evaluate(upper, probes)[:, 0, 0]
             cands = []
@@ -612,14 +607,7 @@ class Checks:
                     st["error"] = NonFinite(f"{'NaN' if math.isnan(v) else 'Inf'} in the {side} side at search")
                     st["active"] = False
                     continue
-                q = hi[seg] - lo[seg]
-                g = np.zeros(n)
-                for d in range(k):
-                    slope = (q[d + 1] - q[0]) / st["h"]
-                    if math.isfinite(slope):
-                        g += slope * st["dirs"][d]
-                gn = euclid(g)
-                g = g / gn if gn > 0 else g
+                g = self.spsa_gradient(st, hi[seg] - lo[seg], n)
                 st["cand"] = self.project_vars(st["cur"]["point"], st["x"] - st["step"] * g, specs)
                 cands.append(st)
             try_points = [st["cand"] for st in cands]
@@ -740,11 +728,9 @@ class Checks:
         givens = [g for g in model.search_specs if g["role"] == "given"]
         gsize = sum(g["rows"] * g["cols"] for g in givens)
         gnames = {g["name"] for g in givens}
-        state = [{"cur": pairs[r], "step": 0.1 * max(pairs[r]["dist"], 1e-6), "error": None} for r in range(min(budget["restarts"], len(pairs)))]
+        state = [{"r": r, "cur": pairs[r], "step": 0.1 * max(pairs[r]["dist"], 1e-6), "error": None} for r in range(min(budget["restarts"], len(pairs)))]
         for s in range(budget["steps"]):
             live = [st for st in state if st["error"] is None]
-            for r, st in enumerate(state):
-                st["r"] = r
             if not live:
                 break
             env.check_time()
