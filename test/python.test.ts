@@ -198,3 +198,27 @@ test('recorded requests (DERIVLENS_RECORD) replay in the Python worker without N
   const replayed = lines.map((l) => (JSON.parse(l) as { verdicts: string[] }).verdicts);
   assert.deepEqual(replayed, cpu);
 });
+
+test('a broken PyTorch (import fails with a runtime error) gives one message and the CPU worker', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const fake = mkdtempSync(join(tmpdir(), 'derivlens-broken-torch-'));
+  mkdirSync(join(fake, 'torch'));
+  writeFileSync(join(fake, 'torch', '__init__.py'), 'raise RuntimeError("CUDA driver version is insufficient for CUDA runtime version")\n');
+  const saved = { path: process.env['PYTHONPATH'], backend: process.env['DERIVLENS_PY_BACKEND'] };
+  process.env['PYTHONPATH'] = fake;
+  process.env['DERIVLENS_PY_BACKEND'] = 'torch';
+  try {
+    const r = await capture(['check', 'examples/exp_regression.loss', '--backend', 'python', '--seed', '1', '--budget', 'quick']);
+    assert.equal(r.err.match(/Python worker unavailable/g)?.length, 1, r.err);
+    assert.match(r.err, /RuntimeError: CUDA driver version is insufficient/);
+    assert.match(r.out, /cpu-node on /);
+    assert.equal(r.code, 1);
+  } finally {
+    for (const [k, v] of [['PYTHONPATH', saved.path], ['DERIVLENS_PY_BACKEND', saved.backend]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+});

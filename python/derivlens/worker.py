@@ -143,8 +143,8 @@ def main():
         from .backend import select_backend
 
         backend, notes = select_backend()
-    except (ImportError, ValueError) as e:
-        print(f"derivlens worker: no usable array library: {e}", file=sys.stderr)
+    except Exception as e:  # missing, or importable but broken (a CUDA driver mismatch, say)
+        print(f"derivlens worker: no usable array library: {type(e).__name__}: {e}", file=sys.stderr)
         sys.exit(3)
     for n in notes:
         print(f"derivlens worker: {n}", file=sys.stderr)
