@@ -37,3 +37,19 @@ for (const file of readdirSync('examples').filter((f) => f.endsWith('.loss')).so
   const e = median(evalTimes);
   console.log(`${file.padEnd(30)} ${d.toFixed(2).padStart(10)}                ${e.toFixed(3).padStart(8)}   ${(d / e).toFixed(1).padStart(8)}x     ${d < 50 ? 'ok' : 'SLOW'}`);
 }
+
+// Deep let chains: every layer uses the previous one twice, so the derivative DAG is shared deeply.
+for (const depth of [50, 100, 200]) {
+  const lines = ['dim n = 4', 'var x : R^n', 'let y0 = x'];
+  for (let i = 1; i <= depth; i++) lines.push(`let y${i} = tanh(y${i - 1}) ∘ y${i - 1} + y${i - 1}`);
+  lines.push(`loss L = sum(y${depth})`);
+  const text = lines.join('\n');
+  analyze(text);
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    analyze(text);
+    times.push(performance.now() - t0);
+  }
+  console.log(`let chain, ${depth} layers (each used twice)`.padEnd(40) + `${median(times).toFixed(1).padStart(8)} ms (median of 5)`);
+}
