@@ -75,9 +75,45 @@ export class EvaluationPlanner {
       const args = n.args.map((a) => memo.get(a.id)!);
       let out = args.every((a, i) => a === n.args[i]) ? n : rebuildWithArgs(this.g, n, args);
       if (out.kind === 'matmul') out = this.product(out);
+      if (out.kind === 'add') out = this.mergeRowScalings(out);
       memo.set(n.id, out);
     }
     return roots.map((r) => memo.get(r.id)!);
+  }
+
+  /**
+   * c₁·diag(u)·R + c₂·diag(v)·R + … → diag(c₁u + c₂v + …)·R: one pass over the matrix R instead
+   * of one per term (distribution leaves such sums behind, e.g. Aᵀ(diag(w²)A + diag(g)A − s·diag(f)A)).
+   */
+  private mergeRowScalings(n: Node): Node {
+    const groups = new Map<number, { right: Node; vectors: Node[] }>();
+    const rest: Node[] = [];
+    for (const t of this.g.addTerms(n)) {
+      const m = this.rowScaling(t);
+      if (!m) {
+        rest.push(t);
+        continue;
+      }
+      const group = groups.get(m.right.id) ?? { right: m.right, vectors: [] };
+      group.vectors.push(m.vector);
+      groups.set(m.right.id, group);
+    }
+    if (![...groups.values()].some((g) => g.vectors.length > 1)) return n;
+    const merged = [...groups.values()].map((g) => this.g.matmul(this.g.diag(g.vectors.reduce((a, b) => this.g.add(a, b))), g.right));
+    return [...rest, ...merged].reduce((a, b) => this.g.add(a, b));
+  }
+
+  /** t = c·diag(v)·R (c a scalar, possibly absent) as { vector: c·v, right: R }. */
+  private rowScaling(t: Node): { vector: Node; right: Node } | undefined {
+    let coef: Node | null = null;
+    let x = t;
+    while (x.kind === 'scale' && !(rows(x) === 1 && cols(x) === 1)) {
+      coef = coef ? this.g.mulScalars(coef, x.args[0]!) : x.args[0]!;
+      x = x.args[1]!;
+    }
+    if (x.kind !== 'matmul' || x.args[0]!.kind !== 'diag') return undefined;
+    const v = x.args[0]!.args[0]!;
+    return { vector: coef ? this.g.scale(coef, v) : v, right: x.args[1]! };
   }
 
   private flatten(n: Node, coef: Node | null, into: Node[]): Node | null {
