@@ -69,9 +69,6 @@ class NumpyBackend:
         s = 0.5 * (a + self.swap(a))
         return self.xp.linalg.eigh(s)
 
-    def eigvalsh(self, a):
-        return self.xp.linalg.eigvalsh(0.5 * (a + self.swap(a)))
-
     def min_eigenpairs(self, m):
         """Per matrix of the stack: λ_min, its eigenvector, max |entry|, all-finite, any-NaN.
         Non-finite matrices are zeroed before the eigensolve (and reported by the flags)."""
@@ -211,9 +208,6 @@ class TorchBackend(NumpyBackend):
         clean = t.where(finite[:, None, None], m, t.zeros_like(m))
         vals, vecs = self.eigh(clean)
         return vals[:, 0], vecs[:, :, 0], clean.abs().flatten(1).amax(dim=1), finite, has_nan
-
-    def eigvalsh(self, a):
-        return self.torch.linalg.eigvalsh(0.5 * (a + self.swap(a)))
 
     def sync(self, values):
         if self.gpu:

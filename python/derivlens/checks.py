@@ -9,7 +9,8 @@ import time
 import numpy as np
 
 from .fmt import json_number, to_exponential as te, to_precision as tp
-from .model import flat_batch
+from .model import to_matrix
+from .sampling import project
 
 STREAM_SAMPLE = 0
 STREAM_SEARCH = 1
@@ -114,8 +115,6 @@ class Checks:
     # ---- shared pieces -------------------------------------------------------------------------
 
     def point_json(self, point, vars_only=False):
-        from .model import to_matrix
-
         return {s["name"]: to_json(to_matrix(point[s["name"]], s["rows"], s["cols"])) for s in self.model.specs if not vars_only or s["role"] == "var"}
 
     def chunks(self, total):
@@ -135,8 +134,6 @@ class Checks:
         return out
 
     def project_vars(self, point, x, specs=None):
-        from .sampling import project
-
         specs = self.model.var_specs if specs is None else specs
         p = self.model.with_vars(point, x, specs)
         for s in specs:
@@ -344,6 +341,17 @@ class Checks:
         rows = chunks[0][5]
         return lam, vec, scale, finite, has_nan, rows
 
+    def lockstep(self, state, steps, done, total, alive):
+        """The search steps of all restarts together: yields (step, live restarts) until the steps
+        run out or no restart is left, checking the time budget and reporting progress each step."""
+        for s in range(steps):
+            live = [st for st in state if alive(st)]
+            if not live:
+                return
+            self.env.check_time()
+            self.env.tick(done + s, total)
+            yield s, live
+
     def spsa_probes(self, live, index, step, n, k, specs):
         """For each live restart: its point and the point moved by h along k seeded directions
         (spsaGradient in checks.ts); remembers x, the directions and h on the restart."""
@@ -450,8 +458,6 @@ class Checks:
                 partial["points"] = i + 1
                 partial["minEigenvalue"] = min(trace)
         samples.sort(key=lambda s: s["lambda"])
-        for s in samples:
-            s["point"] = None
         specs = model.search_specs
         restarts = min(budget["restarts"], len(samples))
         state = []
@@ -462,12 +468,7 @@ class Checks:
             state.append({"r": r, "cur": cur, "step": step, "trace": {"x": [0], "y": [cur["lambda"]]}, "active": len(specs) > 0, "error": None})
         n = sum(s["rows"] * s["cols"] for s in specs)
         k = min(n, 8)
-        for s in range(budget["steps"]):
-            live = [st for st in state if st["active"]]
-            if not live:
-                break
-            env.check_time()
-            env.tick(P + s, total)
+        for s, live in self.lockstep(state, budget["steps"], P, total, lambda st: st["active"]):
             # SPSA: q at x and at x + h·dir for k seeded directions, all restarts in one batch.
             probes = self.spsa_probes(live, index, s, n, k, specs)
             qs = quadratic(probes, [st["cur"]["vector"] for st in live for _ in range(k + 1)])
@@ -589,12 +590,7 @@ class Checks:
         # Restarts are independent, so they advance in lockstep; an error in restart r is raised
         # only after every earlier restart finished, as in the sequential CPU worker.
         state = [{"r": r, "cur": samples[r], "step": 0.1 * max(1.0, euclid(model.flatten(samples[r]["point"], specs)) / math.sqrt(len(specs))), "active": True, "error": None} for r in range(restarts)]
-        for s in range(budget["steps"]):
-            live = [st for st in state if st["active"]]
-            if not live:
-                break
-            env.check_time()
-            env.tick(P + s, total)
+        for s, live in self.lockstep(state, budget["steps"], P, total, lambda st: st["active"]):
             probes = self.spsa_probes(live, index, s, n, k, specs)
             lo = model.evaluate(lower, probes)[:, 0, 0]
             hi = model.evaluate(upper, probes)[:, 0, 0]
@@ -729,12 +725,7 @@ class Checks:
         gsize = sum(g["rows"] * g["cols"] for g in givens)
         gnames = {g["name"] for g in givens}
         state = [{"r": r, "cur": pairs[r], "step": 0.1 * max(pairs[r]["dist"], 1e-6), "error": None} for r in range(min(budget["restarts"], len(pairs)))]
-        for s in range(budget["steps"]):
-            live = [st for st in state if st["error"] is None]
-            if not live:
-                break
-            env.check_time()
-            env.tick(budget["pairs"] + s, total)
+        for s, live in self.lockstep(state, budget["steps"], budget["pairs"], total, lambda st: st["error"] is None):
             batch = []
             for st in live:
                 r = st["r"]

@@ -61,10 +61,11 @@ class Model:
             inputs[s["name"]] = b.asarray(np.swapaxes(stack, 1, 2))
         return inputs
 
-    def record(self, label, seconds, flops=0):
+    def record(self, label, seconds, flops=0, points=0):
         entry = self.stats.setdefault(label, {"seconds": 0.0, "flops": 0, "points": 0})
         entry["seconds"] += seconds
         entry["flops"] += flops
+        entry["points"] += points
 
     def run(self, roots, points, reduce=None, extra=None, label=None):
         """Evaluates the roots at every point; `reduce(values)` may shrink each chunk's result on the
@@ -88,8 +89,7 @@ class Model:
             vals = [v[:count] for v in vals]
             if label:
                 self.backend.sync(vals)
-                self.record(label, time.perf_counter() - started, plan.flops * count)
-                self.stats[label]["points"] += count
+                self.record(label, time.perf_counter() - started, plan.flops * count, count)
                 started = time.perf_counter()
             outs.append(reduce(vals) if reduce else [self.backend.to_numpy(v) for v in vals])
             if label and reduce:

@@ -49,27 +49,15 @@ class Connection:
         return json.loads(self.reader.read(length).decode("utf-8"))
 
     def send(self, message):
-        body = json.dumps(message, allow_nan=False, default=_json_default).encode("utf-8")
+        body = json.dumps(message, allow_nan=False).encode("utf-8")
         with self.lock:
             self.writer.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
             self.writer.flush()
 
 
-def _json_default(o):
-    try:
-        import numpy as np
-
-        if isinstance(o, np.generic):
-            return o.item()
-        if isinstance(o, np.ndarray):
-            return o.tolist()
-    except ImportError:
-        pass
-    raise TypeError(f"{type(o).__name__} is not JSON serialisable")
-
-
 def clean(x):
-    """NaN/Infinity become null, as JSON.stringify writes them."""
+    """Plain JSON values: NumPy scalars and arrays become numbers and lists, and NaN/Infinity
+    become null, as JSON.stringify writes them."""
     if isinstance(x, float):
         return x if math.isfinite(x) else None
     if isinstance(x, dict):
@@ -79,8 +67,8 @@ def clean(x):
     try:
         import numpy as np
 
-        if isinstance(x, np.generic):
-            return clean(x.item())
+        if isinstance(x, (np.generic, np.ndarray)):
+            return clean(x.tolist())
     except ImportError:
         pass
     return x
