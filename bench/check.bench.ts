@@ -8,7 +8,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const SIZES: [number, number][] = [[64, 16], [256, 64]];
+const SIZES: [number, number][] = [
+  [64, 16],
+  [256, 64],
+];
 
 function lossFile(n: number, d: number): string {
   return `dim n = ${n}, d = ${d}
@@ -32,9 +35,14 @@ for (const [n, d] of SIZES) {
   const file = join(dir, `softmax_${n}_${d}.loss`);
   writeFileSync(file, lossFile(n, d));
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [resolve('bin/derivlens.js'), 'check', file, '--budget', 'default', '--seed', '1', '--json'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [resolve('bin/derivlens.js'), 'check', file, '--budget', 'default', '--seed', '1', '--json'], {
+    encoding: 'utf8',
+  });
   const ours = (performance.now() - t0) / 1000;
-  const verdicts = r.status === 0 || r.status === 1 ? (JSON.parse(r.stdout) as { claims: { verdict: string }[] }).claims.map((c) => c.verdict).join('/') : `exit ${r.status}: ${r.stderr}`;
+  const verdicts =
+    r.status === 0 || r.status === 1
+      ? (JSON.parse(r.stdout) as { claims: { verdict: string }[] }).claims.map((c) => c.verdict).join('/')
+      : `exit ${r.status}: ${r.stderr}`;
   const jax = spawnSync('python3', [resolve('bench/reference_jax.py'), '--n', String(n), '--d', String(d)], { encoding: 'utf8' });
   let cols = '   (jax unavailable: pip install jax)';
   if (jax.status === 0) {

@@ -14,7 +14,9 @@ function median(xs: number[]): number {
 }
 
 console.log('example                        derive ms (median of 20)   eval ms   derive/eval   target < 50 ms');
-for (const file of readdirSync('examples').filter((f) => f.endsWith('.loss')).sort()) {
+for (const file of readdirSync('examples')
+  .filter((f) => f.endsWith('.loss'))
+  .sort()) {
   const text = readFileSync(join('examples', file), 'utf8');
   for (let i = 0; i < 5; i++) analyze(text);
   const times: number[] = [];
@@ -26,7 +28,8 @@ for (const file of readdirSync('examples').filter((f) => f.endsWith('.loss')).so
   }
   const plan = new DerivativePlan(last.lowered!, last.derivatives!);
   const inputs = new Map<string, Float64Array>();
-  for (const d of [...last.program.givens, ...last.program.vars]) inputs.set(d.name, new Float64Array(d.shape.rows.value * d.shape.cols.value).fill(0.1));
+  for (const d of [...last.program.givens, ...last.program.vars])
+    inputs.set(d.name, new Float64Array(d.shape.rows.value * d.shape.cols.value).fill(0.1));
   const evalTimes: number[] = [];
   for (let i = 0; i < 20; i++) {
     const t0 = performance.now();
@@ -35,7 +38,9 @@ for (const file of readdirSync('examples').filter((f) => f.endsWith('.loss')).so
   }
   const d = median(times);
   const e = median(evalTimes);
-  console.log(`${file.padEnd(30)} ${d.toFixed(2).padStart(10)}                ${e.toFixed(3).padStart(8)}   ${(d / e).toFixed(1).padStart(8)}x     ${d < 50 ? 'ok' : 'SLOW'}`);
+  console.log(
+    `${file.padEnd(30)} ${d.toFixed(2).padStart(10)}                ${e.toFixed(3).padStart(8)}   ${(d / e).toFixed(1).padStart(8)}x     ${d < 50 ? 'ok' : 'SLOW'}`,
+  );
 }
 
 // Deep let chains: every layer uses the previous one twice, so the derivative DAG is shared deeply.

@@ -9,6 +9,7 @@ budget N on `hess L psd` and `lipschitz(grad L) <= 12 R^2`:
 JAX (x64, jit, vmap) on the default device, or PyTorch with --framework torch. Prints JSON: total
 and Hessian-formation seconds, nominal Hessian flops (2·n·d² per Hessian) and a same-run f64 GEMM
 rate as the machine's reference peak."""
+
 import argparse
 import json
 import time
@@ -105,7 +106,9 @@ def run_jax(A, b, w, points, chunk):
         ys = ball(jax.random.fold_in(key, 2), 2 * points)
         zs = ball(jax.random.fold_in(key, 3), 2 * points)
         for s in range(0, 2 * points, 4 * chunk):
-            jax.block_until_ready((loss_b(ys[s : s + 4 * chunk]), loss_b(zs[s : s + 4 * chunk]), grad_b(ys[s : s + 4 * chunk]), grad_b(zs[s : s + 4 * chunk])))
+            jax.block_until_ready(
+                (loss_b(ys[s : s + 4 * chunk]), loss_b(zs[s : s + 4 * chunk]), grad_b(ys[s : s + 4 * chunk]), grad_b(zs[s : s + 4 * chunk]))
+            )
         pairs = jnp.concatenate([ys[: 2 * RESTARTS]])
         for _ in range(STEPS):
             jax.block_until_ready(grad_b(pairs))
@@ -114,7 +117,14 @@ def run_jax(A, b, w, points, chunk):
     first, _ = work()  # includes compilation, as a DerivLens check does
     total, formation = work()
     peak = gemm_rate(jnp, jnp.asarray, jax.block_until_ready)
-    return {"framework": f"jax {jax.__version__}", "device": str(jax.devices()[0]), "first_s": first, "total_s": total, "hessian_s": formation, "gemm_flops": peak}
+    return {
+        "framework": f"jax {jax.__version__}",
+        "device": str(jax.devices()[0]),
+        "first_s": first,
+        "total_s": total,
+        "hessian_s": formation,
+        "gemm_flops": peak,
+    }
 
 
 def run_torch(A, b, w, points, chunk):
@@ -136,7 +146,9 @@ def run_torch(A, b, w, points, chunk):
     def hess(x):
         _, f, c, s = parts(x)
         P = f[:, :, None] * A - f[:, :, None] * (f @ A)[:, None, :]
-        MA = (w**2)[None, :, None] * A + c[:, :, None] * P - f[:, :, None] * torch.einsum("bn,bnd->bd", c, P)[:, None, :] - s[:, :, None] * P
+        MA = (
+            (w**2)[None, :, None] * A + c[:, :, None] * P - f[:, :, None] * torch.einsum("bn,bnd->bd", c, P)[:, None, :] - s[:, :, None] * P
+        )
         return torch.einsum("nk,bnd->bkd", A, MA)
 
     def hvp(x, v):
@@ -189,7 +201,14 @@ def run_torch(A, b, w, points, chunk):
     first, _ = work()
     total, formation = work()
     peak = gemm_rate(torch, T, sync)
-    return {"framework": f"torch {torch.__version__}", "device": str(torch.cuda.get_device_name(0) if dev.type == "cuda" else "cpu"), "first_s": first, "total_s": total, "hessian_s": formation, "gemm_flops": peak}
+    return {
+        "framework": f"torch {torch.__version__}",
+        "device": str(torch.cuda.get_device_name(0) if dev.type == "cuda" else "cpu"),
+        "first_s": first,
+        "total_s": total,
+        "hessian_s": formation,
+        "gemm_flops": peak,
+    }
 
 
 if __name__ == "__main__":

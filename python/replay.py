@@ -6,6 +6,7 @@ extension append every check request they send), copy the file over, then:
 
 Prints, per request, the backend and device, wall time per repetition, verdicts and the
 stats (matrix formation seconds, flops) as JSON lines."""
+
 import argparse
 import json
 import os
@@ -34,8 +35,12 @@ def main():
             result = run_check(params, backend)
             times.append(time.perf_counter() - t0)
         out = {
-            "request": k, "backend": backend.name, "device": backend.device, "seconds": times,
-            "verdicts": [c["verdict"] for c in result["claims"]], "stats": result.get("stats", {}),
+            "request": k,
+            "backend": backend.name,
+            "device": backend.device,
+            "seconds": times,
+            "verdicts": [c["verdict"] for c in result["claims"]],
+            "stats": result.get("stats", {}),
         }
         print(json.dumps(clean(out)), flush=True)
 

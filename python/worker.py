@@ -1,4 +1,5 @@
 """Entry point of the DerivLens Python worker: `python python/worker.py` (no build step)."""
+
 import os
 import sys
 

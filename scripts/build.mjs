@@ -13,7 +13,14 @@ const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs'
 await Promise.all([
   build({ ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js' }),
   build({ ...common, entryPoints: ['src/numeric/worker.ts'], outfile: 'dist/worker.js' }),
-  build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], minify: true, define: { PACKAGE_VERSION: JSON.stringify(mathjaxVersion) } }),
+  build({
+    ...common,
+    entryPoints: ['src/extension/extension.ts'],
+    outfile: 'dist/extension.js',
+    external: ['vscode'],
+    minify: true,
+    define: { PACKAGE_VERSION: JSON.stringify(mathjaxVersion) },
+  }),
 ]);
 
 const katexDir = join(dirname(require.resolve('katex/package.json')), 'dist');
@@ -29,4 +36,5 @@ writeFileSync('dist/katex-inline.css', css);
 // The webview loads KaTeX from media/ (its only local resource root).
 mkdirSync('media/katex/fonts', { recursive: true });
 copyFileSync(join(katexDir, 'katex.min.css'), 'media/katex/katex.min.css');
-for (const f of readdirSync(join(katexDir, 'fonts'))) if (f.endsWith('.woff2')) copyFileSync(join(katexDir, 'fonts', f), join('media/katex/fonts', f));
+for (const f of readdirSync(join(katexDir, 'fonts')))
+  if (f.endsWith('.woff2')) copyFileSync(join(katexDir, 'fonts', f), join('media/katex/fonts', f));

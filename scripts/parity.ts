@@ -11,12 +11,25 @@ async function main(): Promise<void> {
   const backend = process.argv[2] ?? 'numpy';
   const budget = (process.argv[3] ?? 'quick') as 'quick';
   const cpu = new WorkerClient({ command: process.execPath, args: [resolve('dist/worker.js')] });
-  const py = new WorkerClient({ command: process.env['DERIVLENS_PYTHON'] ?? 'python3', args: [resolve('python/worker.py')], env: { ...process.env, DERIVLENS_PY_BACKEND: backend } }, undefined, 600_000);
+  const py = new WorkerClient(
+    {
+      command: process.env['DERIVLENS_PYTHON'] ?? 'python3',
+      args: [resolve('python/worker.py')],
+      env: { ...process.env, DERIVLENS_PY_BACKEND: backend },
+    },
+    undefined,
+    600_000,
+  );
   let bad = 0;
-  for (const f of readdirSync('examples').filter((f) => f.endsWith('.loss')).sort()) {
+  for (const f of readdirSync('examples')
+    .filter((f) => f.endsWith('.loss'))
+    .sort()) {
     const a = analyze(readFileSync(`examples/${f}`, 'utf8'));
     if (!a.lowered || !a.derivatives || !a.program) continue;
-    const params = buildCheckParams(a.program, a.lowered, a.derivatives, planClaims(a.lowered, a.derivatives, a.program.claims), { seed: 1, budget });
+    const params = buildCheckParams(a.program, a.lowered, a.derivatives, planClaims(a.lowered, a.derivatives, a.program.claims), {
+      seed: 1,
+      budget,
+    });
     const t0 = Date.now();
     const r1 = await cpu.check(params);
     const t1 = Date.now();
@@ -24,7 +37,9 @@ async function main(): Promise<void> {
     const t2 = Date.now();
     const diffs = compareResults(r1, r2, 1e-10);
     bad += diffs.length;
-    console.log(`${f}: cpu ${t1 - t0} ms, ${backend} ${t2 - t1} ms, ${diffs.length} differences${diffs.length ? '\n  ' + diffs.slice(0, 8).join('\n  ') : ''}`);
+    console.log(
+      `${f}: cpu ${t1 - t0} ms, ${backend} ${t2 - t1} ms, ${diffs.length} differences${diffs.length ? '\n  ' + diffs.slice(0, 8).join('\n  ') : ''}`,
+    );
   }
   await cpu.stop();
   await py.stop();

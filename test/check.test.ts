@@ -27,7 +27,9 @@ interface JsonClaim {
   counterexample?: { point: Record<string, unknown>; values: Record<string, unknown> };
 }
 
-const examples = readdirSync('examples').filter((f) => f.endsWith('.loss')).sort();
+const examples = readdirSync('examples')
+  .filter((f) => f.endsWith('.loss'))
+  .sort();
 
 for (const file of examples) {
   const path = join('examples', file);
@@ -63,19 +65,30 @@ test('the same seed reproduces the same verdicts, numbers and counterexamples', 
 
 test('a refuted gradient claim reports point, both values and relative error, and eval reproduces it', async () => {
   const dir = tmp();
-  const src = write(dir, 'g.loss', 'dim n = 5, d = 3\ngiven A : R^{n x d} with ||A||_2 <= 1\nvar x : R^d with ||x||_2 <= 1\nloss L = sum(exp(A x))\nclaim grad L = A exp(A x)\n');
+  const src = write(
+    dir,
+    'g.loss',
+    'dim n = 5, d = 3\ngiven A : R^{n x d} with ||A||_2 <= 1\nvar x : R^d with ||x||_2 <= 1\nloss L = sum(exp(A x))\nclaim grad L = A exp(A x)\n',
+  );
   const r = await capture(['check', src, '--json', '--seed', '3']);
   assert.notEqual(r.code, 1, 'a shape-mismatched claim is an input error, not a refutation');
   assert.equal(r.code, 2);
   assert.match(r.err, /g\.loss:5:16: error\[shape-mismatch\]: A exp\(A x\): A is R\^\{n x d\} but exp\(A x\) is R\^n/);
-  const ok = write(dir, 'h.loss', 'dim n = 5, d = 3\ngiven A : R^{n x d} with ||A||_2 <= 1\nvar x : R^d with ||x||_2 <= 1\nloss L = sum(exp(A x))\nclaim grad L = 2 A^T exp(A x)\n');
+  const ok = write(
+    dir,
+    'h.loss',
+    'dim n = 5, d = 3\ngiven A : R^{n x d} with ||A||_2 <= 1\nvar x : R^d with ||x||_2 <= 1\nloss L = sum(exp(A x))\nclaim grad L = 2 A^T exp(A x)\n',
+  );
   const r2 = await capture(['check', ok, '--json', '--seed', '3']);
   assert.equal(r2.code, 1, r2.err);
   const claim = (JSON.parse(r2.out) as { claims: JsonClaim[] }).claims[0]!;
   assert.equal(claim.verdict, 'refuted');
   assert.equal(claim.kind, 'gradient');
   const ce = claim.counterexample!;
-  assert.ok(Math.abs(Number(ce.values['relativeError']) - 0.5) < 1e-12, `2∇ vs ∇ differ by exactly 1/2 relatively, got ${ce.values['relativeError']}`);
+  assert.ok(
+    Math.abs(Number(ce.values['relativeError']) - 0.5) < 1e-12,
+    `2∇ vs ∇ differ by exactly 1/2 relatively, got ${ce.values['relativeError']}`,
+  );
   const at = write(dir, 'ce.json', JSON.stringify(ce.point));
   const ev = await capture(['eval', ok, '--at', at, '--json']);
   assert.equal(ev.code, 0, ev.err);
@@ -84,7 +97,11 @@ test('a refuted gradient claim reports point, both values and relative error, an
 
 test('NaN and overflow make a claim inconclusive, never holds', async () => {
   const dir = tmp();
-  const src = write(dir, 'nan.loss', 'dim d = 3\nvar x : R^d\nloss L = sum(log(x))\nclaim grad L = exp(-log(x))\nclaim hess L nsd\nclaim lipschitz(grad L) <= 1\nclaim exp(1000 <x, x>) <= 2\n');
+  const src = write(
+    dir,
+    'nan.loss',
+    'dim d = 3\nvar x : R^d\nloss L = sum(log(x))\nclaim grad L = exp(-log(x))\nclaim hess L nsd\nclaim lipschitz(grad L) <= 1\nclaim exp(1000 <x, x>) <= 2\n',
+  );
   const r = await capture(['check', src, '--json', '--seed', '1', '--budget', 'quick']);
   const claims = (JSON.parse(r.out) as { claims: JsonClaim[] }).claims;
   for (const c of claims) {
@@ -96,15 +113,40 @@ test('NaN and overflow make a claim inconclusive, never holds', async () => {
 
 test('--data fixes givens; unknown names in it are input errors', async () => {
   const dir = tmp();
-  const src = write(dir, 'q.loss', 'dim d = 2\ngiven A : R^{d x d}\nvar x : R^d with ||x||_2 <= 1\nloss L = 0.5 ||A x||_2^2\nclaim hess L >= I_d\n');
-  const good = write(dir, 'good.json', JSON.stringify({ A: [[2, 0], [0, 3]] }));
+  const src = write(
+    dir,
+    'q.loss',
+    'dim d = 2\ngiven A : R^{d x d}\nvar x : R^d with ||x||_2 <= 1\nloss L = 0.5 ||A x||_2^2\nclaim hess L >= I_d\n',
+  );
+  const good = write(
+    dir,
+    'good.json',
+    JSON.stringify({
+      A: [
+        [2, 0],
+        [0, 3],
+      ],
+    }),
+  );
   const r = await capture(['check', src, '--json', '--seed', '1', '--data', good]);
   assert.equal(r.code, 0, r.err);
-  const bad = write(dir, 'bad.json', JSON.stringify({ A: [[0.5, 0], [0, 3]] }));
+  const bad = write(
+    dir,
+    'bad.json',
+    JSON.stringify({
+      A: [
+        [0.5, 0],
+        [0, 3],
+      ],
+    }),
+  );
   const r2 = await capture(['check', src, '--json', '--seed', '1', '--data', bad]);
   assert.equal(r2.code, 1);
   const claim = (JSON.parse(r2.out) as { claims: JsonClaim[] }).claims[0]!;
-  assert.ok(Math.abs(Number(claim.evidence['minEigenvalue']) - (0.25 - 1)) < 1e-12, `λ_min(AᵀA − I) = −0.75, got ${claim.evidence['minEigenvalue']}`);
+  assert.ok(
+    Math.abs(Number(claim.evidence['minEigenvalue']) - (0.25 - 1)) < 1e-12,
+    `λ_min(AᵀA − I) = −0.75, got ${claim.evidence['minEigenvalue']}`,
+  );
   const wrong = write(dir, 'wrong.json', JSON.stringify({ B: 1 }));
   assert.equal((await capture(['check', src, '--data', wrong])).code, 2);
 });

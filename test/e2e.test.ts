@@ -64,15 +64,23 @@ async function openFile(page: Page, name: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
   await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 10_000 }).catch(async (e: unknown) => {
-    await page.screenshot({ path: join(SHOTS, `failed-open-${name}.png`) });
-    throw e;
-  });
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: name })
+    .first()
+    .waitFor({ timeout: 10_000 })
+    .catch(async (e: unknown) => {
+      await page.screenshot({ path: join(SHOTS, `failed-open-${name}.png`) });
+      throw e;
+    });
   await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: name }).first().waitFor({ timeout: 10_000 }).catch(async (e: unknown) => {
-    await page.screenshot({ path: join(SHOTS, `failed-open-${name}.png`) });
-    throw e;
-  });
+  await page
+    .locator('.tab.active', { hasText: name })
+    .first()
+    .waitFor({ timeout: 10_000 })
+    .catch(async (e: unknown) => {
+      await page.screenshot({ path: join(SHOTS, `failed-open-${name}.png`) });
+      throw e;
+    });
 }
 
 /** Worker processes (Node or Python) started from the extension installed under extDir. */
@@ -101,7 +109,12 @@ interface Session {
  * Packs the .vsix, installs it into a fresh code-server with these user settings, opens the
  * workspace (prepared by `prepare(ws, root)`) in headless Chromium and waits for the workbench.
  */
-async function openVsCode(t: Skippable, prefix: string, userSettings: Record<string, unknown>, prepare: (ws: string, root: string) => void): Promise<Session | undefined> {
+async function openVsCode(
+  t: Skippable,
+  prefix: string,
+  userSettings: Record<string, unknown>,
+  prepare: (ws: string, root: string) => void,
+): Promise<Session | undefined> {
   if (!existsSync(CODE_SERVER) || !existsSync(CHROMIUM)) {
     if (process.env['CI']) assert.fail('code-server or chromium is missing; .ci/run installs them with scripts/install-code-server.sh');
     t.skip('run scripts/install-code-server.sh to enable the VS Code end-to-end test');
@@ -114,13 +127,45 @@ async function openVsCode(t: Skippable, prefix: string, userSettings: Record<str
   prepare(ws, root);
   writeFileSync(join(ud, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...userSettings }));
   const vsix = join(root, 'derivlens.vsix');
-  const pack = spawnSync(process.execPath, [resolve('node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--no-rewrite-relative-links', '-o', vsix], { encoding: 'utf8' });
+  const pack = spawnSync(
+    process.execPath,
+    [resolve('node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--no-rewrite-relative-links', '-o', vsix],
+    { encoding: 'utf8' },
+  );
   assert.equal(pack.status, 0, pack.stderr + pack.stdout);
-  const install = spawnSync(CODE_SERVER, ['--extensions-dir', ext, '--user-data-dir', ud, '--install-extension', vsix], { encoding: 'utf8' });
+  const install = spawnSync(CODE_SERVER, ['--extensions-dir', ext, '--user-data-dir', ud, '--install-extension', vsix], {
+    encoding: 'utf8',
+  });
   assert.match(install.stdout, /successfully installed/, install.stderr);
   const port = await freePort();
-  const server: ChildProcess = spawn(CODE_SERVER, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--extensions-dir', ext, '--user-data-dir', ud, ws], { stdio: 'ignore', detached: true });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const server: ChildProcess = spawn(
+    CODE_SERVER,
+    [
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--extensions-dir',
+      ext,
+      '--user-data-dir',
+      ud,
+      ws,
+    ],
+    { stdio: 'ignore', detached: true },
+  );
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
   const close = async (): Promise<void> => {
     await browser.close();
     try {
@@ -146,108 +191,135 @@ async function findFrame(page: Page, selector: string, ms: number): Promise<Fram
   const end = Date.now() + ms;
   while (Date.now() < end) {
     for (const f of page.frames()) {
-      if (await f.locator(selector).count().catch(() => 0)) return f;
+      if (
+        await f
+          .locator(selector)
+          .count()
+          .catch(() => 0)
+      )
+        return f;
     }
     await page.waitForTimeout(250);
   }
   throw new Error(`no frame shows ${selector}`);
 }
 
-test('the packaged extension in a real VS Code: diagnostics, hover math, CodeLens, Test Explorer, report', { timeout: 300_000 }, async (t) => {
-  let marker = '';
-  const session = await openVsCode(t, 'derivlens-e2e-', { 'security.workspace.trust.enabled': false, 'derivlens.budget': 'quick', 'derivlens.seed': 1 }, (ws, root) => {
-    copyFileSync('examples/softmax_mistakes.loss', join(ws, 'softmax_mistakes.loss'));
-    copyFileSync('examples/exp_regression.loss', join(ws, 'exp_regression.loss'));
-    writeFileSync(join(ws, 'broken.loss'), 'dim n = 6, d = 4\ngiven A : R^{n x d}\nvar x : R^n\nloss L = ||A x||_2^2\n');
-    // A cloned repository naming the interpreter to run: derivlens.pythonPath is machine-scoped,
-    // so this workspace value must be ignored even in a trusted workspace.
-    marker = join(root, 'evil-python-ran');
-    const evil = join(root, 'evil-python.sh');
-    writeFileSync(evil, `#!/bin/sh\ntouch ${marker}\nexit 1\n`, { mode: 0o755 });
-    mkdirSync(join(ws, '.vscode'), { recursive: true });
-    writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'derivlens.pythonPath': evil, 'derivlens.backend': 'python' }));
-  });
-  if (!session) return;
-  const { page, ext } = session;
-  try {
+test(
+  'the packaged extension in a real VS Code: diagnostics, hover math, CodeLens, Test Explorer, report',
+  { timeout: 300_000 },
+  async (t) => {
+    let marker = '';
+    const session = await openVsCode(
+      t,
+      'derivlens-e2e-',
+      { 'security.workspace.trust.enabled': false, 'derivlens.budget': 'quick', 'derivlens.seed': 1 },
+      (ws, root) => {
+        copyFileSync('examples/softmax_mistakes.loss', join(ws, 'softmax_mistakes.loss'));
+        copyFileSync('examples/exp_regression.loss', join(ws, 'exp_regression.loss'));
+        writeFileSync(join(ws, 'broken.loss'), 'dim n = 6, d = 4\ngiven A : R^{n x d}\nvar x : R^n\nloss L = ||A x||_2^2\n');
+        // A cloned repository naming the interpreter to run: derivlens.pythonPath is machine-scoped,
+        // so this workspace value must be ignored even in a trusted workspace.
+        marker = join(root, 'evil-python-ran');
+        const evil = join(root, 'evil-python.sh');
+        writeFileSync(evil, `#!/bin/sh\ntouch ${marker}\nexit 1\n`, { mode: 0o755 });
+        mkdirSync(join(ws, '.vscode'), { recursive: true });
+        writeFileSync(
+          join(ws, '.vscode', 'settings.json'),
+          JSON.stringify({ 'derivlens.pythonPath': evil, 'derivlens.backend': 'python' }),
+        );
+      },
+    );
+    if (!session) return;
+    const { page, ext } = session;
+    try {
+      // 1. Problems: a shape error with its message, at the right place.
+      await openFile(page, 'broken.loss');
+      await command(page, 'View: Focus Problems');
+      const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'A x: A is R^{n x d} but x is R^n' });
+      await problem.first().waitFor({ timeout: 30_000 });
+      assert.match(await problem.first().innerText(), /\[Ln 4, Col 12\]|4, ?12|Ln 4/);
+      await page.screenshot({ path: join(SHOTS, '1-diagnostics.png') });
 
-    // 1. Problems: a shape error with its message, at the right place.
-    await openFile(page, 'broken.loss');
-    await command(page, 'View: Focus Problems');
-    const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'A x: A is R^{n x d} but x is R^n' });
-    await problem.first().waitFor({ timeout: 30_000 });
-    assert.match(await problem.first().innerText(), /\[Ln 4, Col 12\]|4, ?12|Ln 4/);
-    await page.screenshot({ path: join(SHOTS, '1-diagnostics.png') });
+      // 2. Hover over `grad` shows the gradient as an SVG image.
+      await openFile(page, 'softmax_mistakes.loss');
+      await page.locator('.codelens-decoration', { hasText: '▶ Check' }).first().waitFor({ timeout: 30_000 });
+      await page
+        .locator('.view-line span', { hasText: /^grad$/ })
+        .first()
+        .hover();
+      const img = page.locator('.monaco-hover img[src^="data:image/svg+xml;base64,"]').first();
+      await img.waitFor({ timeout: 20_000 });
+      const src = (await img.getAttribute('src'))!;
+      assert.match(Buffer.from(src.split(',')[1]!, 'base64').toString('utf8'), /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+      await page.screenshot({ path: join(SHOTS, '2-hover-math.png') });
+      await page.mouse.move(5, 5);
+      await page.keyboard.press('Escape');
 
-    // 2. Hover over `grad` shows the gradient as an SVG image.
-    await openFile(page, 'softmax_mistakes.loss');
-    await page.locator('.codelens-decoration', { hasText: '▶ Check' }).first().waitFor({ timeout: 30_000 });
-    await page.locator('.view-line span', { hasText: /^grad$/ }).first().hover();
-    const img = page.locator('.monaco-hover img[src^="data:image/svg+xml;base64,"]').first();
-    await img.waitFor({ timeout: 20_000 });
-    const src = (await img.getAttribute('src'))!;
-    assert.match(Buffer.from(src.split(',')[1]!, 'base64').toString('utf8'), /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-    await page.screenshot({ path: join(SHOTS, '2-hover-math.png') });
-    await page.mouse.move(5, 5);
-    await page.keyboard.press('Escape');
+      // 3. Check claims in file: CodeLens verdicts.
+      await page.locator('.view-line').first().click();
+      await command(page, 'DerivLens: Check claims in file');
+      await page.locator('.codelens-decoration', { hasText: '✗ refuted' }).first().waitFor({ timeout: 60_000 });
+      const lenses = await page.locator('.codelens-decoration').allInnerTexts();
+      assert.equal(lenses.filter((l) => l.includes('✗ refuted')).length, 6, lenses.join(' | '));
+      assert.equal(lenses.filter((l) => l.includes('✓')).length, 1, lenses.join(' | '));
+      await page.screenshot({ path: join(SHOTS, '3-codelens-verdicts.png') });
 
-    // 3. Check claims in file: CodeLens verdicts.
-    await page.locator('.view-line').first().click();
-    await command(page, 'DerivLens: Check claims in file');
-    await page.locator('.codelens-decoration', { hasText: '✗ refuted' }).first().waitFor({ timeout: 60_000 });
-    const lenses = await page.locator('.codelens-decoration').allInnerTexts();
-    assert.equal(lenses.filter((l) => l.includes('✗ refuted')).length, 6, lenses.join(' | '));
-    assert.equal(lenses.filter((l) => l.includes('✓')).length, 1, lenses.join(' | '));
-    await page.screenshot({ path: join(SHOTS, '3-codelens-verdicts.png') });
+      // 4. Test Explorer: run every claim of both files; passed and failed items.
+      await openFile(page, 'exp_regression.loss');
+      await command(page, 'Test: Run All Tests');
+      await command(page, 'View: Show Testing');
+      const testing = page.locator('.test-explorer');
+      await testing.waitFor({ timeout: 20_000 });
+      const expand = testing.locator('.monaco-list-row[aria-expanded="false"]');
+      while ((await expand.count()) > 0) await expand.first().click();
+      await testing.locator('.codicon-testing-failed-icon').first().waitFor({ timeout: 60_000 });
+      await testing.locator('.codicon-testing-passed-icon').first().waitFor({ timeout: 60_000 });
+      await page.screenshot({ path: join(SHOTS, '4-test-explorer.png') });
+      // Both files were checked in that one run (side by side), by one worker process.
+      await openFile(page, 'exp_regression.loss');
+      await page.locator('.codelens-decoration', { hasText: '✗ refuted' }).first().waitFor({ timeout: 60_000 });
+      const expLenses = await page.locator('.codelens-decoration').allInnerTexts();
+      assert.equal(expLenses.filter((l) => l.includes('✗ refuted')).length, 2, expLenses.join(' | '));
+      assert.equal(workerProcesses(ext).length, 1, `one worker process under ${ext}: ${workerProcesses(ext).join(' | ')}`);
+      assert.equal(existsSync(marker), false, 'a workspace-level derivlens.pythonPath was executed');
 
-    // 4. Test Explorer: run every claim of both files; passed and failed items.
-    await openFile(page, 'exp_regression.loss');
-    await command(page, 'Test: Run All Tests');
-    await command(page, 'View: Show Testing');
-    const testing = page.locator('.test-explorer');
-    await testing.waitFor({ timeout: 20_000 });
-    const expand = testing.locator('.monaco-list-row[aria-expanded="false"]');
-    while ((await expand.count()) > 0) await expand.first().click();
-    await testing.locator('.codicon-testing-failed-icon').first().waitFor({ timeout: 60_000 });
-    await testing.locator('.codicon-testing-passed-icon').first().waitFor({ timeout: 60_000 });
-    await page.screenshot({ path: join(SHOTS, '4-test-explorer.png') });
-    // Both files were checked in that one run (side by side), by one worker process.
-    await openFile(page, 'exp_regression.loss');
-    await page.locator('.codelens-decoration', { hasText: '✗ refuted' }).first().waitFor({ timeout: 60_000 });
-    const expLenses = await page.locator('.codelens-decoration').allInnerTexts();
-    assert.equal(expLenses.filter((l) => l.includes('✗ refuted')).length, 2, expLenses.join(' | '));
-    assert.equal(workerProcesses(ext).length, 1, `one worker process under ${ext}: ${workerProcesses(ext).join(' | ')}`);
-    assert.equal(existsSync(marker), false, 'a workspace-level derivlens.pythonPath was executed');
-
-    // 5. The report webview: KaTeX math, plots and verdict badges.
-    await page.keyboard.press('Escape');
-    await page.locator('.view-line').first().click();
-    await openFile(page, 'softmax_mistakes.loss');
-    await command(page, 'DerivLens: Show report');
-    const report = await findFrame(page, '.katex', 30_000);
-    await report.locator('svg.plot').first().waitFor({ timeout: 10_000 });
-    assert.ok((await report.locator('.badge.refuted').count()) >= 6);
-    assert.ok((await report.locator('.katex').count()) >= 3);
-    assert.equal(await report.locator('button[data-action="export"]').count(), 3, 'Export LaTeX / NumPy / JAX');
-    const csp = (await report.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')) ?? '';
-    assert.match(csp, /^default-src 'none';/);
-    assert.match(csp, /script-src 'nonce-[^';]+'$/, 'scripts only with the nonce');
-    assert.doesNotMatch(csp, /unsafe-eval/);
-    await page.screenshot({ path: join(SHOTS, '5-report-webview.png') });
-    await report.locator('svg.plot').first().scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(SHOTS, '6-report-plots.png') });
-  } finally {
-    await session.close();
-  }
-});
+      // 5. The report webview: KaTeX math, plots and verdict badges.
+      await page.keyboard.press('Escape');
+      await page.locator('.view-line').first().click();
+      await openFile(page, 'softmax_mistakes.loss');
+      await command(page, 'DerivLens: Show report');
+      const report = await findFrame(page, '.katex', 30_000);
+      await report.locator('svg.plot').first().waitFor({ timeout: 10_000 });
+      assert.ok((await report.locator('.badge.refuted').count()) >= 6);
+      assert.ok((await report.locator('.katex').count()) >= 3);
+      assert.equal(await report.locator('button[data-action="export"]').count(), 3, 'Export LaTeX / NumPy / JAX');
+      const csp = (await report.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')) ?? '';
+      assert.match(csp, /^default-src 'none';/);
+      assert.match(csp, /script-src 'nonce-[^';]+'$/, 'scripts only with the nonce');
+      assert.doesNotMatch(csp, /unsafe-eval/);
+      await page.screenshot({ path: join(SHOTS, '5-report-webview.png') });
+      await report.locator('svg.plot').first().scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SHOTS, '6-report-plots.png') });
+    } finally {
+      await session.close();
+    }
+  },
+);
 
 test('an untrusted workspace gets diagnostics and hovers but starts no worker process', { timeout: 300_000 }, async (t) => {
-  const settings = { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false };
+  const settings = {
+    'security.workspace.trust.enabled': true,
+    'security.workspace.trust.startupPrompt': 'never',
+    'security.workspace.trust.emptyWindow': false,
+  };
   const session = await openVsCode(t, 'derivlens-untrusted-', settings, (ws) => {
     copyFileSync('examples/softmax_mistakes.loss', join(ws, 'softmax_mistakes.loss'));
     // A cloned repository trying to choose the program DerivLens runs: ignored (machine-scoped setting).
     mkdirSync(join(ws, '.vscode'), { recursive: true });
-    writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'derivlens.pythonPath': '/tmp/evil-python', 'derivlens.checkOnSave': true }));
+    writeFileSync(
+      join(ws, '.vscode', 'settings.json'),
+      JSON.stringify({ 'derivlens.pythonPath': '/tmp/evil-python', 'derivlens.checkOnSave': true }),
+    );
   });
   if (!session) return;
   const { page, ext } = session;

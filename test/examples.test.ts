@@ -20,7 +20,6 @@ for (const file of examples) {
   });
 }
 
-
 test('derive prints a matrix-form gradient and Hessian for softmax regression', async () => {
   const r = await capture(['derive', 'examples/softmax_regression.loss']);
   assert.equal(r.code, 0, r.err);
@@ -28,7 +27,12 @@ test('derive prints a matrix-form gradient and Hessian for softmax regression', 
   assert.match(r.out, /hess_\{x,x\} L = A\^T \(.*\) A\)/);
   assert.match(r.out, /f = softmax\(A x\)/);
   const json = JSON.parse((await capture(['derive', 'examples/softmax_regression.loss', '--json'])).out);
-  assert.deepEqual(Object.keys(json).filter((k) => ['loss', 'grad', 'hess', 'definitions'].includes(k)).sort(), ['definitions', 'grad', 'hess', 'loss']);
+  assert.deepEqual(
+    Object.keys(json)
+      .filter((k) => ['loss', 'grad', 'hess', 'definitions'].includes(k))
+      .sort(),
+    ['definitions', 'grad', 'hess', 'loss'],
+  );
   assert.match(json.grad[0].latex, /A\^\{\\top\}/);
 });
 
@@ -36,7 +40,15 @@ test('eval returns loss, stacked gradient and Hessian at concrete data', async (
   const dir = mkdtempSync(join(tmpdir(), 'derivlens-'));
   const src = join(dir, 'q.loss');
   writeFileSync(src, 'dim d = 2\ngiven A : R^{2 x 2}\nvar x : R^d\nloss L = 0.5 ||A x||_2^2\n');
-  writeFileSync(join(dir, 'data.json'), JSON.stringify({ A: [[1, 2], [3, 4]] }));
+  writeFileSync(
+    join(dir, 'data.json'),
+    JSON.stringify({
+      A: [
+        [1, 2],
+        [3, 4],
+      ],
+    }),
+  );
   writeFileSync(join(dir, 'at.json'), JSON.stringify({ x: [1, -1] }));
   const r = await capture(['eval', src, '--data', join(dir, 'data.json'), '--at', join(dir, 'at.json'), '--json']);
   assert.equal(r.code, 0, r.err);
@@ -44,15 +56,34 @@ test('eval returns loss, stacked gradient and Hessian at concrete data', async (
   // A x = (-1, -1): L = 1, ∇ = Aᵀ A x = (-4, -6), ∇² = Aᵀ A = [[10, 14], [14, 20]].
   assert.equal(v.loss, 1);
   assert.deepEqual(v.grad, [-4, -6]);
-  assert.deepEqual(v.hess, [[10, 14], [14, 20]]);
+  assert.deepEqual(v.hess, [
+    [10, 14],
+    [14, 20],
+  ]);
 });
 
 test('eval of a matrix variable flattens column-major', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'derivlens-'));
   const src = join(dir, 'm.loss');
   writeFileSync(src, 'var X : R^{2 x 2}\ngiven c : R^{2 x 2}\nloss L = <c, X>\n');
-  writeFileSync(join(dir, 'data.json'), JSON.stringify({ c: [[1, 2], [3, 4]] }));
-  writeFileSync(join(dir, 'at.json'), JSON.stringify({ X: [[0, 0], [0, 0]] }));
+  writeFileSync(
+    join(dir, 'data.json'),
+    JSON.stringify({
+      c: [
+        [1, 2],
+        [3, 4],
+      ],
+    }),
+  );
+  writeFileSync(
+    join(dir, 'at.json'),
+    JSON.stringify({
+      X: [
+        [0, 0],
+        [0, 0],
+      ],
+    }),
+  );
   const v = JSON.parse((await capture(['eval', src, '--data', join(dir, 'data.json'), '--at', join(dir, 'at.json'), '--json'])).out);
   assert.deepEqual(v.grad, [1, 3, 2, 4]);
 });

@@ -14,7 +14,9 @@ import { Sampler } from '../src/numeric/sampling';
 import { capture } from './cli';
 import { analyzeOk } from './helpers';
 
-const examples = readdirSync('examples').filter((f) => f.endsWith('.loss')).sort();
+const examples = readdirSync('examples')
+  .filter((f) => f.endsWith('.loss'))
+  .sort();
 const hasModule = (m: string): boolean => spawnSync('python3', ['-c', `import ${m}`]).status === 0;
 
 /** A point in the file's domain as eval's JSON (givens and vars together). */
@@ -22,7 +24,12 @@ function pointFor(text: string, seed: number): Record<string, unknown> {
   const a = analyzeOk(text);
   const specs = samplingSpecs(a.program);
   const p = new Sampler(specs, seed).draw(seed);
-  return Object.fromEntries(specs.map((s) => [s.name, toJson(p.get(s.name)!, { rows: { value: s.rows, factors: {}, coef: s.rows }, cols: { value: s.cols, factors: {}, coef: s.cols } })]));
+  return Object.fromEntries(
+    specs.map((s) => [
+      s.name,
+      toJson(p.get(s.name)!, { rows: { value: s.rows, factors: {}, coef: s.rows }, cols: { value: s.cols, factors: {}, coef: s.cols } }),
+    ]),
+  );
 }
 
 const DRIVER = `
@@ -75,7 +82,10 @@ for (const flavor of ['numpy', 'jax'] as const) {
       assert.equal(py.status, 0, `${file}: ${py.stderr}`);
       const theirs = JSON.parse(py.stdout) as typeof ours;
       const e = [relErr([theirs.loss], [ours.loss]), relErr(theirs.grad, ours.grad), relErr(theirs.hess.flat(), ours.hess.flat())];
-      assert.ok(e.every((x) => x < 1e-10), `${file}: ${flavor} vs eval relative errors loss ${e[0]}, grad ${e[1]}, hess ${e[2]}`);
+      assert.ok(
+        e.every((x) => x < 1e-10),
+        `${file}: ${flavor} vs eval relative errors loss ${e[0]}, grad ${e[1]}, hess ${e[2]}`,
+      );
     }
   });
 }
@@ -95,9 +105,19 @@ test('--latex exports a snippet that compiles with pdflatex', { timeout: 120_000
   const out = resolve('test-output/latex');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'snippet.tex'), r.out);
-  writeFileSync(join(out, 'paper.tex'), '\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\usepackage[margin=1.5cm]{geometry}\n\\begin{document}\n\\input{snippet}\n\\end{document}\n');
+  writeFileSync(
+    join(out, 'paper.tex'),
+    '\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\usepackage[margin=1.5cm]{geometry}\n\\begin{document}\n\\input{snippet}\n\\end{document}\n',
+  );
   const tex = spawnSync('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'paper.tex'], { cwd: out, encoding: 'utf8' });
-  assert.equal(tex.status, 0, tex.stdout.split('\n').filter((l) => l.startsWith('!')).join('\n') || tex.stdout.slice(-2000));
+  assert.equal(
+    tex.status,
+    0,
+    tex.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('!'))
+      .join('\n') || tex.stdout.slice(-2000),
+  );
   assert.ok(existsSync(join(out, 'paper.pdf')));
   if (existsSync('/usr/bin/pdftoppm')) spawnSync('pdftoppm', ['-png', '-r', '80', '-f', '1', '-l', '1', 'paper.pdf', 'page'], { cwd: out });
 });

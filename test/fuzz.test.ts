@@ -9,5 +9,8 @@ test('parser and checker survive 3,000 fuzzed inputs: no exception, none slow, e
     const r = fuzzOne(input);
     if (r.failure) failures.push(r.failure);
   }
-  assert.deepEqual(failures.slice(0, 3).map((f) => `${f.problem}\n--- input:\n${f.input.slice(0, 300)}`), []);
+  assert.deepEqual(
+    failures.slice(0, 3).map((f) => `${f.problem}\n--- input:\n${f.input.slice(0, 300)}`),
+    [],
+  );
 });

@@ -21,7 +21,11 @@ export function rng(seed: number): () => number {
 
 export function analyzeOk(text: string) {
   const a = analyze(text);
-  assert.deepEqual(a.diagnostics.map((d) => `${d.code}: ${d.message}`), [], 'expected no diagnostics');
+  assert.deepEqual(
+    a.diagnostics.map((d) => `${d.code}: ${d.message}`),
+    [],
+    'expected no diagnostics',
+  );
   assert.ok(a.lowered && a.derivatives);
   return { ...a, lowered: a.lowered, derivatives: a.derivatives };
 }
@@ -35,7 +39,9 @@ export function checkAgainstFd(text: string, seed: number, tol: number, scale = 
   const a = analyzeOk(text);
   const plan = new DerivativePlan(a.lowered, a.derivatives);
   // relu/abs are differentiable only away from their kinks: redraw until every argument is clear.
-  const kinkArgs = topoOrder([a.lowered.loss, ...a.derivatives.grads]).flatMap((n) => (n.kind === 'fn' && ALMOST_EVERYWHERE.has(n.fn) ? [n.args[0]!] : []));
+  const kinkArgs = topoOrder([a.lowered.loss, ...a.derivatives.grads]).flatMap((n) =>
+    n.kind === 'fn' && ALMOST_EVERYWHERE.has(n.fn) ? [n.args[0]!] : [],
+  );
   const kinkPlan = compile(kinkArgs);
   let inputs = new Map<string, Float64Array>();
   for (let attempt = 0; attempt < 100; attempt++) {
@@ -43,7 +49,10 @@ export function checkAgainstFd(text: string, seed: number, tol: number, scale = 
     inputs = new Map();
     for (const d of [...a.program.givens, ...a.program.vars]) {
       const size = d.shape.rows.value * d.shape.cols.value;
-      inputs.set(d.name, Float64Array.from({ length: size }, () => (2 * next() - 1) * scale + (d.constraints.some((c) => c.kind === 'lower') ? 1.5 : 0)));
+      inputs.set(
+        d.name,
+        Float64Array.from({ length: size }, () => (2 * next() - 1) * scale + (d.constraints.some((c) => c.kind === 'lower') ? 1.5 : 0)),
+      );
     }
     if (kinkPlan.run(inputs).every((v) => v.every((z) => Math.abs(z) > 1e-2))) break;
   }
@@ -73,8 +82,18 @@ export function checkAgainstFd(text: string, seed: number, tol: number, scale = 
   // FD noise is ~1e-14 absolute; a floor keeps an exactly-zero Hessian from reading as 100% error.
   const gradErr = relativeError(at.grad, fdGrad, 1e-4);
   const hessErr = relativeError(at.hess, fdHess, 1e-4);
-  const show = (v: ArrayLike<number>): string => Array.from(v).slice(0, 8).map((x) => x.toPrecision(10)).join(', ');
-  assert.ok(gradErr < tol, `gradient: symbolic [${show(at.grad)}] vs FD [${show(fdGrad)}], relative error ${gradErr} (tol ${tol}, seed ${seed})\n${text}`);
-  assert.ok(hessErr < tol, `Hessian: symbolic [${show(at.hess)}] vs FD [${show(fdHess)}], relative error ${hessErr} (tol ${tol}, seed ${seed})\n${text}`);
+  const show = (v: ArrayLike<number>): string =>
+    Array.from(v)
+      .slice(0, 8)
+      .map((x) => x.toPrecision(10))
+      .join(', ');
+  assert.ok(
+    gradErr < tol,
+    `gradient: symbolic [${show(at.grad)}] vs FD [${show(fdGrad)}], relative error ${gradErr} (tol ${tol}, seed ${seed})\n${text}`,
+  );
+  assert.ok(
+    hessErr < tol,
+    `Hessian: symbolic [${show(at.hess)}] vs FD [${show(fdHess)}], relative error ${hessErr} (tol ${tol}, seed ${seed})\n${text}`,
+  );
   return { gradErr, hessErr };
 }

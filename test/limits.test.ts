@@ -21,7 +21,17 @@ test('a check whose Hessian would not fit is refused with an estimate, before an
 });
 
 test('a wall-time limit makes a claim inconclusive with the evidence gathered so far', async () => {
-  const r = await capture(['check', 'examples/softmax_regression.loss', '--budget', 'thorough', '--time-limit', '0.01', '--seed', '1', '--json']);
+  const r = await capture([
+    'check',
+    'examples/softmax_regression.loss',
+    '--budget',
+    'thorough',
+    '--time-limit',
+    '0.01',
+    '--seed',
+    '1',
+    '--json',
+  ]);
   const claims = (JSON.parse(r.out) as { claims: { verdict: string; evidence: Record<string, unknown> }[] }).claims;
   const cut = claims.filter((c) => c.evidence['reason'] === 'time budget');
   assert.ok(cut.length > 0, 'some claim was cut off');
@@ -37,6 +47,9 @@ c.listen();`;
   const client = new WorkerClient({ command: process.execPath, args: ['-e', hang] }, () => {}, 500);
   await client.start();
   const t0 = Date.now();
-  await assert.rejects(client.check({ ir: { nodes: [] }, loss: 0, grads: [], hess: [], claims: [], sampling: [], seed: 1, budget: 'quick', hvp: [] }), (e: unknown) => e instanceof WorkerDied && /stopped responding/.test((e as Error).message));
+  await assert.rejects(
+    client.check({ ir: { nodes: [] }, loss: 0, grads: [], hess: [], claims: [], sampling: [], seed: 1, budget: 'quick', hvp: [] }),
+    (e: unknown) => e instanceof WorkerDied && /stopped responding/.test((e as Error).message),
+  );
   assert.ok(Date.now() - t0 < 3000);
 });

@@ -4,11 +4,15 @@ import { test } from 'node:test';
 import { ASCII, printBundle } from '../src/symbolic/print';
 import { analyzeOk } from './helpers';
 
-const HEAD = 'dim n = 4, d = 3\ngiven A : R^{n x d}\ngiven A2 : R^{n x d}\ngiven B : R^{n x d}\ngiven b : R^n\nvar X : R^{d x d}\nvar Y : R^{d x d}\nvar x : R^d\ndef phi(t) = log(1 + exp(t))\n';
+const HEAD =
+  'dim n = 4, d = 3\ngiven A : R^{n x d}\ngiven A2 : R^{n x d}\ngiven B : R^{n x d}\ngiven b : R^n\nvar X : R^{d x d}\nvar Y : R^{d x d}\nvar x : R^d\ndef phi(t) = log(1 + exp(t))\n';
 
 const PAIRS: [string, string][] = [
   ['0.5 ||softmax(A x) - b||_2^2', '\\frac{1}{2}\\| \\langle \\exp(Ax), {\\bf 1}_n \\rangle^{-1} \\exp(Ax) - b \\|_2^2'],
-  ['sum_{j=1}^{n} sum_{i=1}^{d} (<A[j, :]^T, Y[:, i]> - B[j, i])^2', '\\sum_{j=1}^{n} \\sum_{i=1}^{d} \\left( \\langle \\mathsf{A}[j, :]^\\top, Y_{*,i} \\rangle - B[j, i] \\right)^2'],
+  [
+    'sum_{j=1}^{n} sum_{i=1}^{d} (<A[j, :]^T, Y[:, i]> - B[j, i])^2',
+    '\\sum_{j=1}^{n} \\sum_{i=1}^{d} \\left( \\langle \\mathsf{A}[j, :]^\\top, Y_{*,i} \\rangle - B[j, i] \\right)^2',
+  ],
   ['<1_n, exp(kron(A[1, :], A2) vec(X))>', '\\langle \\mathbf{1}_n, \\exp((A[1, :] \\otimes A2) \\mathrm{vec}(X)) \\rangle'],
   ['sum(phi(A x)) + tr(X^T X)', 'sum(phi(\\mathsf{A} x)) + \\operatorname{tr}(X^{\\top} X)'],
   ['||x||_2^2 + <x, x>', '‖x‖² + ⟨x, x⟩'],

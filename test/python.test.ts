@@ -19,8 +19,14 @@ import { analyzeOk } from './helpers';
 
 const PYTHON = process.env['DERIVLENS_PYTHON'] || 'python3';
 const CPU = { command: process.execPath, args: [resolve('dist/worker.js')] };
-const python = (backend: string) => ({ command: PYTHON, args: [resolve('python/worker.py')], env: { ...process.env, DERIVLENS_PY_BACKEND: backend } });
-const EXAMPLES = readdirSync('examples').filter((f) => f.endsWith('.loss')).sort();
+const python = (backend: string) => ({
+  command: PYTHON,
+  args: [resolve('python/worker.py')],
+  env: { ...process.env, DERIVLENS_PY_BACKEND: backend },
+});
+const EXAMPLES = readdirSync('examples')
+  .filter((f) => f.endsWith('.loss'))
+  .sort();
 const PARITY_RTOL = 1e-10;
 
 function params(file: string, budget: Budget = 'quick', seed = 1): CheckParams {
@@ -41,10 +47,16 @@ print(json.dumps(out))`;
   const py = JSON.parse(execFileSync(PYTHON, ['-c', script], { encoding: 'utf8' })) as [number[], number[], number[]][];
   keys.forEach((ids, k) => {
     const s = new Stream(streamKey(ids[0]!, ...ids.slice(1)));
-    const ts = [Array.from({ length: 5 }, () => s.uniform()), Array.from({ length: 3 }, () => s.bits()), Array.from({ length: 4 }, () => s.normal())];
+    const ts = [
+      Array.from({ length: 5 }, () => s.uniform()),
+      Array.from({ length: 3 }, () => s.bits()),
+      Array.from({ length: 4 }, () => s.normal()),
+    ];
     assert.deepEqual(py[k]![0], ts[0], `uniforms of stream ${ids}`);
     assert.deepEqual(py[k]![1], ts[1], `bits of stream ${ids}`);
-    py[k]![2].forEach((v, i) => assert.ok(Math.abs(v - ts[2]![i]!) <= 1e-15 * Math.max(1, Math.abs(v)), `normal ${i} of stream ${ids}: ${v} vs ${ts[2]![i]}`));
+    py[k]![2].forEach((v, i) =>
+      assert.ok(Math.abs(v - ts[2]![i]!) <= 1e-15 * Math.max(1, Math.abs(v)), `normal ${i} of stream ${ids}: ${v} vs ${ts[2]![i]}`),
+    );
   });
 });
 
@@ -69,15 +81,25 @@ async function parity(backend: string, budget: Budget, files: readonly string[])
   assert.deepEqual(failures, [], `CPU worker vs python-${backend} differ`);
 }
 
-test('parity: every example gives the same verdicts and numbers on the CPU and NumPy workers', { timeout: 300_000 }, () => parity('numpy', 'quick', EXAMPLES));
+test('parity: every example gives the same verdicts and numbers on the CPU and NumPy workers', { timeout: 300_000 }, () =>
+  parity('numpy', 'quick', EXAMPLES),
+);
 
-test('parity at the default budget (longer searches) on the CPU and NumPy workers', { timeout: 300_000 }, () => parity('numpy', 'default', ['softmax_regression.loss', 'cosh_regression.loss', 'gmm_score.loss', 'relu_regression.loss']));
+test('parity at the default budget (longer searches) on the CPU and NumPy workers', { timeout: 300_000 }, () =>
+  parity('numpy', 'default', ['softmax_regression.loss', 'cosh_regression.loss', 'gmm_score.loss', 'relu_regression.loss']),
+);
 
-test('parity: every example gives the same verdicts and numbers on the CPU and JAX (x64) workers', { timeout: 600_000 }, () => parity('jax', 'quick', EXAMPLES));
+test('parity: every example gives the same verdicts and numbers on the CPU and JAX (x64) workers', { timeout: 600_000 }, () =>
+  parity('jax', 'quick', EXAMPLES),
+);
 
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 
-test('parity: every example gives the same verdicts and numbers on the CPU and PyTorch (CPU, float64) workers', { timeout: 300_000, skip: hasTorch ? false : 'PyTorch is not importable (.ci/run installs it from the local wheel index when it can)' }, () => parity('torch', 'quick', EXAMPLES));
+test(
+  'parity: every example gives the same verdicts and numbers on the CPU and PyTorch (CPU, float64) workers',
+  { timeout: 300_000, skip: hasTorch ? false : 'PyTorch is not importable (.ci/run installs it from the local wheel index when it can)' },
+  () => parity('torch', 'quick', EXAMPLES),
+);
 
 test('Python worker: cancel returns control within 200 ms', async () => {
   const client = new WorkerClient(python('numpy'));
@@ -155,9 +177,15 @@ claim hess L psd
 claim hess L pd
 `;
   const a = analyzeOk(source);
-  const p = buildCheckParams(a.program, a.lowered, a.derivatives, planClaims(a.lowered, a.derivatives, a.program.claims), { seed: 4, budget: 'quick' });
+  const p = buildCheckParams(a.program, a.lowered, a.derivatives, planClaims(a.lowered, a.derivatives, a.program.claims), {
+    seed: 4,
+    budget: 'quick',
+  });
   const dense = new WorkerClient(python('numpy'));
-  const lanczos = new WorkerClient({ ...python('numpy'), env: { ...process.env, DERIVLENS_PY_BACKEND: 'numpy', DERIVLENS_LANCZOS_MIN_DIM: '10' } });
+  const lanczos = new WorkerClient({
+    ...python('numpy'),
+    env: { ...process.env, DERIVLENS_PY_BACKEND: 'numpy', DERIVLENS_LANCZOS_MIN_DIM: '10' },
+  });
   const [r1, r2] = [await dense.check(p), await lanczos.check(p)];
   await dense.stop();
   await lanczos.stop();
@@ -194,7 +222,9 @@ test('recorded requests (DERIVLENS_RECORD) replay in the Python worker without N
     delete process.env['DERIVLENS_RECORD'];
   }
   const cpu = (JSON.parse(cli.out) as { claims: { verdict: string }[] }[]).map((o) => o.claims.map((c) => c.verdict));
-  const lines = execFileSync(PYTHON, [resolve('python/replay.py'), file, '--backend', 'numpy', '--repeat', '1'], { encoding: 'utf8' }).trim().split('\n');
+  const lines = execFileSync(PYTHON, [resolve('python/replay.py'), file, '--backend', 'numpy', '--repeat', '1'], { encoding: 'utf8' })
+    .trim()
+    .split('\n');
   const replayed = lines.map((l) => (JSON.parse(l) as { verdicts: string[] }).verdicts);
   assert.deepEqual(replayed, cpu);
 });
@@ -216,7 +246,10 @@ test('a broken PyTorch (import fails with a runtime error) gives one message and
     assert.match(r.out, /cpu-node on /);
     assert.equal(r.code, 1);
   } finally {
-    for (const [k, v] of [['PYTHONPATH', saved.path], ['DERIVLENS_PY_BACKEND', saved.backend]] as const) {
+    for (const [k, v] of [
+      ['PYTHONPATH', saved.path],
+      ['DERIVLENS_PY_BACKEND', saved.backend],
+    ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }

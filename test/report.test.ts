@@ -12,7 +12,17 @@ const CHROMIUM = '/usr/bin/chromium';
 test('check --html writes a self-contained report that Chromium renders', async (t) => {
   mkdirSync('test-output', { recursive: true });
   const html = resolve('test-output/report.html');
-  const r = await capture(['check', 'examples/softmax_regression.loss', 'examples/softmax_mistakes.loss', '--seed', '3', '--budget', 'quick', '--html', html]);
+  const r = await capture([
+    'check',
+    'examples/softmax_regression.loss',
+    'examples/softmax_mistakes.loss',
+    '--seed',
+    '3',
+    '--budget',
+    'quick',
+    '--html',
+    html,
+  ]);
   assert.equal(r.code, 1, r.err);
   const text = readFileSync(html, 'utf8');
   assert.doesNotMatch(text, /<script/i);
@@ -32,9 +42,38 @@ test('check --html writes a self-contained report that Chromium renders', async 
     return;
   }
   const png = resolve('test-output/report.png');
-  const run = spawnSync(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${join(tmpdir(), `derivlens-chromium-${process.pid}`)}`, '--window-size=1200,2400', `--screenshot=${png}`, `file://${html}`], { timeout: 60_000 });
+  const run = spawnSync(
+    CHROMIUM,
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      `--user-data-dir=${join(tmpdir(), `derivlens-chromium-${process.pid}`)}`,
+      '--window-size=1200,2400',
+      `--screenshot=${png}`,
+      `file://${html}`,
+    ],
+    { timeout: 60_000 },
+  );
   assert.equal(run.status, 0, run.stderr?.toString());
   assert.ok(statSync(png).size > 50_000, 'the screenshot shows a rendered page');
-  const dom = spawnSync(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', `--user-data-dir=${join(tmpdir(), `derivlens-chromium-dom-${process.pid}`)}`, '--dump-dom', `file://${html}`], { timeout: 60_000 });
+  const dom = spawnSync(
+    CHROMIUM,
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--no-first-run',
+      `--user-data-dir=${join(tmpdir(), `derivlens-chromium-dom-${process.pid}`)}`,
+      '--dump-dom',
+      `file://${html}`,
+    ],
+    { timeout: 60_000 },
+  );
   assert.match(dom.stdout.toString(), /<span class="katex-html"/);
 });

@@ -25,7 +25,15 @@ const MALICIOUS: Record<string, string> = {
   'tex-io.loss': `dim n = 3\nvar x : R^n\nloss L = ||x||_2^2\nclaim grad L = 2 x \\input{/etc/passwd} \\write18{touch ${PWNED}}\n`,
   'href.loss': `dim n = 3\nvar x : R^n\nloss L = ||x||_2^2\nclaim grad L = \\href{javascript:alert(1)}{2 x}\nclaim <x, x> <= \\url{http://evil.example}\n`,
   'shell.loss': `dim n = 3\nvar x : R^n\nloss L = ||x||_2^2 # $(touch ${PWNED}) \`touch ${PWNED}\`\nclaim grad L = 2 x # <script>alert(1)</script>\n`,
-  'proto.loss': 'dim n = 4, d = 3\ngiven constructor : R^{n x d}\ngiven toString : R^n\nvar hasOwnProperty : R^d\nloss L = 0.5 ||constructor hasOwnProperty - toString||_2^2\nclaim grad L = constructor^T (constructor hasOwnProperty - toString)\nclaim hess L psd\n',
+  'proto.loss': [
+    'dim n = 4, d = 3',
+    'given constructor : R^{n x d}',
+    'given toString : R^n',
+    'var hasOwnProperty : R^d',
+    'loss L = 0.5 ||constructor hasOwnProperty - toString||_2^2',
+    'claim grad L = constructor^T (constructor hasOwnProperty - toString)',
+    'claim hess L psd\n',
+  ].join('\n'),
   'template.loss': `dim n = 3\nvar x : R^n\nlet \${process} = x\nloss L = {{constructor.constructor('return process')()}}\n`,
   'huge.loss': 'dim n = 99999999999, d = 3\nvar x : R^n\nloss L = ||x||_2^2\nclaim hess L psd\n',
   'script-name.loss': '<script>alert(1)</script>\ndim n = 2\nvar x : R^n\nloss L = sum(exp(x))\n',
@@ -34,14 +42,29 @@ const MALICIOUS: Record<string, string> = {
 for (const [name, text] of Object.entries(MALICIOUS)) writeFileSync(join(dir, name), text);
 
 function sandboxed(args: string[], file: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--experimental-permission', `--allow-fs-read=${resolve('dist')}/*`, `--allow-fs-read=${resolve('bin')}/*`, `--allow-fs-read=${file}`, resolve('bin/derivlens.js'), ...args], { encoding: 'utf8', env: { ...process.env, DERIVLENS_DEBUG: '1' } });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--experimental-permission',
+      `--allow-fs-read=${resolve('dist')}/*`,
+      `--allow-fs-read=${resolve('bin')}/*`,
+      `--allow-fs-read=${file}`,
+      resolve('bin/derivlens.js'),
+      ...args,
+    ],
+    { encoding: 'utf8', env: { ...process.env, DERIVLENS_DEBUG: '1' } },
+  );
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 test('analysing, deriving and exporting malicious files needs no file, process or network access', () => {
   for (const name of Object.keys(MALICIOUS)) {
     const file = join(dir, name);
-    for (const args of [['derive', file], ['export', file, '--latex', '--no-check'], ['export', file, '--numpy']]) {
+    for (const args of [
+      ['derive', file],
+      ['export', file, '--latex', '--no-check'],
+      ['export', file, '--numpy'],
+    ]) {
       const r = sandboxed(args, file);
       const where = `${args.join(' ')}: exit ${r.status}\n${r.stderr}`;
       assert.doesNotMatch(r.stderr, /ERR_ACCESS_DENIED|Access to this API has been restricted/, where);
@@ -53,13 +76,22 @@ test('analysing, deriving and exporting malicious files needs no file, process o
 });
 
 test('the CPU worker checks malicious files with no file, process or network access', { timeout: 60_000 }, async () => {
-  const worker = new WorkerClient({ command: process.execPath, args: ['--experimental-permission', `--allow-fs-read=${resolve('dist')}/*`, resolve('dist/worker.js')] });
+  const worker = new WorkerClient({
+    command: process.execPath,
+    args: ['--experimental-permission', `--allow-fs-read=${resolve('dist')}/*`, resolve('dist/worker.js')],
+  });
   let checked = 0;
   try {
     for (const [name, text] of Object.entries(MALICIOUS)) {
       const { loaded } = analyzeDocument(name, text);
       if (!loaded || loaded.program.claims.length === 0) continue;
-      const params = buildCheckParams(loaded.program, loaded.lowered, loaded.derivatives, planClaims(loaded.lowered, loaded.derivatives, loaded.program.claims), { seed: 1, budget: 'quick' });
+      const params = buildCheckParams(
+        loaded.program,
+        loaded.lowered,
+        loaded.derivatives,
+        planClaims(loaded.lowered, loaded.derivatives, loaded.program.claims),
+        { seed: 1, budget: 'quick' },
+      );
       if (name === 'huge.loss') {
         // No memory limit in the request: the worker applies its default and refuses.
         await assert.rejects(worker.check(params), /needs about .* over the limit/);

@@ -16,7 +16,13 @@ test('fitExponents recovers the exponents of a power law', () => {
 });
 
 test('--sweep parses the language syntax and rejects the rest with a message', () => {
-  assert.deepEqual(parseSweep('n in [8, 16], R in [0.5, 1]'), { names: ['n', 'R'], values: [[8, 16], [0.5, 1]] });
+  assert.deepEqual(parseSweep('n in [8, 16], R in [0.5, 1]'), {
+    names: ['n', 'R'],
+    values: [
+      [8, 16],
+      [0.5, 1],
+    ],
+  });
   assert.throws(() => parseSweep('n = 8'), /--sweep/);
 });
 
@@ -25,7 +31,13 @@ test('a sweep reports observed vs claimed per grid point, growth exponents, and 
   const html = resolve('test-output/sweep.html');
   const r = await capture(['check', 'examples/softmax_sweep.loss', '--seed', '1', '--budget', 'quick', '--json', '--html', html]);
   assert.equal(r.code, 1, r.err);
-  const sweep = (JSON.parse(r.out) as { sweep: { claims: { line: number; points: unknown[]; violatedAt: number; observedExponents?: Record<string, number>; conclusion: string }[] } }).sweep;
+  const sweep = (
+    JSON.parse(r.out) as {
+      sweep: {
+        claims: { line: number; points: unknown[]; violatedAt: number; observedExponents?: Record<string, number>; conclusion: string }[];
+      };
+    }
+  ).sweep;
   const byLine = new Map(sweep.claims.map((c) => [c.line, c]));
   for (const line of [12, 13, 14]) assert.equal(byLine.get(line)?.points.length, 12, `line ${line}: a value at each of 4 × 3 grid points`);
   assert.equal(byLine.get(12)!.violatedAt, 0, byLine.get(12)!.conclusion);

@@ -43,7 +43,10 @@ test('a worker that cannot start is reported, not waited for', async () => {
 });
 
 test('a worker that writes garbage is reported as dead, not trusted', async () => {
-  const client = new WorkerClient({ command: process.execPath, args: ['-e', 'process.stdout.write("Content-Length: 5\\r\\n\\r\\nhello"); setTimeout(() => process.exit(0), 50)'] });
+  const client = new WorkerClient({
+    command: process.execPath,
+    args: ['-e', 'process.stdout.write("Content-Length: 5\\r\\n\\r\\nhello"); setTimeout(() => process.exit(0), 50)'],
+  });
   await assert.rejects(client.start());
 });
 

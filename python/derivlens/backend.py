@@ -1,5 +1,6 @@
 """Array backends: PyTorch (CUDA when present), JAX (x64) or NumPy, all in float64. The checks
 drive control flow on the host in NumPy; the backends run the batched evaluation and eigensolves."""
+
 import os
 import platform
 
@@ -28,8 +29,14 @@ class NumpyBackend:
     def unary(self, fn):
         xp = self.xp
         table = {
-            "exp": xp.exp, "log": xp.log, "cosh": xp.cosh, "sinh": xp.sinh, "tanh": xp.tanh,
-            "sqrt": xp.sqrt, "abs": xp.abs, "sign": xp.sign,
+            "exp": xp.exp,
+            "log": xp.log,
+            "cosh": xp.cosh,
+            "sinh": xp.sinh,
+            "tanh": xp.tanh,
+            "sqrt": xp.sqrt,
+            "abs": xp.abs,
+            "sign": xp.sign,
             "relu": lambda x: xp.where(x > 0, x, 0.0),
             "step": lambda x: xp.where(x > 0, 1.0, 0.0),
             # The branch form keeps exp's argument non-positive (no overflow), as the CPU worker does.
@@ -173,8 +180,15 @@ class TorchBackend(NumpyBackend):
     def unary(self, fn):
         t = self.torch
         table = {
-            "exp": t.exp, "log": t.log, "cosh": t.cosh, "sinh": t.sinh, "tanh": t.tanh,
-            "sqrt": t.sqrt, "abs": t.abs, "sign": t.sign, "sigmoid": t.sigmoid,
+            "exp": t.exp,
+            "log": t.log,
+            "cosh": t.cosh,
+            "sinh": t.sinh,
+            "tanh": t.tanh,
+            "sqrt": t.sqrt,
+            "abs": t.abs,
+            "sign": t.sign,
+            "sigmoid": t.sigmoid,
             "relu": lambda x: t.where(x > 0, x, t.zeros_like(x)),
             "step": lambda x: (x > 0).to(x.dtype),
         }

@@ -2,6 +2,7 @@
 decisions), with the work batched: every sample of a check goes through the plan as one batch
 (chunked to fit memory), finite differences are one batch per chunk of points, Hessians are
 eigen-decomposed as a stack on the device, and the restarts of a search advance in lockstep."""
+
 import math
 import os
 import time
@@ -27,6 +28,8 @@ LANCZOS_RTOL = 1e-12
 
 def lanczos_min_dim():
     return int(os.environ.get("DERIVLENS_LANCZOS_MIN_DIM", "1024"))
+
+
 KINK_MARGIN = 1e-2
 EPS = np.finfo(np.float64).eps
 FD_STEPS = [1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 1e-7, 1e-8, 1e-9]
@@ -115,12 +118,18 @@ class Checks:
     # ---- shared pieces -------------------------------------------------------------------------
 
     def point_json(self, point, vars_only=False):
-        return {s["name"]: to_json(to_matrix(point[s["name"]], s["rows"], s["cols"])) for s in self.model.specs if not vars_only or s["role"] == "var"}
+        return {
+            s["name"]: to_json(to_matrix(point[s["name"]], s["rows"], s["cols"]))
+            for s in self.model.specs
+            if not vars_only or s["role"] == "var"
+        }
 
     def chunks(self, total):
         """Sample indices in chunks sized so one chunk's points and values fit memory."""
         model = self.model
-        per_point = 8 * (sum(s["rows"] * s["cols"] for s in model.specs if s.get("fixed") is None) + 2 * model.dimension * model.dimension + 1)
+        per_point = 8 * (
+            sum(s["rows"] * s["cols"] for s in model.specs if s.get("fixed") is None) + 2 * model.dimension * model.dimension + 1
+        )
         size = max(1, min(total, int(model.batch_bytes // per_point), 1024))
         return [range(s, min(total, s + size)) for s in range(0, total, size)]
 
@@ -257,7 +266,8 @@ class Checks:
                     engine_gap = diff_norm(value, lf)
                     if engine_gap > fd_tol and engine_gap > tol:
                         return {
-                            "index": index, "verdict": "inconclusive",
+                            "index": index,
+                            "verdict": "inconclusive",
                             "summary": f"the symbolic derivative and finite differences disagree at {where} (gap {te(engine_gap, 2)} > FD error estimate {te(fd_tol, 2)}); the function may not be smooth there",
                             "evidence": {"points": i + 1, "symbolicVsFd": engine_gap, "fdErrorEstimate": error},
                         }
@@ -277,7 +287,8 @@ class Checks:
                     if fd:
                         evidence["fdRelativeError"] = (fd_gap or 0) / max(scale, 1e-300)
                     return {
-                        "index": index, "verdict": "refuted",
+                        "index": index,
+                        "verdict": "refuted",
                         "summary": f"the two sides differ at {where}: relative error {te(rel, 3)} (tolerance {te(rtol, 1)}{', confirmed by finite differences' if fd else ''})",
                         "evidence": evidence,
                         "counterexample": {"point": self.point_json(points[c]), "values": values},
@@ -286,8 +297,21 @@ class Checks:
         compared = P - near
         kink_note = f"; {near} point{'' if near == 1 else 's'} near a kink of relu/abs skipped" if near else ""
         if compared == 0:
-            return {"index": index, "verdict": "inconclusive", "summary": "every sampled point lies near a kink of relu/abs, where the derivative is undefined", "evidence": {"points": 0, "nearKinks": near}}
-        plots = [{"title": "Relative error per sample", "xLabel": "sample", "yLabel": "relative error", "logY": True, "series": [{"label": "lhs vs rhs", "x": list(range(1, len(errors) + 1)), "y": [max(e, 1e-18) for e in errors]}]}]
+            return {
+                "index": index,
+                "verdict": "inconclusive",
+                "summary": "every sampled point lies near a kink of relu/abs, where the derivative is undefined",
+                "evidence": {"points": 0, "nearKinks": near},
+            }
+        plots = [
+            {
+                "title": "Relative error per sample",
+                "xLabel": "sample",
+                "yLabel": "relative error",
+                "logY": True,
+                "series": [{"label": "lhs vs rhs", "x": list(range(1, len(errors) + 1)), "y": [max(e, 1e-18) for e in errors]}],
+            }
+        ]
         if fd_points > 0:
             plots.append(self.fd_step_plot(lhs, self.sampler.draw(index, STREAM_SAMPLE, 0)))
         evidence = {"points": compared, "maxRelativeError": worst, "tolerance": tol_used}
@@ -297,9 +321,11 @@ class Checks:
             evidence["nearKinks"] = near
         fd_text = f"; finite differences agree to {te(worst_fd, 2)}" if fd_points else ""
         return {
-            "index": index, "verdict": "holds",
+            "index": index,
+            "verdict": "holds",
             "summary": f"equal at {compared} sampled points (max relative error {te(worst, 2)}, tolerance {te(tol_used, 1)}{fd_text}{kink_note})",
-            "evidence": evidence, "plots": plots,
+            "evidence": evidence,
+            "plots": plots,
         }
 
     def fd_step_plot(self, q, point):
@@ -320,7 +346,14 @@ class Checks:
         for s, h in enumerate(FD_STEPS):
             cols = ((f[s, :, 0] - f[s, :, 1]) / (2 * h)).ravel()
             errs.append(diff_norm(cols, exact) / max(euclid(exact), 1e-300))
-        return {"title": "Finite-difference error vs step", "xLabel": "step h", "yLabel": "relative error", "logX": True, "logY": True, "series": [{"label": "central difference", "x": FD_STEPS, "y": [max(e, 1e-18) for e in errs]}]}
+        return {
+            "title": "Finite-difference error vs step",
+            "xLabel": "step h",
+            "yLabel": "relative error",
+            "logX": True,
+            "logY": True,
+            "series": [{"label": "central difference", "x": FD_STEPS, "y": [max(e, 1e-18) for e in errs]}],
+        }
 
     # ---- eigenvalue bounds ---------------------------------------------------------------------
 
@@ -465,7 +498,9 @@ class Checks:
             cur = dict(samples[r])
             cur["point"] = sampler.draw(index, STREAM_SAMPLE, cur["i"])
             step = 0.1 * max(1.0, euclid(model.flatten(cur["point"], specs)) / math.sqrt(len(specs) or 1))
-            state.append({"r": r, "cur": cur, "step": step, "trace": {"x": [0], "y": [cur["lambda"]]}, "active": len(specs) > 0, "error": None})
+            state.append(
+                {"r": r, "cur": cur, "step": step, "trace": {"x": [0], "y": [cur["lambda"]]}, "active": len(specs) > 0, "error": None}
+            )
         n = sum(s["rows"] * s["cols"] for s in specs)
         k = min(n, 8)
         for s, live in self.lockstep(state, budget["steps"], P, total, lambda st: st["active"]):
@@ -535,15 +570,44 @@ class Checks:
         lam = best["lambda"]
         tol = 1e-9 * max(best["scale"], 1e-300) * rows
         plots = [
-            {"title": "λ_min over samples", "xLabel": "sample", "yLabel": "λ_min", "series": [{"label": "random samples", "x": list(range(1, len(trace) + 1)), "y": trace}], "reference": {"label": "bound 0", "y": 0}},
-            {"title": "λ_min during adversarial descent", "xLabel": "step", "yLabel": "λ_min", "series": [{"label": f"restart {i + 1}", **t} for i, t in enumerate(search_traces)], "reference": {"label": "bound 0", "y": 0}},
+            {
+                "title": "λ_min over samples",
+                "xLabel": "sample",
+                "yLabel": "λ_min",
+                "series": [{"label": "random samples", "x": list(range(1, len(trace) + 1)), "y": trace}],
+                "reference": {"label": "bound 0", "y": 0},
+            },
+            {
+                "title": "λ_min during adversarial descent",
+                "xLabel": "step",
+                "yLabel": "λ_min",
+                "series": [{"label": f"restart {i + 1}", **t} for i, t in enumerate(search_traces)],
+                "reference": {"label": "bound 0", "y": 0},
+            },
         ]
         evidence = {"points": P, "restarts": len(search_traces), "steps": budget["steps"], "minEigenvalue": lam, "tolerance": tol}
         broken = lam <= tol if strict else lam < -tol
         if broken:
-            cx = {"point": self.point_json(best["point"]), "values": {"minEigenvalue": lam}, "eigenvector": [json_number(v) for v in canonical_sign(best["vector"])]}
-            return {"index": index, "verdict": "refuted", "summary": f"{what} fails: λ_min = {tp(lam, 6)} at the counterexample", "evidence": evidence, "counterexample": cx, "plots": plots}
-        return {"index": index, "verdict": "holds", "summary": f"{what}: smallest λ_min found {tp(lam, 6)} over {P} samples and {len(search_traces)} descents", "evidence": evidence, "plots": plots}
+            cx = {
+                "point": self.point_json(best["point"]),
+                "values": {"minEigenvalue": lam},
+                "eigenvector": [json_number(v) for v in canonical_sign(best["vector"])],
+            }
+            return {
+                "index": index,
+                "verdict": "refuted",
+                "summary": f"{what} fails: λ_min = {tp(lam, 6)} at the counterexample",
+                "evidence": evidence,
+                "counterexample": cx,
+                "plots": plots,
+            }
+        return {
+            "index": index,
+            "verdict": "holds",
+            "summary": f"{what}: smallest λ_min found {tp(lam, 6)} over {P} samples and {len(search_traces)} descents",
+            "evidence": evidence,
+            "plots": plots,
+        }
 
     # ---- scalar inequalities ---------------------------------------------------------------------
 
@@ -589,7 +653,16 @@ class Checks:
         restarts = min(budget["restarts"], len(samples)) if specs else 0
         # Restarts are independent, so they advance in lockstep; an error in restart r is raised
         # only after every earlier restart finished, as in the sequential CPU worker.
-        state = [{"r": r, "cur": samples[r], "step": 0.1 * max(1.0, euclid(model.flatten(samples[r]["point"], specs)) / math.sqrt(len(specs))), "active": True, "error": None} for r in range(restarts)]
+        state = [
+            {
+                "r": r,
+                "cur": samples[r],
+                "step": 0.1 * max(1.0, euclid(model.flatten(samples[r]["point"], specs)) / math.sqrt(len(specs))),
+                "active": True,
+                "error": None,
+            }
+            for r in range(restarts)
+        ]
         for s, live in self.lockstep(state, budget["steps"], P, total, lambda st: st["active"]):
             probes = self.spsa_probes(live, index, s, n, k, specs)
             lo = model.evaluate(lower, probes)[:, 0, 0]
@@ -634,8 +707,19 @@ class Checks:
         lhs_v, rhs_v = (best["lo"], best["hi"]) if op == "<=" else (best["hi"], best["lo"])
         evidence = {"points": P, "restarts": budget["restarts"], "smallestSlack": best["gap"], "tolerance": tol}
         if best["gap"] < -tol:
-            return {"index": index, "verdict": "refuted", "summary": f"violated: lhs = {tp(lhs_v, 8)}, rhs = {tp(rhs_v, 8)}", "evidence": evidence, "counterexample": {"point": self.point_json(best["point"]), "values": {"lhs": lhs_v, "rhs": rhs_v}}}
-        return {"index": index, "verdict": "holds", "summary": f"smallest slack found {tp(best['gap'], 4)} (lhs {tp(lhs_v, 6)}, rhs {tp(rhs_v, 6)})", "evidence": evidence}
+            return {
+                "index": index,
+                "verdict": "refuted",
+                "summary": f"violated: lhs = {tp(lhs_v, 8)}, rhs = {tp(rhs_v, 8)}",
+                "evidence": evidence,
+                "counterexample": {"point": self.point_json(best["point"]), "values": {"lhs": lhs_v, "rhs": rhs_v}},
+            }
+        return {
+            "index": index,
+            "verdict": "holds",
+            "summary": f"smallest slack found {tp(best['gap'], 4)} (lhs {tp(lhs_v, 6)}, rhs {tp(rhs_v, 6)})",
+            "evidence": evidence,
+        }
 
     # ---- Lipschitz constants ---------------------------------------------------------------------
 
@@ -724,7 +808,10 @@ class Checks:
         givens = [g for g in model.search_specs if g["role"] == "given"]
         gsize = sum(g["rows"] * g["cols"] for g in givens)
         gnames = {g["name"] for g in givens}
-        state = [{"r": r, "cur": pairs[r], "step": 0.1 * max(pairs[r]["dist"], 1e-6), "error": None} for r in range(min(budget["restarts"], len(pairs)))]
+        state = [
+            {"r": r, "cur": pairs[r], "step": 0.1 * max(pairs[r]["dist"], 1e-6), "error": None}
+            for r in range(min(budget["restarts"], len(pairs)))
+        ]
         for s, live in self.lockstep(state, budget["steps"], budget["pairs"], total, lambda st: st["error"] is None):
             batch = []
             for st in live:
@@ -759,18 +846,53 @@ class Checks:
                 best = st["cur"]
         partial["bestRatio"] = best["ratio"]
         slack = bound / best["ratio"] if best["ratio"] != 0 else math.inf
-        evidence = {"pairs": budget["pairs"], "restarts": budget["restarts"], "bestRatio": best["ratio"], "bound": bound, "slack": slack, "distance": best["dist"]}
-        plots = [{"title": "Lipschitz ratio vs distance", "xLabel": "‖x − y‖", "yLabel": "ratio", "logX": True, "logY": True, "series": [{"label": "pairs", **scatter}], "reference": {"label": f"claimed bound {tp(bound, 4)}", "y": bound}}]
+        evidence = {
+            "pairs": budget["pairs"],
+            "restarts": budget["restarts"],
+            "bestRatio": best["ratio"],
+            "bound": bound,
+            "slack": slack,
+            "distance": best["dist"],
+        }
+        plots = [
+            {
+                "title": "Lipschitz ratio vs distance",
+                "xLabel": "‖x − y‖",
+                "yLabel": "ratio",
+                "logX": True,
+                "logY": True,
+                "series": [{"label": "pairs", **scatter}],
+                "reference": {"label": f"claimed bound {tp(bound, 4)}", "y": bound},
+            }
+        ]
         if not math.isfinite(bound):
-            return {"index": index, "verdict": "inconclusive", "summary": f"the bound evaluates to {bound}", "evidence": evidence, "plots": plots}
+            return {
+                "index": index,
+                "verdict": "inconclusive",
+                "summary": f"the bound evaluates to {bound}",
+                "evidence": evidence,
+                "plots": plots,
+            }
         if best["ratio"] > bound * (1 + ROUNDING_RTOL):
             return {
-                "index": index, "verdict": "refuted",
+                "index": index,
+                "verdict": "refuted",
                 "summary": f"ratio {tp(best['ratio'], 6)} exceeds the bound {tp(bound, 6)} (by {tp(best['ratio'] / bound, 3)}×)",
-                "evidence": evidence, "plots": plots,
-                "counterexample": {"point": self.point_json(best["p"]), "other": self.point_json(best["q"], True), "values": {"ratio": best["ratio"], "bound": bound, "distance": best["dist"]}},
+                "evidence": evidence,
+                "plots": plots,
+                "counterexample": {
+                    "point": self.point_json(best["p"]),
+                    "other": self.point_json(best["q"], True),
+                    "values": {"ratio": best["ratio"], "bound": bound, "distance": best["dist"]},
+                },
             }
-        return {"index": index, "verdict": "holds", "summary": f"largest ratio found {tp(best['ratio'], 6)} ≤ bound {tp(bound, 6)} (slack {tp(slack, 3)}×)", "evidence": evidence, "plots": plots}
+        return {
+            "index": index,
+            "verdict": "holds",
+            "summary": f"largest ratio found {tp(best['ratio'], 6)} ≤ bound {tp(bound, 6)} (slack {tp(slack, 3)}×)",
+            "evidence": evidence,
+            "plots": plots,
+        }
 
     # ---- dispatch ------------------------------------------------------------------------------
 
@@ -821,6 +943,16 @@ class Checks:
                 return self.lipschitz(index, claim["of"], claim["bound"], partial)
             raise ValueError(f"unknown claim kind {kind!r}")
         except OutOfTime:
-            return {"index": claim["index"], "verdict": "inconclusive", "summary": "cut off by the time budget before the search finished", "evidence": {**partial, "reason": "time budget"}}
+            return {
+                "index": claim["index"],
+                "verdict": "inconclusive",
+                "summary": "cut off by the time budget before the search finished",
+                "evidence": {**partial, "reason": "time budget"},
+            }
         except NonFinite as e:
-            return {"index": claim["index"], "verdict": "inconclusive", "summary": f"numeric failure: {e}", "evidence": {**partial, "reason": str(e)}}
+            return {
+                "index": claim["index"],
+                "verdict": "inconclusive",
+                "summary": f"numeric failure: {e}",
+                "evidence": {**partial, "reason": str(e)},
+            }

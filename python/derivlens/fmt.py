@@ -1,5 +1,6 @@
 """Numbers formatted as JavaScript's toExponential / toPrecision write them, so that summaries read
 the same whichever worker produced them."""
+
 import math
 
 

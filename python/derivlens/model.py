@@ -3,6 +3,7 @@
 A point is a dict name -> flat column-major float64 vector (host NumPy), exactly the CPU worker's
 layout; evaluation stacks many points into (batch, rows, cols) device arrays and runs one plan over
 them, split into chunks that fit the backend's memory."""
+
 import time
 
 import numpy as np
@@ -30,7 +31,11 @@ class Model:
         self.sizes = [s["rows"] * s["cols"] for s in self.var_specs]
         self.dimension = sum(self.sizes)
         self.plans = {}
-        self.fixed = {s["name"]: backend.asarray(to_matrix(np.asarray(s["fixed"], dtype=np.float64), s["rows"], s["cols"])[None]) for s in self.specs if s.get("fixed") is not None}
+        self.fixed = {
+            s["name"]: backend.asarray(to_matrix(np.asarray(s["fixed"], dtype=np.float64), s["rows"], s["cols"])[None])
+            for s in self.specs
+            if s.get("fixed") is not None
+        }
         self.batch_bytes = backend.free_bytes()
         # Seconds and flops spent per labelled kind of evaluation (reported as the check's stats).
         self.stats = {}
@@ -158,7 +163,11 @@ class Model:
 
     def evaluate(self, q, points, reduce=None):
         """Quantity q at every point, as host (batch, rows, cols), or reduce's results per chunk."""
-        chunks = self.run(self.quantity_roots(q), points, reduce=(lambda vals: reduce(self.combine(q, vals))) if reduce else (lambda vals: self.backend.to_numpy(self.combine(q, vals))))
+        chunks = self.run(
+            self.quantity_roots(q),
+            points,
+            reduce=(lambda vals: reduce(self.combine(q, vals))) if reduce else (lambda vals: self.backend.to_numpy(self.combine(q, vals))),
+        )
         return chunks if reduce else np.concatenate(chunks)
 
     def shape_of(self, q):

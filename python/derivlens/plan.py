@@ -1,6 +1,7 @@
 """Executes the wire IR (src/symbolic/wire.ts) on a batch: every value is an array of shape
 (batch, rows, cols), or (1, rows, cols) for what does not depend on the point. The IR arrives
 already planned (re-associated) by the client, so this is a direct, kernel-per-node evaluation."""
+
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 """Counter-based random numbers, bit-for-bit the recipe of src/numeric/rng.ts, vectorised over
 counters (and over several streams at once) with uint32 NumPy arithmetic."""
+
 import numpy as np
 
 _M1 = np.uint32(0x7FEB352D)

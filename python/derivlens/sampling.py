@@ -1,5 +1,6 @@
 """Draws givens and vars from their constraints and projects search iterates back, exactly as
 src/numeric/sampling.ts does (same streams, same order of draws), on host NumPy arrays."""
+
 import math
 
 import numpy as np
@@ -89,7 +90,9 @@ def draw_once(spec, p, rng):
         if "lower" in p:
             mass = p["sum"] - size * p["lower"]
             if mass < 0:
-                raise SamplingError(f"{spec['name']}: sum({spec['name']}) = {fmt_num(p['sum'])} is impossible with {spec['name']} >= {fmt_num(p['lower'])}")
+                raise SamplingError(
+                    f"{spec['name']}: sum({spec['name']}) = {fmt_num(p['sum'])} is impossible with {spec['name']} >= {fmt_num(p['lower'])}"
+                )
             e = rng.exponentials(size)
             return p["lower"] + (mass * e) / _sequential_sum(e)
         x = rng.normals(size)

@@ -3,6 +3,7 @@ derivlens/initialize and derivlens/check, with $/cancelRequest and progress noti
 
 A reader thread takes messages off stdin so a cancel arrives while a check computes; checks run
 one at a time on the main thread."""
+
 import json
 import math
 import os
@@ -118,7 +119,9 @@ def run_check(params, backend, progress=lambda claim, done, total: None):
         try:
             results.append(Checks(Env(model, sampler, budget, tick, deadline)).run_claim(claim))
         except SamplingError as e:
-            results.append({"index": claim["index"], "verdict": "inconclusive", "summary": f"sampling failed: {e}", "evidence": {"reason": str(e)}})
+            results.append(
+                {"index": claim["index"], "verdict": "inconclusive", "summary": f"sampling failed: {e}", "evidence": {"reason": str(e)}}
+            )
         progress(claim["index"], 1, 1)
     return {"backend": backend.name, "device": backend.device, "claims": results, "stats": model.stats}
 

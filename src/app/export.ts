@@ -5,15 +5,33 @@
  */
 import type { Dim } from '../language/shape';
 import { type IndexRef, InternalError, type Node, topoOrder } from '../symbolic/ir';
-import type { FileOutcome } from './check';
-import { derivativesSummary } from './check';
+import type { FileOutcome } from './runClaims';
+import { derivativesSummary } from './runClaims';
 import type { Loaded } from './load';
 
 // ---- LaTeX ---------------------------------------------------------------------------------------
 
 const UNICODE_TO_TEX: Record<string, string> = {
-  '∘': '$\\circ$', '⊗': '$\\otimes$', '‖': '$\\|$', '⟨': '$\\langle$', '⟩': '$\\rangle$', '≤': '$\\le$', '≥': '$\\ge$',
-  '∇': '$\\nabla$', 'λ': '$\\lambda$', '∝': '$\\propto$', '∈': '$\\in$', 'ᵀ': '$^{\\top}$', '⁻¹': '$^{-1}$', '²': '$^2$', '½': '$\\frac12$', '·': '$\\cdot$', '×': '$\\times$', '−': '-', '⪯': '$\\preceq$', '⪰': '$\\succeq$',
+  '∘': '$\\circ$',
+  '⊗': '$\\otimes$',
+  '‖': '$\\|$',
+  '⟨': '$\\langle$',
+  '⟩': '$\\rangle$',
+  '≤': '$\\le$',
+  '≥': '$\\ge$',
+  '∇': '$\\nabla$',
+  λ: '$\\lambda$',
+  '∝': '$\\propto$',
+  '∈': '$\\in$',
+  ᵀ: '$^{\\top}$',
+  '⁻¹': '$^{-1}$',
+  '²': '$^2$',
+  '½': '$\\frac12$',
+  '·': '$\\cdot$',
+  '×': '$\\times$',
+  '−': '-',
+  '⪯': '$\\preceq$',
+  '⪰': '$\\succeq$',
 };
 
 /** Plain text (a claim as written) made safe for a LaTeX text cell, in typewriter type. */
@@ -22,7 +40,8 @@ export function latexText(s: string): string {
   for (const ch of s.replace(/⁻¹/g, '\u0000')) {
     if (ch === '\u0000') out += UNICODE_TO_TEX['⁻¹'];
     else if (ch in UNICODE_TO_TEX) out += UNICODE_TO_TEX[ch];
-    else if ('\\{}$&#_%~^'.includes(ch)) out += ch === '\\' ? '\\textbackslash{}' : ch === '~' ? '\\textasciitilde{}' : ch === '^' ? '\\textasciicircum{}' : `\\${ch}`;
+    else if ('\\{}$&#_%~^'.includes(ch))
+      out += ch === '\\' ? '\\textbackslash{}' : ch === '~' ? '\\textasciitilde{}' : ch === '^' ? '\\textasciicircum{}' : `\\${ch}`;
     else if (ch.charCodeAt(0) < 128) out += ch;
     else out += '?';
   }
@@ -38,7 +57,9 @@ export function exportLatex(loaded: Loaded, outcome?: FileOutcome): string {
     '\\begin{align*}',
     `  ${L} &= ${d.loss.latex} \\\\`,
     ...d.grad.map((g) => `  \\nabla_{${g.wrt}} ${L} &= ${g.latex} \\\\`),
-    ...(d.hessBlocks ? [`  ${d.hessBlocks.replace(' = ', ' &= ')} \\\\`, ...d.hess.map((h) => `  H_{${h.wrt.join('')}} &= ${h.latex} \\\\`)] : d.hess.map((h) => `  \\nabla^2_{${h.wrt.join(',')}} ${L} &= ${h.latex} \\\\`)),
+    ...(d.hessBlocks
+      ? [`  ${d.hessBlocks.replace(' = ', ' &= ')} \\\\`, ...d.hess.map((h) => `  H_{${h.wrt.join('')}} &= ${h.latex} \\\\`)]
+      : d.hess.map((h) => `  \\nabla^2_{${h.wrt.join(',')}} ${L} &= ${h.latex} \\\\`)),
   ];
   if (d.definitions.length > 0) {
     lines.push('  &\\text{where} \\\\');
@@ -52,7 +73,9 @@ export function exportLatex(loaded: Loaded, outcome?: FileOutcome): string {
       '\\begin{center}',
       '\\begin{tabular}{rp{0.45\\linewidth}lp{0.3\\linewidth}}',
       'Line & Claim & Verdict & Evidence \\\\ \\hline',
-      ...outcome.claims.map((c) => `${c.line} & ${latexText(c.text)} & ${c.verdict} & ${latexText(c.summary).replace('\\texttt', '\\textrm')} \\\\`),
+      ...outcome.claims.map(
+        (c) => `${c.line} & ${latexText(c.text)} & ${c.verdict} & ${latexText(c.summary).replace('\\texttt', '\\textrm')} \\\\`,
+      ),
       '\\end{tabular}',
       '\\end{center}',
       `% seed ${outcome.seed}, budget ${outcome.budget}, ${outcome.backend} on ${outcome.device}`,
@@ -66,8 +89,17 @@ export function exportLatex(loaded: Loaded, outcome?: FileOutcome): string {
 export type PythonFlavor = 'numpy' | 'jax';
 
 const PY_FN: Record<string, string> = {
-  exp: 'np.exp', log: 'np.log', cosh: 'np.cosh', sinh: 'np.sinh', tanh: 'np.tanh', sqrt: 'np.sqrt', abs: 'np.abs',
-  sigmoid: '_sigmoid', relu: '_relu', step: '_step', sign: 'np.sign',
+  exp: 'np.exp',
+  log: 'np.log',
+  cosh: 'np.cosh',
+  sinh: 'np.sinh',
+  tanh: 'np.tanh',
+  sqrt: 'np.sqrt',
+  abs: 'np.abs',
+  sigmoid: '_sigmoid',
+  relu: '_relu',
+  step: '_step',
+  sign: 'np.sign',
 };
 
 function pyNumber(v: number): string {
@@ -79,7 +111,6 @@ function pyNumber(v: number): string {
 class PythonWriter {
   private readonly names = new Map<number, string>();
   private readonly lines: string[] = [];
-
 
   name(n: Node): string {
     const v = this.names.get(n.id);
@@ -202,9 +233,7 @@ export function exportPython(loaded: Loaded, flavor: PythonFlavor): string {
     return { code: w.text, names: roots.map((r) => w.name(r)) };
   };
   const header =
-    flavor === 'jax'
-      ? ['import jax', 'jax.config.update("jax_enable_x64", True)', 'import jax.numpy as np']
-      : ['import numpy as np'];
+    flavor === 'jax' ? ['import jax', 'jax.config.update("jax_enable_x64", True)', 'import jax.numpy as np'] : ['import numpy as np'];
   const lossFn = fnBody([lowered.loss]);
   const gradFn = fnBody(derivatives.grads);
   const hessFn = fnBody(derivatives.hess.flat());

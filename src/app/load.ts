@@ -16,14 +16,26 @@ export interface Loaded {
 }
 
 /** Analyses a document; `loaded` is absent when it has errors (see analysis.diagnostics). */
-export function analyzeDocument(path: string, text: string, overrides?: ReadonlyMap<string, number>): { analysis: Analysis; loaded?: Loaded } {
+export function analyzeDocument(
+  path: string,
+  text: string,
+  overrides?: ReadonlyMap<string, number>,
+): { analysis: Analysis; loaded?: Loaded } {
   const analysis = analyze(text, overrides);
   if (!analysis.lowered || !analysis.derivatives) return { analysis };
-  return { analysis, loaded: { path, text, analysis, program: analysis.program, lowered: analysis.lowered, derivatives: analysis.derivatives } };
+  return {
+    analysis,
+    loaded: { path, text, analysis, program: analysis.program, lowered: analysis.lowered, derivatives: analysis.derivatives },
+  };
 }
 
 /** Values from a data file for the declarations it names; `required` ones must be present. */
-export function dataFor(program: CheckedProgram, data: Record<string, unknown>, source: string, required: 'givens' | 'vars' | 'none'): Map<string, Float64Array> {
+export function dataFor(
+  program: CheckedProgram,
+  data: Record<string, unknown>,
+  source: string,
+  required: 'givens' | 'vars' | 'none',
+): Map<string, Float64Array> {
   const out = new Map<string, Float64Array>();
   const decls = [...program.givens, ...program.vars];
   for (const key of Object.keys(data)) {
@@ -40,6 +52,7 @@ export function dataFor(program: CheckedProgram, data: Record<string, unknown>, 
     }
   }
   const must = required === 'givens' ? program.givens : required === 'vars' ? program.vars : [];
-  for (const d of must) if (!out.has(d.name)) throw new InputError(`${source}: no value for ${required === 'givens' ? 'given' : 'var'} '${d.name}'`);
+  for (const d of must)
+    if (!out.has(d.name)) throw new InputError(`${source}: no value for ${required === 'givens' ? 'given' : 'var'} '${d.name}'`);
   return out;
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import katex from 'katex';
 import type { Plot } from '../numeric/protocol';
-import type { ClaimOutcome, FileOutcome } from './check';
+import type { ClaimOutcome, FileOutcome } from './runClaims';
 import type { SweepOutcome } from './sweep';
 
 function esc(s: string): string {
@@ -16,7 +16,14 @@ function esc(s: string): string {
 
 /** TeX to HTML; an error renders as the escaped source inside the same box, never breaking the page. */
 export function tex(source: string, display = true): string {
-  return katex.renderToString(source, { displayMode: display, throwOnError: false, trust: false, maxExpand: 1000, strict: 'ignore', output: 'html' });
+  return katex.renderToString(source, {
+    displayMode: display,
+    throwOnError: false,
+    trust: false,
+    maxExpand: 1000,
+    strict: 'ignore',
+    output: 'html',
+  });
 }
 
 const COLORS = ['#2f6fde', '#d9480f', '#2b8a3e', '#862e9c', '#c2255c', '#1098ad', '#5c940d', '#e67700'];
@@ -43,7 +50,9 @@ export function svgPlot(p: Plot): string {
   const m = { l: 64, r: 16, t: 28, b: 44 };
   const tx = (v: number): number => (p.logX ? Math.log10(v) : v);
   const ty = (v: number): number => (p.logY ? Math.log10(Math.max(v, 1e-300)) : v);
-  const pts = p.series.flatMap((s) => s.x.map((x, i) => [tx(x), ty(s.y[i]!)] as const)).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
+  const pts = p.series
+    .flatMap((s) => s.x.map((x, i) => [tx(x), ty(s.y[i]!)] as const))
+    .filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
   if (p.reference && Number.isFinite(ty(p.reference.y))) pts.push([pts[0]?.[0] ?? 0, ty(p.reference.y)]);
   if (pts.length === 0) return `<div class="noplot">${esc(p.title)}: no finite data</div>`;
   let [x0, x1] = [Math.min(...pts.map((q) => q[0])), Math.max(...pts.map((q) => q[0]))];
@@ -54,13 +63,24 @@ export function svgPlot(p: Plot): string {
   [y0, y1] = [y0 - pad, y1 + pad];
   const X = (v: number): number => m.l + ((v - x0) / (x1 - x0)) * (W - m.l - m.r);
   const Y = (v: number): number => H - m.b - ((v - y0) / (y1 - y0)) * (H - m.t - m.b);
-  const fmt = (v: number, log: boolean): string => (log ? `1e${v}` : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(1) : String(Number(v.toPrecision(3))));
+  const fmt = (v: number, log: boolean): string =>
+    log ? `1e${v}` : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(1) : String(Number(v.toPrecision(3)));
   const parts: string[] = [];
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" class="frame"/>`);
-  for (const t of ticks(x0, x1, !!p.logX)) parts.push(`<line x1="${X(t)}" x2="${X(t)}" y1="${m.t}" y2="${H - m.b}" class="grid"/><text x="${X(t)}" y="${H - m.b + 14}" text-anchor="middle">${fmt(t, !!p.logX)}</text>`);
-  for (const t of ticks(y0, y1, !!p.logY)) parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${Y(t)}" y2="${Y(t)}" class="grid"/><text x="${m.l - 4}" y="${Y(t) + 4}" text-anchor="end">${fmt(t, !!p.logY)}</text>`);
+  for (const t of ticks(x0, x1, !!p.logX))
+    parts.push(
+      `<line x1="${X(t)}" x2="${X(t)}" y1="${m.t}" y2="${H - m.b}" class="grid"/><text x="${X(t)}" y="${H - m.b + 14}" text-anchor="middle">${fmt(t, !!p.logX)}</text>`,
+    );
+  for (const t of ticks(y0, y1, !!p.logY))
+    parts.push(
+      `<line x1="${m.l}" x2="${W - m.r}" y1="${Y(t)}" y2="${Y(t)}" class="grid"/><text x="${m.l - 4}" y="${Y(t) + 4}" text-anchor="end">${fmt(t, !!p.logY)}</text>`,
+    );
   if (p.reference && Number.isFinite(ty(p.reference.y))) {
-    parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${Y(ty(p.reference.y))}" y2="${Y(ty(p.reference.y))}" class="ref"/><text x="${W - m.r - 4}" y="${Y(ty(p.reference.y)) - 4}" text-anchor="end" class="reflabel">${esc(p.reference.label)}</text>`);
+    const y = Y(ty(p.reference.y));
+    parts.push(
+      `<line x1="${m.l}" x2="${W - m.r}" y1="${y}" y2="${y}" class="ref"/>` +
+        `<text x="${W - m.r - 4}" y="${y - 4}" text-anchor="end" class="reflabel">${esc(p.reference.label)}</text>`,
+    );
   }
   let colour = -1;
   p.series.forEach((s, k) => {
@@ -68,7 +88,10 @@ export function svgPlot(p: Plot): string {
     const c = COLORS[colour % COLORS.length];
     const xy = s.x.map((x, i) => [tx(x), ty(s.y[i]!)] as const).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
     const sorted = s.x.every((v, i) => i === 0 || v >= s.x[i - 1]!) || s.x.every((v, i) => i === 0 || v <= s.x[i - 1]!);
-    if (sorted && xy.length > 1) parts.push(`<polyline fill="none" stroke="${c}" stroke-width="1.5"${s.dashed ? ' stroke-dasharray="5 3"' : ''} points="${xy.map(([a, b]) => `${X(a).toFixed(1)},${Y(b).toFixed(1)}`).join(' ')}"/>`);
+    if (sorted && xy.length > 1)
+      parts.push(
+        `<polyline fill="none" stroke="${c}" stroke-width="1.5"${s.dashed ? ' stroke-dasharray="5 3"' : ''} points="${xy.map(([a, b]) => `${X(a).toFixed(1)},${Y(b).toFixed(1)}`).join(' ')}"/>`,
+      );
     for (const [a, b] of xy) parts.push(`<circle cx="${X(a).toFixed(1)}" cy="${Y(b).toFixed(1)}" r="2.5" fill="${c}"/>`);
     parts.push(`<text x="${m.l + 8}" y="${m.t + 14 + 13 * k}" fill="${c}">${esc(s.label)}</text>`);
   });
@@ -88,16 +111,25 @@ export function claimAnchor(fileIndex: number, claimIndex: number): string {
 }
 
 function claimHtml(c: ClaimOutcome, id: string, fileIndex: number, opts: BodyOptions): string {
-  const evidence = Object.entries(c.evidence).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(6)) : v)}</td></tr>`).join('');
+  const evidence = Object.entries(c.evidence)
+    .map(
+      ([k, v]) =>
+        `<tr><th>${esc(k)}</th><td>${esc(typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(6)) : v)}</td></tr>`,
+    )
+    .join('');
   let ce = '';
   if (c.counterexample) {
     const json = JSON.stringify(c.counterexample, null, 1);
-    ce = `<details open><summary>Counterexample (reproduce with <code>derivlens eval FILE --data point.json --at point.json</code>)</summary><pre class="ce">${esc(json.length > 20000 ? `${json.slice(0, 20000)}\n…` : json)}</pre></details>`;
+    const shown = json.length > 20000 ? `${json.slice(0, 20000)}\n…` : json;
+    const how = 'reproduce with <code>derivlens eval FILE --data point.json --at point.json</code>';
+    ce = `<details open><summary>Counterexample (${how})</summary><pre class="ce">${esc(shown)}</pre></details>`;
   }
   const plots = (c.plots ?? []).map(svgPlot).join('');
   const data = `data-file="${fileIndex}" data-claim="${c.claimIndex}" data-line="${c.line}"`;
+  const button = (action: string, label: string): string => `<button ${data} data-action="${action}">${label}</button>`;
+  const copies = c.counterexample ? button('copy-json', 'Copy as JSON') + button('copy-numpy', 'Copy as NumPy') : '';
   const buttons = opts.interactive
-    ? `<div class="actions"><button ${data} data-action="rerun">Re-run</button><button ${data} data-action="reveal">Show in editor</button>${c.counterexample ? `<button ${data} data-action="copy-json">Copy as JSON</button><button ${data} data-action="copy-numpy">Copy as NumPy</button>` : ''}</div>`
+    ? `<div class="actions">${button('rerun', 'Re-run')}${button('reveal', 'Show in editor')}${copies}</div>`
     : '';
   return `<section class="claim ${c.verdict}" id="${id}">
 <h3><span class="badge ${c.verdict}">${c.verdict}</span> line ${c.line}: <code>${esc(c.text)}</code></h3>${buttons}
@@ -113,16 +145,41 @@ function fileHtml(o: FileOutcome, k: number, opts: BodyOptions): string {
     ? tex(d.hessBlocks) + d.hess.map((h) => tex(`H_{${h.wrt.join('')}} = ${h.latex}`)).join('')
     : d.hess.map((h) => tex(`\\nabla^2_{${h.wrt.join(',')}} L = ${h.latex}`)).join('');
   const count = (v: string): number => o.claims.filter((c) => c.verdict === v).length;
+  const tally = `${count('proved')} proved, ${count('holds')} hold, <b>${count('refuted')} refuted</b>, ${count('inconclusive')} inconclusive`;
+  const meta = o.backend
+    ? `seed ${o.seed} · budget ${esc(String(o.budget))} · ${esc(o.backend)} on ${esc(o.device)} · ${tally}`
+    : 'not checked yet';
+  const exportButton = (format: string, label: string): string => `<button data-action="export" data-format="${format}">${label}</button>`;
+  const actions = opts.interactive
+    ? ` <button data-file="${k}" data-action="rerun-all">Check all claims</button>` +
+      exportButton('latex', 'Export LaTeX') +
+      exportButton('numpy', 'Export NumPy') +
+      exportButton('jax', 'Export JAX')
+    : '';
   return `<article><h2>${esc(o.file)}</h2>
-<p class="meta">${o.backend ? `seed ${o.seed} · budget ${esc(String(o.budget))} · ${esc(o.backend)} on ${esc(o.device)} · ${count('proved')} proved, ${count('holds')} hold, <b>${count('refuted')} refuted</b>, ${count('inconclusive')} inconclusive` : 'not checked yet'}${opts.interactive ? ` <button data-file="${k}" data-action="rerun-all">Check all claims</button><button data-action="export" data-format="latex">Export LaTeX</button><button data-action="export" data-format="numpy">Export NumPy</button><button data-action="export" data-format="jax">Export JAX</button>` : ''}</p>
+<p class="meta">${meta}${actions}</p>
 <h3>Loss</h3>${tex(`L = ${d.loss.latex}`)}<h3>Gradient</h3>${grads}<h3>Hessian</h3>${hess}${defs ? `<h3>where</h3>${defs}` : ''}
 ${o.claims.length ? `<h3>Claims</h3>${o.claims.map((c) => claimHtml(c, claimAnchor(k, c.claimIndex), k, opts)).join('')}` : ''}</article>`;
 }
 
 /** Colours come from VS Code's theme variables inside the webview, with fallbacks for the file. */
 export const REPORT_STYLE = `
-:root { color-scheme: light dark; --fg: var(--vscode-editor-foreground, #1b1b1f); --bg: var(--vscode-editor-background, #fdfdfd); --muted: var(--vscode-descriptionForeground, #666); --card: var(--vscode-editorWidget-background, #f3f4f6); --ok: #2b8a3e; --bad: #c92a2a; --unk: #e67700; --line: var(--vscode-panel-border, #ccc); }
-@media (prefers-color-scheme: dark) { :root { --fg: var(--vscode-editor-foreground, #e6e6e6); --bg: var(--vscode-editor-background, #17181c); --muted: var(--vscode-descriptionForeground, #a0a0a0); --card: var(--vscode-editorWidget-background, #23252b); --line: var(--vscode-panel-border, #444); } }
+:root { color-scheme: light dark;
+  --fg: var(--vscode-editor-foreground, #1b1b1f);
+  --bg: var(--vscode-editor-background, #fdfdfd);
+  --muted: var(--vscode-descriptionForeground, #666);
+  --card: var(--vscode-editorWidget-background, #f3f4f6);
+  --ok: #2b8a3e;
+  --bad: #c92a2a;
+  --unk: #e67700;
+  --line: var(--vscode-panel-border, #ccc);
+  }
+@media (prefers-color-scheme: dark) { :root { --fg: var(--vscode-editor-foreground, #e6e6e6);
+  --bg: var(--vscode-editor-background, #17181c);
+  --muted: var(--vscode-descriptionForeground, #a0a0a0);
+  --card: var(--vscode-editorWidget-background, #23252b);
+  --line: var(--vscode-panel-border, #444);
+  } }
 button { background: var(--vscode-button-background, #2f6fde); color: var(--vscode-button-foreground, #fff); border: none; padding: 3px 10px; margin-right: 6px; border-radius: 2px; cursor: pointer; }
 button:hover { background: var(--vscode-button-hoverBackground, #2559b8); }
 .actions { margin: .3em 0; }
@@ -169,11 +226,21 @@ export function sweepHtml(s: SweepOutcome): string {
           { label: `claimed${suffix}`, x: sorted.map((p) => p.at[name]!), y: sorted.map((p) => p.claimed), dashed: true },
         ];
       });
-      return svgPlot({ title: `${c.quantity} vs ${name}`, xLabel: name, yLabel: c.quantity, logX: s.grid.values[s.grid.names.indexOf(name)]!.every((v) => v > 0), logY: positive, series });
+      return svgPlot({
+        title: `${c.quantity} vs ${name}`,
+        xLabel: name,
+        yLabel: c.quantity,
+        logX: s.grid.values[s.grid.names.indexOf(name)]!.every((v) => v > 0),
+        logY: positive,
+        series,
+      });
     });
-    return `<section class="claim ${c.violatedAt ? 'refuted' : 'holds'}"><h3><span class="badge ${c.violatedAt ? 'refuted' : 'holds'}">${c.violatedAt ? 'violated' : 'holds'}</span> line ${c.line}: <code>${esc(c.text)}</code></h3><p>${esc(c.conclusion)}</p><div class="plots">${plots.join('')}</div></section>`;
+    const [state, badge] = c.violatedAt ? ['refuted', 'violated'] : ['holds', 'holds'];
+    const heading = `<h3><span class="badge ${state}">${badge}</span> line ${c.line}: <code>${esc(c.text)}</code></h3>`;
+    return `<section class="claim ${state}">${heading}<p>${esc(c.conclusion)}</p><div class="plots">${plots.join('')}</div></section>`;
   });
-  return `<article><h2>Sweep of ${esc(s.file)}</h2><p class="meta">${s.grid.names.map((n, k) => `${esc(n)} ∈ [${s.grid.values[k]!.join(', ')}]`).join(' · ')} · seed ${s.seed}</p>${sections.join('')}</article>`;
+  const grid = s.grid.names.map((n, k) => `${esc(n)} ∈ [${s.grid.values[k]!.join(', ')}]`).join(' · ');
+  return `<article><h2>Sweep of ${esc(s.file)}</h2><p class="meta">${grid} · seed ${s.seed}</p>${sections.join('')}</article>`;
 }
 
 /** The self-contained file written by `derivlens check --html`. */

@@ -8,7 +8,7 @@ import { compile } from '../numeric/evaluate';
 import type { WorkerClient } from '../numeric/client';
 import { type ClaimPlan, planClaims } from '../symbolic/claims';
 import type { Node } from '../symbolic/ir';
-import { type CheckOptions, checkFile } from './check';
+import { type RunClaimsOptions, runClaims } from './runClaims';
 import { InputError, analyzeDocument } from './load';
 
 export interface SweepGrid {
@@ -47,7 +47,8 @@ export interface SweepOutcome {
 export function parseSweep(spec: string): SweepGrid {
   const { program, diagnostics } = parse(`sweep ${spec}\n`);
   const st = program.statements[0];
-  if (diagnostics.length > 0 || !st || st.kind !== 'sweep') throw new InputError(`--sweep: ${diagnostics[0]?.message ?? 'expected NAME in [v1, v2, ...], ...'}`);
+  if (diagnostics.length > 0 || !st || st.kind !== 'sweep')
+    throw new InputError(`--sweep: ${diagnostics[0]?.message ?? 'expected NAME in [v1, v2, ...], ...'}`);
   return { names: st.items.map((i) => i.name), values: st.items.map((i) => i.values) };
 }
 
@@ -88,7 +89,11 @@ function measureOf(p: ClaimPlan): Measure | undefined {
   const num = (e: Record<string, number | string>, k: string): number => Number(e[k]);
   switch (p.kind) {
     case 'lipschitz':
-      return { quantity: 'Lipschitz ratio', direction: 'upper', read: (e) => ({ observed: num(e, 'bestRatio'), claimed: num(e, 'bound') }) };
+      return {
+        quantity: 'Lipschitz ratio',
+        direction: 'upper',
+        read: (e) => ({ observed: num(e, 'bestRatio'), claimed: num(e, 'bound') }),
+      };
     case 'definite':
       return p.which === 'psd' || p.which === 'pd'
         ? { quantity: 'λ_min', direction: 'lower', read: (e) => ({ observed: num(e, 'minEigenvalue'), claimed: 0 }) }
@@ -144,7 +149,9 @@ export function fitExponents(names: string[], rows: { at: Record<string, number>
 
 export function describeGrowth(e: Record<string, number> | undefined): string {
   if (!e) return '(no fit)';
-  return Object.entries(e).map(([n, v]) => `${n}^${Number(v.toFixed(2))}`).join(' ');
+  return Object.entries(e)
+    .map(([n, v]) => `${n}^${Number(v.toFixed(2))}`)
+    .join(' ');
 }
 
 export async function runSweep(
@@ -152,14 +159,17 @@ export async function runSweep(
   path: string,
   text: string,
   grid: SweepGrid,
-  options: Omit<CheckOptions, 'only'>,
+  options: Omit<RunClaimsOptions, 'only'>,
   onPoint: (done: number, total: number, at: Record<string, number>) => void,
   cancel?: AbortSignal,
 ): Promise<SweepOutcome> {
   const base = analyzeDocument(path, text).analysis.program;
   const known = new Set([...base.dims.map((d) => d.name), ...base.consts.map((c) => c.name)]);
   const unknown = grid.names.filter((n) => !known.has(n));
-  if (unknown.length > 0) throw new InputError(`sweep: ${unknown.map((n) => `'${n}'`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a dim or const of ${path}`);
+  if (unknown.length > 0)
+    throw new InputError(
+      `sweep: ${unknown.map((n) => `'${n}'`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a dim or const of ${path}`,
+    );
   const points = [...gridPoints(grid)];
   const byClaim = new Map<number, SweepClaim>();
   const failures: SweepOutcome['failures'] = [];
@@ -176,7 +186,7 @@ export async function runSweep(
     const plans = planClaims(loaded.lowered, loaded.derivatives, loaded.program.claims);
     const measured = plans.map((p, i) => ({ i, p, m: measureOf(p) })).filter((x) => x.m !== undefined);
     if (measured.length === 0) throw new InputError(`${path}: no Lipschitz or eigenvalue claim (psd, hess L >= c I, …) to sweep`);
-    const outcome = await checkFile(client, loaded, { ...options, only: measured.map((x) => x.i) }, cancel);
+    const outcome = await runClaims(client, loaded, { ...options, only: measured.map((x) => x.i) }, cancel);
     for (const c of outcome.claims) {
       const m = measured.find((x) => x.i === c.claimIndex)!.m!;
       const values = m.read(c.evidence);
@@ -186,7 +196,17 @@ export async function runSweep(
       }
       let entry = byClaim.get(c.claimIndex);
       if (!entry) {
-        entry = { claimIndex: c.claimIndex, line: c.line, text: c.text, quantity: m.quantity, direction: m.direction, points: [], violatedAt: 0, minSlack: Infinity, conclusion: '' };
+        entry = {
+          claimIndex: c.claimIndex,
+          line: c.line,
+          text: c.text,
+          quantity: m.quantity,
+          direction: m.direction,
+          points: [],
+          violatedAt: 0,
+          minSlack: Infinity,
+          conclusion: '',
+        };
         byClaim.set(c.claimIndex, entry);
       }
       entry.points.push({ at, ...values, verdict: c.verdict });
@@ -200,17 +220,32 @@ export async function runSweep(
     const violated = c.points.filter((p) => (c.direction === 'upper' ? p.observed > p.claimed : p.observed < p.claimed));
     c.violatedAt = violated.length;
     c.minSlack = Math.min(...c.points.map(slack).filter((v) => Number.isFinite(v) && v > 0));
-    const obs = fitExponents(grid.names, c.points.map((p) => ({ at: p.at, y: Math.abs(p.observed) })));
-    const cl = fitExponents(grid.names, c.points.map((p) => ({ at: p.at, y: Math.abs(p.claimed) })));
+    const obs = fitExponents(
+      grid.names,
+      c.points.map((p) => ({ at: p.at, y: Math.abs(p.observed) })),
+    );
+    const cl = fitExponents(
+      grid.names,
+      c.points.map((p) => ({ at: p.at, y: Math.abs(p.claimed) })),
+    );
     if (obs) c.observedExponents = obs;
     if (cl) c.claimedExponents = cl;
     const growth = `observed ∝ ${describeGrowth(obs)}, claimed ∝ ${describeGrowth(cl)}`;
     if (violated.length > 0) {
       const worst = violated.reduce((a, b) => (slack(a) < slack(b) ? a : b));
-      c.conclusion = `VIOLATED at ${violated.length} of ${c.points.length} points (worst at ${Object.entries(worst.at).map(([k, v]) => `${k}=${v}`).join(', ')}: observed ${worst.observed.toPrecision(4)} vs claimed ${worst.claimed.toPrecision(4)}); ${growth}`;
+      c.conclusion = `VIOLATED at ${violated.length} of ${c.points.length} points (worst at ${Object.entries(worst.at)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}: observed ${worst.observed.toPrecision(4)} vs claimed ${worst.claimed.toPrecision(4)}); ${growth}`;
     } else {
-      const gaps = obs && cl ? Object.keys(obs).filter((k) => k in cl).map((k) => `${k}: ${(cl[k]! - obs[k]!).toFixed(2)}`) : [];
-      c.conclusion = `holds at all ${c.points.length} points; loose by at least ${Number.isFinite(c.minSlack) ? `${c.minSlack.toPrecision(3)}×` : '—'}; ${growth}${gaps.length ? ` (exponent gap ${gaps.join(', ')})` : ''}`;
+      const gaps =
+        obs && cl
+          ? Object.keys(obs)
+              .filter((k) => k in cl)
+              .map((k) => `${k}: ${(cl[k]! - obs[k]!).toFixed(2)}`)
+          : [];
+      const loose = Number.isFinite(c.minSlack) ? `${c.minSlack.toPrecision(3)}×` : '—';
+      const gapNote = gaps.length ? ` (exponent gap ${gaps.join(', ')})` : '';
+      c.conclusion = `holds at all ${c.points.length} points; loose by at least ${loose}; ${growth}${gapNote}`;
     }
   }
   return { file: path, grid, seed: options.seed, claims, failures };

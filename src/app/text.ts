@@ -1,6 +1,6 @@
 /** Plain-text rendering of check outcomes: verdict lines with counterexamples and a summary. */
 import type { JsonValue } from '../numeric/protocol';
-import type { ClaimOutcome, FileOutcome } from './check';
+import type { ClaimOutcome, FileOutcome } from './runClaims';
 import type { SweepOutcome } from './sweep';
 
 const MARK: Record<string, string> = { proved: '✓ proved', holds: '✓ holds', refuted: '✗ refuted', inconclusive: '? inconclusive' };
@@ -34,24 +34,36 @@ export function formatOutcome(o: FileOutcome): string {
     if (c.counterexample) lines.push('      counterexample:', ...formatCounterexample(c));
   }
   const count = (v: string): number => o.claims.filter((c) => c.verdict === v).length;
-  lines.push(`  ${o.claims.length} claims: ${count('proved')} proved, ${count('holds')} hold, ${count('refuted')} refuted, ${count('inconclusive')} inconclusive  (seed ${o.seed}, budget ${o.budget}, ${o.backend} on ${o.device})`);
+  const tally = `${count('proved')} proved, ${count('holds')} hold, ${count('refuted')} refuted, ${count('inconclusive')} inconclusive`;
+  lines.push(`  ${o.claims.length} claims: ${tally}  (seed ${o.seed}, budget ${o.budget}, ${o.backend} on ${o.device})`);
   return lines.join('\n');
 }
 
-
 /** A sweep as a table per claim: grid values, observed, claimed, slack; then the fitted growth. */
 export function formatSweep(s: SweepOutcome): string {
-  const lines = [`sweep of ${s.file} over ${s.grid.names.map((n, k) => `${n} in [${s.grid.values[k]!.join(', ')}]`).join(', ')} (seed ${s.seed})`];
+  const lines = [
+    `sweep of ${s.file} over ${s.grid.names.map((n, k) => `${n} in [${s.grid.values[k]!.join(', ')}]`).join(', ')} (seed ${s.seed})`,
+  ];
   for (const c of s.claims) {
     lines.push(`  line ${c.line}: ${c.text}   [${c.quantity}]`);
-    lines.push(`    ${s.grid.names.map((n) => n.padStart(8)).join('')}${'observed'.padStart(14)}${'claimed'.padStart(14)}${'slack'.padStart(10)}`);
+    lines.push(
+      `    ${s.grid.names.map((n) => n.padStart(8)).join('')}${'observed'.padStart(14)}${'claimed'.padStart(14)}${'slack'.padStart(10)}`,
+    );
     for (const p of c.points) {
       const slack = c.direction === 'upper' ? p.claimed / p.observed : p.observed / p.claimed;
       const bad = c.direction === 'upper' ? p.observed > p.claimed : p.observed < p.claimed;
-      lines.push(`    ${s.grid.names.map((n) => String(p.at[n]).padStart(8)).join('')}${p.observed.toPrecision(5).padStart(14)}${p.claimed.toPrecision(5).padStart(14)}${(Number.isFinite(slack) ? `${slack.toPrecision(3)}×` : '—').padStart(10)}${bad ? '  ✗ violated' : ''}`);
+      const at = s.grid.names.map((n) => String(p.at[n]).padStart(8)).join('');
+      const slackText = (Number.isFinite(slack) ? `${slack.toPrecision(3)}×` : '—').padStart(10);
+      const numbers = `${p.observed.toPrecision(5).padStart(14)}${p.claimed.toPrecision(5).padStart(14)}${slackText}`;
+      lines.push(`    ${at}${numbers}${bad ? '  ✗ violated' : ''}`);
     }
     lines.push(`    ${c.conclusion}`);
   }
-  for (const f of s.failures) lines.push(`  not checked at ${Object.entries(f.at).map(([k, v]) => `${k}=${v}`).join(', ')}: ${f.reason}`);
+  for (const f of s.failures)
+    lines.push(
+      `  not checked at ${Object.entries(f.at)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}: ${f.reason}`,
+    );
   return lines.join('\n');
 }

@@ -1,6 +1,6 @@
 /** Terminal extras of `derivlens check`: the progress bar and the HTML report file. */
 import { writeFileSync } from 'node:fs';
-import type { FileOutcome } from '../app/check';
+import type { FileOutcome } from '../app/runClaims';
 import { renderReport } from '../app/report';
 import type { SweepOutcome } from '../app/sweep';
 import type { ProgressParams } from '../numeric/protocol';

@@ -7,7 +7,9 @@ export function run(argv: string[]): void {
       process.exitCode = code;
     })
     .catch((e: unknown) => {
-      process.stderr.write(`derivlens: internal error: ${(e as Error).message}\nThis is a bug in DerivLens; set DERIVLENS_DEBUG=1 for the stack trace.\n`);
+      process.stderr.write(
+        `derivlens: internal error: ${(e as Error).message}\nThis is a bug in DerivLens; set DERIVLENS_DEBUG=1 for the stack trace.\n`,
+      );
       if (process.env['DERIVLENS_DEBUG']) process.stderr.write(`${(e as Error).stack}\n`);
       process.exitCode = 3;
     });

@@ -19,7 +19,8 @@ export function readJson(path: string): Record<string, unknown> {
   } catch (e) {
     throw new InputError(`${path}: invalid JSON (${(e as Error).message})`);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(`${path}: expected a JSON object mapping names to values`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new InputError(`${path}: expected a JSON object mapping names to values`);
   return v as Record<string, unknown>;
 }
 

@@ -9,7 +9,7 @@ import { DerivativePlan } from '../numeric/point';
 import type { Budget } from '../numeric/protocol';
 import { topoOrder } from '../symbolic/ir';
 import { ALMOST_EVERYWHERE } from '../symbolic/rules';
-import { CheckFailed, type FileOutcome, checkFile, derivativesSummary } from '../app/check';
+import { ClaimRunFailed, type FileOutcome, runClaims, derivativesSummary } from '../app/runClaims';
 import { exportLatex, exportPython } from '../app/export';
 import { InputError, type Loaded, dataFor } from '../app/load';
 import { type SweepOutcome, parseSweep, runSweep } from '../app/sweep';
@@ -66,7 +66,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.err(`derivlens: ${e.message}\n`);
       return 2;
     }
-    if (e instanceof CheckFailed) {
+    if (e instanceof ClaimRunFailed) {
       io.err(`derivlens: ${e.message}\n`);
       return 3;
     }
@@ -89,20 +89,39 @@ function deriveCommand(args: string[], io: Io): number {
   const aeFunctions = [...new Set(topoOrder(roots).flatMap((n) => (n.kind === 'fn' && ALMOST_EVERYWHERE.has(n.fn) ? [n.fn] : [])))];
   if (values.json) {
     const variables = lowered.vars.map((v) => ({ name: v.kind === 'var' ? v.name : '', shape: shapeText(v.shape) }));
-    io.out(`${JSON.stringify({ variables, loss: { name: lowered.lossName, ...d.loss }, grad: d.grad, hess: d.hess, ...(d.hessBlocks ? { hessBlocks: d.hessBlocks } : {}), definitions: d.definitions, almostEverywhere: aeFunctions }, null, 2)}\n`);
+    const json = {
+      variables,
+      loss: { name: lowered.lossName, ...d.loss },
+      grad: d.grad,
+      hess: d.hess,
+      ...(d.hessBlocks ? { hessBlocks: d.hessBlocks } : {}),
+      definitions: d.definitions,
+      almostEverywhere: aeFunctions,
+    };
+    io.out(`${JSON.stringify(json, null, 2)}\n`);
     return 0;
   }
   const L = lowered.lossName;
   const lines: string[] = [`loss ${L} = ${d.loss.ascii}`, ''];
   for (const g of d.grad) lines.push(`grad_${g.wrt} ${L} = ${g.ascii}`);
   lines.push('');
-  if (d.hess.length > 1) lines.push(`hess ${L} = [ ${lowered.vars.map((r) => lowered.vars.map((c) => `H_${r.kind === 'var' ? r.name : ''}${c.kind === 'var' ? c.name : ''}`).join(', ')).join(' ; ')} ]  (blocks:)`);
-  for (const h of d.hess) lines.push(`${d.hess.length > 1 ? `  H_${h.wrt.join('')} = hess_{${h.wrt.join(',')}} ${L}` : `hess_{${h.wrt.join(',')}} ${L}`} = ${h.ascii}`);
+  if (d.hess.length > 1)
+    lines.push(
+      `hess ${L} = [ ${lowered.vars.map((r) => lowered.vars.map((c) => `H_${r.kind === 'var' ? r.name : ''}${c.kind === 'var' ? c.name : ''}`).join(', ')).join(' ; ')} ]  (blocks:)`,
+    );
+  for (const h of d.hess)
+    lines.push(
+      `${d.hess.length > 1 ? `  H_${h.wrt.join('')} = hess_{${h.wrt.join(',')}} ${L}` : `hess_{${h.wrt.join(',')}} ${L}`} = ${h.ascii}`,
+    );
   if (d.definitions.length > 0) {
     lines.push('', 'where');
     for (const def of d.definitions) lines.push(`  ${def.name} = ${def.ascii}`);
   }
-  if (aeFunctions.length > 0) lines.push('', `note: ${aeFunctions.join(', ')} ${aeFunctions.length === 1 ? 'is' : 'are'} differentiated almost everywhere (kinks where the argument is 0)`);
+  if (aeFunctions.length > 0)
+    lines.push(
+      '',
+      `note: ${aeFunctions.join(', ')} ${aeFunctions.length === 1 ? 'is' : 'are'} differentiated almost everywhere (kinks where the argument is 0)`,
+    );
   lines.push('', 'LaTeX:', `  ${L} = ${d.loss.latex}`);
   for (const g of d.grad) lines.push(`  \\nabla_{${g.wrt}} ${L} = ${g.latex}`);
   if (d.hessBlocks) {
@@ -130,16 +149,27 @@ function evalCommand(args: string[], io: Io): number {
   const data = { ...(values.data ? readJson(values.data) : {}), ...readJson(values.at) };
   const inputs = dataFor(a.program, data, values.data ? `${values.data} + ${values.at}` : values.at, 'none');
   for (const d of [...a.program.givens, ...a.program.vars]) {
-    if (!inputs.has(d.name)) throw new InputError(`no value for ${a.program.vars.includes(d) ? 'var' : 'given'} '${d.name}' (${shapeText(d.shape)}) in ${values.data ?? '--data'} or ${values.at}`);
+    if (!inputs.has(d.name))
+      throw new InputError(
+        `no value for ${a.program.vars.includes(d) ? 'var' : 'given'} '${d.name}' (${shapeText(d.shape)}) in ${values.data ?? '--data'} or ${values.at}`,
+      );
   }
   const r = new DerivativePlan(a.lowered, a.derivatives).evaluate(inputs);
   const hessRows = Array.from({ length: r.n }, (_, i) => Array.from(r.hess.subarray(i * r.n, (i + 1) * r.n)));
-  const nonFinite = [!Number.isFinite(r.loss) && 'loss', r.grad.some((v) => !Number.isFinite(v)) && 'grad', r.hess.some((v) => !Number.isFinite(v)) && 'hess'].filter(Boolean);
+  const nonFinite = [
+    !Number.isFinite(r.loss) && 'loss',
+    r.grad.some((v) => !Number.isFinite(v)) && 'grad',
+    r.hess.some((v) => !Number.isFinite(v)) && 'hess',
+  ].filter(Boolean);
   if (values.json) {
     // JSON has no NaN/Infinity: non-finite entries become null and are named on stderr.
-    io.out(`${JSON.stringify({ loss: r.loss, grad: Array.from(r.grad), hess: hessRows }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))}\n`);
+    io.out(
+      `${JSON.stringify({ loss: r.loss, grad: Array.from(r.grad), hess: hessRows }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))}\n`,
+    );
   } else {
-    io.out(`loss = ${r.loss}\ngrad = [${Array.from(r.grad).join(', ')}]\nhess =\n${hessRows.map((row) => `  [${row.join(', ')}]`).join('\n')}\n`);
+    io.out(
+      `loss = ${r.loss}\ngrad = [${Array.from(r.grad).join(', ')}]\nhess =\n${hessRows.map((row) => `  [${row.join(', ')}]`).join('\n')}\n`,
+    );
   }
   if (nonFinite.length > 0) io.err(`derivlens: warning: non-finite values (NaN or Inf) in ${nonFinite.join(', ')}\n`);
   return 0;
@@ -170,7 +200,8 @@ function workerPaths(io: Io): WorkerPaths {
 
 function parseBackend(s: string | undefined): BackendChoice {
   if (s === undefined) return 'cpu';
-  if (!(BACKEND_CHOICES as readonly string[]).includes(s)) throw new InputError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, not '${s}'`);
+  if (!(BACKEND_CHOICES as readonly string[]).includes(s))
+    throw new InputError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, not '${s}'`);
   return s as BackendChoice;
 }
 
@@ -225,10 +256,12 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
       const fixed = data ? dataFor(l.program, data, values.data!, 'none') : new Map<string, Float64Array>();
       claimsInFile = l.program.claims.length;
       try {
-        outcomes.push(await checkFile(client, l, { seed, budget, fixed, ...memory, ...(timeLimit ? { timeLimitMs: timeLimit * 1000 } : {}) }));
+        outcomes.push(
+          await runClaims(client, l, { seed, budget, fixed, ...memory, ...(timeLimit ? { timeLimitMs: timeLimit * 1000 } : {}) }),
+        );
       } catch (e) {
         // Earlier files keep their verdicts; the next file gets a fresh worker.
-        if (!(e instanceof CheckFailed)) throw e;
+        if (!(e instanceof ClaimRunFailed)) throw e;
         bar?.done();
         io.err(`derivlens: ${e.message}\n`);
         failed.push(l.path);
@@ -242,7 +275,9 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
   const sweeps: SweepOutcome[] = [];
   const sweepGrid = values.sweep ? parseSweep(values.sweep) : undefined;
   for (const l of loaded) {
-    const fileGrid = l.program.sweep ? { names: l.program.sweep.map((s) => s.name), values: l.program.sweep.map((s) => s.values) } : undefined;
+    const fileGrid = l.program.sweep
+      ? { names: l.program.sweep.map((s) => s.name), values: l.program.sweep.map((s) => s.values) }
+      : undefined;
     const grid = sweepGrid ?? fileGrid;
     if (!grid) continue;
     const abort = new AbortController();
@@ -250,9 +285,24 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
     process.once('SIGINT', onInt);
     const { client: sweepClient } = await startWorker(backend, io);
     try {
-      sweeps.push(await runSweep(sweepClient, l.path, l.text, grid, { seed, budget }, (done, total, at) => {
-        if (io.tty && !values.json) io.err(`\r\x1b[Ksweep ${l.path}: ${done}/${total} ${Object.entries(at).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-      }, abort.signal));
+      sweeps.push(
+        await runSweep(
+          sweepClient,
+          l.path,
+          l.text,
+          grid,
+          { seed, budget },
+          (done, total, at) => {
+            if (io.tty && !values.json)
+              io.err(
+                `\r\x1b[Ksweep ${l.path}: ${done}/${total} ${Object.entries(at)
+                  .map(([k, v]) => `${k}=${v}`)
+                  .join(' ')}`,
+              );
+          },
+          abort.signal,
+        ),
+      );
     } finally {
       process.off('SIGINT', onInt);
       if (io.tty && !values.json) io.err('\r\x1b[K');
@@ -260,8 +310,19 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
     }
   }
   if (values.json) {
-    const json = outcomes.map((o) => ({ file: o.file, seed: o.seed, budget: o.budget, backend: o.backend, device: o.device, claims: o.claims.map(({ plots: _p, claimIndex: _i, ...c }) => c), derivatives: o.derivatives }));
-    const withSweeps = json.map((j) => ({ ...j, ...(sweeps.find((s) => s.file === j.file) ? { sweep: sweeps.find((s) => s.file === j.file) } : {}) }));
+    const json = outcomes.map((o) => ({
+      file: o.file,
+      seed: o.seed,
+      budget: o.budget,
+      backend: o.backend,
+      device: o.device,
+      claims: o.claims.map(({ plots: _p, claimIndex: _i, ...c }) => c),
+      derivatives: o.derivatives,
+    }));
+    const withSweeps = json.map((j) => ({
+      ...j,
+      ...(sweeps.find((s) => s.file === j.file) ? { sweep: sweeps.find((s) => s.file === j.file) } : {}),
+    }));
     io.out(`${JSON.stringify(withSweeps.length === 1 ? withSweeps[0] : withSweeps, null, 2)}\n`);
   } else {
     io.out(`${outcomes.map(formatOutcome).join('\n\n')}\n`);
@@ -271,7 +332,8 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
     writeReport(values.html, outcomes, io.distDir, sweeps);
     if (!values.json) io.out(`report: ${values.html}\n`);
   }
-  const refuted = outcomes.some((o) => o.claims.some((c) => c.verdict === 'refuted')) || sweeps.some((s) => s.claims.some((c) => c.violatedAt > 0));
+  const refuted =
+    outcomes.some((o) => o.claims.some((c) => c.verdict === 'refuted')) || sweeps.some((s) => s.claims.some((c) => c.violatedAt > 0));
   if (failed.length > 0) return 3;
   return refuted ? 1 : 0;
 }
@@ -279,7 +341,16 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
 async function exportCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { latex: { type: 'boolean' }, numpy: { type: 'boolean' }, jax: { type: 'boolean' }, out: { type: 'string' }, 'no-check': { type: 'boolean' }, seed: { type: 'string' }, budget: { type: 'string' }, backend: { type: 'string' } },
+    options: {
+      latex: { type: 'boolean' },
+      numpy: { type: 'boolean' },
+      jax: { type: 'boolean' },
+      out: { type: 'string' },
+      'no-check': { type: 'boolean' },
+      seed: { type: 'string' },
+      budget: { type: 'string' },
+      backend: { type: 'string' },
+    },
     allowPositionals: true,
   });
   if (positionals.length !== 1) throw new InputError(`export takes one FILE\n${USAGE}`);
@@ -293,7 +364,7 @@ async function exportCommand(args: string[], io: Io): Promise<number> {
     if (!values['no-check'] && l.program.claims.length > 0) {
       const { client } = await startWorker(parseBackend(values.backend), io);
       try {
-        outcome = await checkFile(client, l, { seed: parseSeed(values.seed), budget: parseBudget(values.budget) });
+        outcome = await runClaims(client, l, { seed: parseSeed(values.seed), budget: parseBudget(values.budget) });
       } finally {
         await client.stop();
       }

@@ -29,7 +29,9 @@ export function createCommands(ctx: Ctx, reports: ReportPanels): Record<string, 
       const state = ctx.analysisOf(doc);
       const offset = doc.offsetAt(editor.selection.active);
       const line = editor.selection.active.line + 1;
-      const index = state.analysis.program.claims.findIndex((c) => (c.span.start <= offset && offset <= c.span.end) || state.file.lineCol(c.span.start).line === line);
+      const index = state.analysis.program.claims.findIndex(
+        (c) => (c.span.start <= offset && offset <= c.span.end) || state.file.lineCol(c.span.start).line === line,
+      );
       if (index < 0) {
         void vscode.window.showInformationMessage('DerivLens: the cursor is not on a claim.');
         return;

@@ -19,7 +19,9 @@ export function readConfig(scope?: vscode.Uri): Config {
     budget: budget === 'quick' || budget === 'thorough' ? budget : 'default',
     seed: Math.max(0, Math.floor(c.get<number>('seed', 0))) >>> 0,
     checkOnSave: c.get<boolean>('checkOnSave', false),
-    backend: (BACKEND_CHOICES as readonly string[]).includes(c.get<string>('backend', 'auto')) ? (c.get<string>('backend', 'auto') as BackendChoice) : 'auto',
+    backend: (BACKEND_CHOICES as readonly string[]).includes(c.get<string>('backend', 'auto'))
+      ? (c.get<string>('backend', 'auto') as BackendChoice)
+      : 'auto',
     python: machinePython(c),
   };
 }

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { type CheckOptions, CheckFailed, type FileOutcome, checkFile } from '../app/check';
+import { type RunClaimsOptions, ClaimRunFailed, type FileOutcome, runClaims } from '../app/runClaims';
 import { InputError, type Loaded, analyzeDocument } from '../app/load';
 import { SourceFile } from '../language/diagnostics';
 import { type ConnectedWorker, connectWorker } from '../numeric/backends';
@@ -48,7 +48,12 @@ export class Ctx implements vscode.Disposable {
     if (cached && cached.version === doc.version) return cached;
     const text = doc.getText();
     const { analysis, loaded } = analyzeDocument(doc.uri.fsPath, text);
-    const state: DocumentState = { version: doc.version, analysis, file: new SourceFile(doc.uri.fsPath, text), ...(loaded ? { loaded } : {}) };
+    const state: DocumentState = {
+      version: doc.version,
+      analysis,
+      file: new SourceFile(doc.uri.fsPath, text),
+      ...(loaded ? { loaded } : {}),
+    };
     this.documents.set(key, state);
     return state;
   }
@@ -76,12 +81,19 @@ export class Ctx implements vscode.Disposable {
       const previous = this.worker;
       const paths = {
         // Inside Electron, process.execPath is the editor binary; this makes it act as plain Node.
-        node: { command: process.execPath, args: [join(this.extension.extensionPath, 'dist', 'worker.js')], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
+        node: {
+          command: process.execPath,
+          args: [join(this.extension.extensionPath, 'dist', 'worker.js')],
+          env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+        },
         pythonWorker: join(this.extension.extensionPath, 'python', 'worker.py'),
         python: config.python,
       };
       this.worker = { key, connected: connectWorker(config.backend, paths) };
-      void previous?.connected.then((w) => w.client.stop(), () => undefined);
+      void previous?.connected.then(
+        (w) => w.client.stop(),
+        () => undefined,
+      );
       this.worker.connected.then(
         (w) => {
           if (w.fallback) {
@@ -110,7 +122,10 @@ export class Ctx implements vscode.Disposable {
   async restartWorker(): Promise<void> {
     const w = this.worker;
     this.worker = undefined;
-    await w?.connected.then((c) => c.client.stop(), () => undefined);
+    await w?.connected.then(
+      (c) => c.client.stop(),
+      () => undefined,
+    );
   }
 
   cancel(): boolean {
@@ -142,13 +157,17 @@ export class Ctx implements vscode.Disposable {
     const abort = new AbortController();
     this.running.set(key, abort);
     token?.onCancellationRequested(() => abort.abort());
-    const options: CheckOptions = { seed: config.seed, budget: config.budget, ...(only ? { only } : {}) };
+    const options: RunClaimsOptions = { seed: config.seed, budget: config.budget, ...(only ? { only } : {}) };
     try {
       return await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `DerivLens: checking ${only ? `${only.length} claim${only.length === 1 ? '' : 's'}` : 'claims'} in ${vscode.workspace.asRelativePath(doc.uri)}`, cancellable: true },
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `DerivLens: checking ${only ? `${only.length} claim${only.length === 1 ? '' : 's'}` : 'claims'} in ${vscode.workspace.asRelativePath(doc.uri)}`,
+          cancellable: true,
+        },
         async (_progress, cancel) => {
           cancel.onCancellationRequested(() => abort.abort());
-          const outcome = await checkFile(await this.client(config), loaded, options, abort.signal);
+          const outcome = await runClaims(await this.client(config), loaded, options, abort.signal);
           this.showBackend(outcome.backend, outcome.device);
           this.store(doc, version, outcome);
           return outcome;
@@ -163,8 +182,10 @@ export class Ctx implements vscode.Disposable {
         void vscode.window.showErrorMessage(`DerivLens: ${e.message}`);
         return undefined;
       }
-      if (e instanceof CheckFailed || e instanceof WorkerDied) {
-        void vscode.window.showErrorMessage(`DerivLens: the worker stopped (${(e as Error).message.split('\n')[0]}). It will be restarted on the next check; no claim was marked as passing.`);
+      if (e instanceof ClaimRunFailed || e instanceof WorkerDied) {
+        void vscode.window.showErrorMessage(
+          `DerivLens: the worker stopped (${(e as Error).message.split('\n')[0]}). It will be restarted on the next check; no claim was marked as passing.`,
+        );
         return undefined;
       }
       throw e;
@@ -179,7 +200,12 @@ export class Ctx implements vscode.Disposable {
     let merged = outcome;
     if (previous && previous.version === version) {
       const fresh = new Set(outcome.claims.map((c) => c.claimIndex));
-      merged = { ...outcome, claims: [...previous.outcome.claims.filter((c) => !fresh.has(c.claimIndex)), ...outcome.claims].sort((a, b) => a.claimIndex - b.claimIndex) };
+      merged = {
+        ...outcome,
+        claims: [...previous.outcome.claims.filter((c) => !fresh.has(c.claimIndex)), ...outcome.claims].sort(
+          (a, b) => a.claimIndex - b.claimIndex,
+        ),
+      };
     }
     this.verdicts.set(key, { version, outcome: merged });
     this.notify(doc.uri);

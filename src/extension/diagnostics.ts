@@ -24,7 +24,12 @@ export function registerDiagnostics(ctx: Ctx): void {
     if (doc.languageId !== 'derivlens') return;
     const state = ctx.analysisOf(doc);
     const out = state.analysis.diagnostics.map((d) => {
-      const sev = d.severity === 'error' ? vscode.DiagnosticSeverity.Error : d.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
+      const sev =
+        d.severity === 'error'
+          ? vscode.DiagnosticSeverity.Error
+          : d.severity === 'warning'
+            ? vscode.DiagnosticSeverity.Warning
+            : vscode.DiagnosticSeverity.Information;
       const diag = new vscode.Diagnostic(rangeOf(ctx, doc, d.span), d.message, sev);
       diag.code = d.code;
       diag.source = 'derivlens';
@@ -37,11 +42,20 @@ export function registerDiagnostics(ctx: Ctx): void {
         const range = doc.lineAt(c.line - 1).range;
         const ce = formatCounterexample(c, '  ');
         const message = `${c.verdict}: ${c.summary}${ce.length ? `\ncounterexample:\n${ce.join('\n')}` : ''}`;
-        const diag = new vscode.Diagnostic(range, message, c.verdict === 'refuted' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+        const diag = new vscode.Diagnostic(
+          range,
+          message,
+          c.verdict === 'refuted' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+        );
         diag.source = 'derivlens';
         diag.code = `claim-${c.verdict}`;
         const reportUri = vscode.Uri.from({ scheme: REPORT_SCHEME, path: `${doc.uri.path}.report.txt`, query: doc.uri.toString() });
-        diag.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(reportUri, new vscode.Position(0, 0)), 'full report with every claim and counterexample')];
+        diag.relatedInformation = [
+          new vscode.DiagnosticRelatedInformation(
+            new vscode.Location(reportUri, new vscode.Position(0, 0)),
+            'full report with every claim and counterexample',
+          ),
+        ];
         out.push(diag);
       }
     }
@@ -50,7 +64,10 @@ export function registerDiagnostics(ctx: Ctx): void {
   const schedule = (doc: vscode.TextDocument): void => {
     const key = doc.uri.toString();
     clearTimeout(timers.get(key));
-    timers.set(key, setTimeout(() => refresh(doc), DEBOUNCE_MS));
+    timers.set(
+      key,
+      setTimeout(() => refresh(doc), DEBOUNCE_MS),
+    );
   };
   vscode.workspace.textDocuments.forEach(refresh);
   ctx.extension.subscriptions.push(

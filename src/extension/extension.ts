@@ -19,7 +19,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const ctx = new Ctx(context);
   current = ctx;
   const reports = new ReportPanels(ctx);
-  context.subscriptions.push(ctx, { dispose: () => reports.dispose() }, ctx.onDidChange((uri) => reports.refresh(uri)));
+  context.subscriptions.push(
+    ctx,
+    { dispose: () => reports.dispose() },
+    ctx.onDidChange((uri) => reports.refresh(uri)),
+  );
   registerDiagnostics(ctx);
   registerReportDocuments(ctx);
   registerHover(ctx);

@@ -3,14 +3,16 @@
  * SVG image rendered by MathJax, or a LaTeX block when too large); over a claim, its last verdict.
  */
 import * as vscode from 'vscode';
-import { derivativesSummary } from '../app/check';
+import { derivativesSummary } from '../app/runClaims';
 import { formatCounterexample } from '../app/text';
 import { LATEX, printBundle } from '../symbolic/print';
 import type { Ctx } from './ctx';
 import { MAX_TEX_LENGTH, svgDataUri, texToSvg } from './texSvg';
 
 function mathMarkdown(md: vscode.MarkdownString, tex: string): void {
-  const dark = vscode.window.activeColorTheme.kind === vscode.ColorThemeKind.Dark || vscode.window.activeColorTheme.kind === vscode.ColorThemeKind.HighContrast;
+  const dark =
+    vscode.window.activeColorTheme.kind === vscode.ColorThemeKind.Dark ||
+    vscode.window.activeColorTheme.kind === vscode.ColorThemeKind.HighContrast;
   const svg = tex.length <= MAX_TEX_LENGTH ? texToSvg(tex, dark ? '#d4d4d4' : '#1e1e1e') : undefined;
   if (svg) md.appendMarkdown(`![${tex.length > 80 ? 'formula' : tex.replace(/[[\]]/g, '')}](${svgDataUri(svg)})\n\n`);
   else md.appendCodeblock(tex, 'latex');
@@ -31,7 +33,11 @@ export function registerHover(ctx: Ctx): void {
         if (word === 'grad' || word === '∇' || word === 'hess') {
           const order = word === 'hess' || doc.getText(new vscode.Range(position, position.translate(0, 3))).includes('²') ? 2 : 1;
           md.appendMarkdown(order === 1 ? `**Gradient of ${L}**\n\n` : `**Hessian of ${L}**\n\n`);
-          for (const g of order === 1 ? d.grad : d.hess) mathMarkdown(md, order === 1 ? `\\nabla_{${g.wrt}} ${L} = ${g.latex}` : `\\nabla^2_{${(g.wrt as string[]).join(',')}} ${L} = ${g.latex}`);
+          for (const g of order === 1 ? d.grad : d.hess)
+            mathMarkdown(
+              md,
+              order === 1 ? `\\nabla_{${g.wrt}} ${L} = ${g.latex}` : `\\nabla^2_{${(g.wrt as string[]).join(',')}} ${L} = ${g.latex}`,
+            );
           for (const def of d.definitions) mathMarkdown(md, def.latex);
         } else if (word === L) {
           md.appendMarkdown(`**loss ${L}**\n\n`);
@@ -50,7 +56,9 @@ export function registerHover(ctx: Ctx): void {
       if (outcome) {
         const stale = verdicts!.version !== doc.version ? ' (the file changed since this run)' : '';
         md.appendMarkdown(`**${outcome.verdict}**${stale}: ${outcome.summary}\n\n`);
-        const evidence = Object.entries(outcome.evidence).map(([k, v]) => `${k} = ${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toPrecision(4)) : v}`).join(', ');
+        const evidence = Object.entries(outcome.evidence)
+          .map(([k, v]) => `${k} = ${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toPrecision(4)) : v}`)
+          .join(', ');
         md.appendMarkdown(`${evidence}\n\n`);
         const ce = formatCounterexample(outcome, '');
         if (ce.length) md.appendCodeblock(ce.join('\n'), 'text');

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { type ClaimOutcome, type FileOutcome, derivationOutcome } from '../app/check';
+import { type ClaimOutcome, type FileOutcome, derivationOutcome } from '../app/runClaims';
 import { exportLatex, exportPython } from '../app/export';
 import { REPORT_STYLE, claimAnchor, reportBody } from '../app/report';
 import type { Ctx } from './ctx';
@@ -23,7 +23,8 @@ export type ToWebview = { type: 'scrollTo'; anchor: string };
 function numpy(c: ClaimOutcome): string {
   const ce = c.counterexample!;
   const lines = ['import numpy as np', `# counterexample for: ${c.text}`, `# ${c.verdict}: ${c.summary}`];
-  const arr = (v: unknown): string => (typeof v === 'number' ? repr(v) : `np.array(${JSON.stringify(v, (_k, x) => (typeof x === 'number' ? Number(x) : x))})`);
+  const arr = (v: unknown): string =>
+    typeof v === 'number' ? repr(v) : `np.array(${JSON.stringify(v, (_k, x) => (typeof x === 'number' ? Number(x) : x))})`;
   for (const [k, v] of Object.entries(ce.point)) lines.push(`${k} = ${arr(v)}`);
   if (ce.other) for (const [k, v] of Object.entries(ce.other)) lines.push(`${k}_other = ${arr(v)}`);
   for (const [k, v] of Object.entries(ce.values)) lines.push(`${k}_reported = ${arr(v)}`);
@@ -46,11 +47,16 @@ export class ReportPanels {
     let panel = this.panels.get(key);
     if (!panel) {
       const media = vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'media');
-      panel = vscode.window.createWebviewPanel('derivlens.report', `DerivLens: ${vscode.workspace.asRelativePath(doc.uri)}`, vscode.ViewColumn.Beside, {
-        enableScripts: true,
-        localResourceRoots: [media],
-        retainContextWhenHidden: true,
-      });
+      panel = vscode.window.createWebviewPanel(
+        'derivlens.report',
+        `DerivLens: ${vscode.workspace.asRelativePath(doc.uri)}`,
+        vscode.ViewColumn.Beside,
+        {
+          enableScripts: true,
+          localResourceRoots: [media],
+          retainContextWhenHidden: true,
+        },
+      );
       this.panels.set(key, panel);
       panel.onDidDispose(() => this.panels.delete(key));
       panel.webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(doc.uri, m));
@@ -58,7 +64,8 @@ export class ReportPanels {
       panel.reveal(vscode.ViewColumn.Beside, true);
     }
     this.render(doc, panel);
-    if (claimIndex !== undefined) void panel.webview.postMessage({ type: 'scrollTo', anchor: claimAnchor(0, claimIndex) } satisfies ToWebview);
+    if (claimIndex !== undefined)
+      void panel.webview.postMessage({ type: 'scrollTo', anchor: claimAnchor(0, claimIndex) } satisfies ToWebview);
   }
 
   /** Re-renders open panels of a document after its verdicts change. */
@@ -81,8 +88,16 @@ export class ReportPanels {
     const nonce = randomBytes(16).toString('base64');
     const found = this.outcome(doc);
     const outcome = found ? { ...found, file: vscode.workspace.asRelativePath(doc.uri) } : undefined;
-    const body = outcome ? reportBody([outcome], { interactive: true }) : `<p>${vscode.workspace.asRelativePath(doc.uri)} has errors; see Problems.</p>`;
-    const csp = [`default-src 'none'`, `style-src ${webview.cspSource} 'unsafe-inline'`, `font-src ${webview.cspSource}`, `img-src ${webview.cspSource} data:`, `script-src 'nonce-${nonce}'`].join('; ');
+    const body = outcome
+      ? reportBody([outcome], { interactive: true })
+      : `<p>${vscode.workspace.asRelativePath(doc.uri)} has errors; see Problems.</p>`;
+    const csp = [
+      `default-src 'none'`,
+      `style-src ${webview.cspSource} 'unsafe-inline'`,
+      `font-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource} data:`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
     webview.html = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <link rel="stylesheet" href="${webview.asWebviewUri(vscode.Uri.joinPath(media, 'katex', 'katex.min.css'))}">

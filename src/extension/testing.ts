@@ -23,7 +23,8 @@ export function registerTesting(ctx: Ctx): vscode.TestController {
   };
   controller.resolveHandler = async (item) => {
     if (item) return;
-    for (const uri of await vscode.workspace.findFiles('**/*.loss', '**/node_modules/**', 500)) fileItem(await vscode.workspace.openTextDocument(uri));
+    for (const uri of await vscode.workspace.findFiles('**/*.loss', '**/node_modules/**', 500))
+      fileItem(await vscode.workspace.openTextDocument(uri));
   };
   const run = async (request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> => {
     const run = controller.createTestRun(request);
@@ -32,40 +33,47 @@ export function registerTesting(ctx: Ctx): vscode.TestController {
     for (const item of requested) {
       const [file, index] = item.id.split('#');
       if (index === undefined) byFile.set(file!, 'all');
-      else if (byFile.get(file!) !== 'all') (byFile.get(file!) as Set<number> | undefined ?? byFile.set(file!, new Set()).get(file!) as Set<number>).add(Number(index));
+      else if (byFile.get(file!) !== 'all')
+        ((byFile.get(file!) as Set<number> | undefined) ?? (byFile.set(file!, new Set()).get(file!) as Set<number>)).add(Number(index));
     }
     // Files are checked side by side (each its own request; a settled file reports at once).
-    await Promise.all([...byFile].map(async ([file, which]) => {
-      if (token.isCancellationRequested) return;
-      const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(file));
-      const parent = fileItem(doc);
-      const items = [...gather(parent?.children)].filter((i) => which === 'all' || which.has(Number(i.id.split('#')[1])));
-      items.forEach((i) => run.started(i));
-      const outcome = await ctx.check(doc, which === 'all' ? undefined : [...which], token);
-      for (const item of items) {
-        const index = Number(item.id.split('#')[1]);
-        const c = outcome?.claims.find((x) => x.claimIndex === index);
-        if (!c) {
-          run.skipped(item);
-          continue;
+    await Promise.all(
+      [...byFile].map(async ([file, which]) => {
+        if (token.isCancellationRequested) return;
+        const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(file));
+        const parent = fileItem(doc);
+        const items = [...gather(parent?.children)].filter((i) => which === 'all' || which.has(Number(i.id.split('#')[1])));
+        items.forEach((i) => run.started(i));
+        const outcome = await ctx.check(doc, which === 'all' ? undefined : [...which], token);
+        for (const item of items) {
+          const index = Number(item.id.split('#')[1]);
+          const c = outcome?.claims.find((x) => x.claimIndex === index);
+          if (!c) {
+            run.skipped(item);
+            continue;
+          }
+          const location = new vscode.Location(doc.uri, doc.lineAt(c.line - 1).range);
+          if (c.verdict === 'holds' || c.verdict === 'proved') run.passed(item);
+          else {
+            const ce = formatCounterexample(c, '  ');
+            const message = new vscode.TestMessage(`${c.verdict}: ${c.summary}${ce.length ? `\ncounterexample:\n${ce.join('\n')}` : ''}`);
+            message.location = location;
+            if (c.verdict === 'refuted') run.failed(item, message);
+            else run.errored(item, message);
+          }
         }
-        const location = new vscode.Location(doc.uri, doc.lineAt(c.line - 1).range);
-        if (c.verdict === 'holds' || c.verdict === 'proved') run.passed(item);
-        else {
-          const ce = formatCounterexample(c, '  ');
-          const message = new vscode.TestMessage(`${c.verdict}: ${c.summary}${ce.length ? `\ncounterexample:\n${ce.join('\n')}` : ''}`);
-          message.location = location;
-          if (c.verdict === 'refuted') run.failed(item, message);
-          else run.errored(item, message);
-        }
-      }
-    }));
+      }),
+    );
     run.end();
   };
   controller.createRunProfile('Check', vscode.TestRunProfileKind.Run, run, true);
   const refresh = (doc: vscode.TextDocument): void => void fileItem(doc);
   vscode.workspace.textDocuments.forEach(refresh);
-  ctx.extension.subscriptions.push(controller, vscode.workspace.onDidOpenTextDocument(refresh), vscode.workspace.onDidSaveTextDocument(refresh));
+  ctx.extension.subscriptions.push(
+    controller,
+    vscode.workspace.onDidOpenTextDocument(refresh),
+    vscode.workspace.onDidSaveTextDocument(refresh),
+  );
   return controller;
 }
 

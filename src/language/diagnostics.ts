@@ -81,8 +81,7 @@ export function formatDiagnostic(file: SourceFile, d: Diagnostic): string {
   const endCol = d.span.end > d.span.start ? file.lineCol(d.span.end).column : column + 1;
   const width = Math.max(1, file.lineCol(d.span.end).line === line ? endCol - column : src.length - column + 1);
   return (
-    `${file.path}:${line}:${column}: ${d.severity}[${d.code}]: ${d.message}\n` +
-    `  ${src}\n  ${' '.repeat(column - 1)}${'^'.repeat(width)}`
+    `${file.path}:${line}:${column}: ${d.severity}[${d.code}]: ${d.message}\n` + `  ${src}\n  ${' '.repeat(column - 1)}${'^'.repeat(width)}`
   );
 }
 

@@ -23,7 +23,34 @@ export interface Token {
 }
 
 /** Multi-character operators, longest first. */
-const OPERATORS = ['||', '<=', '>=', '.*', './', '==', '+', '-', '*', '/', '^', "'", '(', ')', '[', ']', '{', '}', ',', ':', '=', '<', '>', '|', '_', ';'];
+const OPERATORS = [
+  '||',
+  '<=',
+  '>=',
+  '.*',
+  './',
+  '==',
+  '+',
+  '-',
+  '*',
+  '/',
+  '^',
+  "'",
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  ':',
+  '=',
+  '<',
+  '>',
+  '|',
+  '_',
+  ';',
+];
 
 /** Unicode symbols and their canonical token. */
 const UNICODE_OPS: Record<string, { kind: TokenKind; text: string }> = {
@@ -45,21 +72,69 @@ const UNICODE_OPS: Record<string, { kind: TokenKind; text: string }> = {
   '−': { kind: 'op', text: '-' },
   '∇': { kind: 'ident', text: 'grad' },
   '½': { kind: 'number', text: '0.5' },
-  'ᵀ': { kind: 'sup', text: 'T' },
+  ᵀ: { kind: 'sup', text: 'T' },
   '⊤': { kind: 'sup', text: 'T' },
   '²': { kind: 'sup', text: '2' },
   '³': { kind: 'sup', text: '3' },
-  'ℝ': { kind: 'ident', text: 'R' },
+  ℝ: { kind: 'ident', text: 'R' },
 };
 
 const SUBSCRIPTS: Record<string, string> = {
-  '₀': '0', '₁': '1', '₂': '2', '₃': '3', '₄': '4', '₅': '5', '₆': '6', '₇': '7', '₈': '8', '₉': '9',
-  'ₐ': 'a', 'ₑ': 'e', 'ₒ': 'o', 'ₓ': 'x', 'ₕ': 'h', 'ₖ': 'k', 'ₗ': 'l', 'ₘ': 'm', 'ₙ': 'n', 'ₚ': 'p',
-  'ₛ': 's', 'ₜ': 't', 'ᵢ': 'i', 'ⱼ': 'j', 'ᵣ': 'r', 'ᵤ': 'u', 'ᵥ': 'v',
+  '₀': '0',
+  '₁': '1',
+  '₂': '2',
+  '₃': '3',
+  '₄': '4',
+  '₅': '5',
+  '₆': '6',
+  '₇': '7',
+  '₈': '8',
+  '₉': '9',
+  ₐ: 'a',
+  ₑ: 'e',
+  ₒ: 'o',
+  ₓ: 'x',
+  ₕ: 'h',
+  ₖ: 'k',
+  ₗ: 'l',
+  ₘ: 'm',
+  ₙ: 'n',
+  ₚ: 'p',
+  ₛ: 's',
+  ₜ: 't',
+  ᵢ: 'i',
+  ⱼ: 'j',
+  ᵣ: 'r',
+  ᵤ: 'u',
+  ᵥ: 'v',
 };
 
 /** LaTeX spacing and sizing commands that carry no meaning here. */
-const IGNORED_COMMANDS = new Set([',', ';', '!', ':', ' ', 'quad', 'qquad', 'left', 'right', 'big', 'Big', 'bigg', 'Bigg', 'bigl', 'bigr', 'Bigl', 'Bigr', 'biggl', 'biggr', 'displaystyle', 'textstyle', 'limits', 'nolimits']);
+const IGNORED_COMMANDS = new Set([
+  ',',
+  ';',
+  '!',
+  ':',
+  ' ',
+  'quad',
+  'qquad',
+  'left',
+  'right',
+  'big',
+  'Big',
+  'bigg',
+  'Bigg',
+  'bigl',
+  'bigr',
+  'Bigl',
+  'Bigr',
+  'biggl',
+  'biggr',
+  'displaystyle',
+  'textstyle',
+  'limits',
+  'nolimits',
+]);
 
 /** LaTeX commands that are just another spelling of an operator or a name. */
 const COMMAND_ALIASES: Record<string, { kind: TokenKind; text: string }> = {
@@ -148,7 +223,12 @@ export function lex(text: string, diagnostics: Diagnostic[]): Token[] {
     if (c === '\\') {
       const m = /^\\([A-Za-z]+|.)/s.exec(text.slice(i));
       if (!m) {
-        diagnostics.push({ code: 'unexpected-character', severity: 'error', message: 'a backslash must start a LaTeX command', span: { start, end: i + 1 } });
+        diagnostics.push({
+          code: 'unexpected-character',
+          severity: 'error',
+          message: 'a backslash must start a LaTeX command',
+          span: { start, end: i + 1 },
+        });
         i++;
         continue;
       }
@@ -195,12 +275,18 @@ export function lex(text: string, diagnostics: Diagnostic[]): Token[] {
       push('op', op === '==' ? '=' : op, start, i);
       continue;
     }
-    diagnostics.push({ code: 'unexpected-character', severity: 'error', message: `unexpected character '${c}'`, span: { start, end: i + 1 } });
+    diagnostics.push({
+      code: 'unexpected-character',
+      severity: 'error',
+      message: `unexpected character '${c}'`,
+      span: { start, end: i + 1 },
+    });
     i += c.length;
     spaced = true;
   }
   const end = text.length;
-  if (tokens.length > 0 && tokens[tokens.length - 1]!.kind !== 'newline') tokens.push({ kind: 'newline', text: '\n', span: { start: end, end }, spaced: true });
+  if (tokens.length > 0 && tokens[tokens.length - 1]!.kind !== 'newline')
+    tokens.push({ kind: 'newline', text: '\n', span: { start: end, end }, spaced: true });
   tokens.push({ kind: 'eof', text: '', span: { start: end, end }, spaced: true });
   return tokens;
 }

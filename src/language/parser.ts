@@ -12,15 +12,44 @@ import { lex, type Token } from './lexer';
 
 /** Names parsed as function applications when followed by an argument list. */
 export const BUILTIN_FUNCTIONS = new Set([
-  'exp', 'log', 'cosh', 'sinh', 'tanh', 'sigmoid', 'relu', 'sqrt', 'abs', 'step', 'sign',
-  'softmax', 'diag', 'kron', 'vec', 'tr', 'sum', 'lipschitz',
+  'exp',
+  'log',
+  'cosh',
+  'sinh',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'sqrt',
+  'abs',
+  'step',
+  'sign',
+  'softmax',
+  'diag',
+  'kron',
+  'vec',
+  'tr',
+  'sum',
+  'lipschitz',
 ]);
 
 const STATEMENT_KEYWORDS = new Set(['dim', 'const', 'given', 'var', 'let', 'loss', 'def', 'claim', 'sweep']);
 /** Words that end an expression instead of multiplying into it. */
 const RESERVED = new Set(['with', 'psd', 'nsd', 'pd', 'nd', ...STATEMENT_KEYWORDS]);
 /** LaTeX font commands whose braced argument is just a name: `\mathsf{A}`, `\mathbf{1}`. */
-const FONT_COMMANDS = new Set(['mathbf', 'mathsf', 'mathrm', 'mathit', 'operatorname', 'boldsymbol', 'bm', 'text', 'bf', 'rm', 'sf', 'mathcal']);
+const FONT_COMMANDS = new Set([
+  'mathbf',
+  'mathsf',
+  'mathrm',
+  'mathit',
+  'operatorname',
+  'boldsymbol',
+  'bm',
+  'text',
+  'bf',
+  'rm',
+  'sf',
+  'mathcal',
+]);
 
 /** Deepest nesting of brackets accepted; papers need a handful, the stack allows far more. */
 export const MAX_NESTING = 200;
@@ -237,7 +266,8 @@ class Parser {
       ops.push(this.next().text as Comparison['ops'][number]);
       terms.push(this.parseExpr());
     }
-    if (ops.length === 0) this.fail(`expected a constraint such as 'x >= 0' or '||x||_2 <= R', found ${this.describe(this.peek())}`, first.span);
+    if (ops.length === 0)
+      this.fail(`expected a constraint such as 'x >= 0' or '||x||_2 <= R', found ${this.describe(this.peek())}`, first.span);
     return { terms, ops, span: spanUnion(first.span, terms[terms.length - 1]!.span) };
   }
 
@@ -400,9 +430,15 @@ class Parser {
         expr = this.parseExponent(expr);
       } else if (t.kind === 'sup') {
         this.next();
-        expr = t.text === 'T'
-          ? { kind: 'transpose', arg: expr, span: spanUnion(expr.span, t.span) }
-          : { kind: 'pow', base: expr, exponent: { kind: 'num', value: Number(t.text), span: t.span }, span: spanUnion(expr.span, t.span) };
+        expr =
+          t.text === 'T'
+            ? { kind: 'transpose', arg: expr, span: spanUnion(expr.span, t.span) }
+            : {
+                kind: 'pow',
+                base: expr,
+                exponent: { kind: 'num', value: Number(t.text), span: t.span },
+                span: spanUnion(expr.span, t.span),
+              };
       } else if (t.kind === 'op' && t.text === "'" && !t.spaced) {
         this.next();
         expr = { kind: 'transpose', arg: expr, span: spanUnion(expr.span, t.span) };
@@ -438,7 +474,12 @@ class Parser {
       this.next();
       const num = this.next();
       if (num.kind !== 'number') this.fail(`expected a number after '^-', found ${this.describe(num)}`, num.span);
-      return { kind: 'pow', base, exponent: { kind: 'num', value: -Number(num.text), span: spanUnion(t.span, num.span) }, span: this.spanFrom(base.span) };
+      return {
+        kind: 'pow',
+        base,
+        exponent: { kind: 'num', value: -Number(num.text), span: spanUnion(t.span, num.span) },
+        span: this.spanFrom(base.span),
+      };
     }
     if (t.kind === 'number') {
       this.next();
@@ -462,12 +503,22 @@ class Parser {
     let rawText: string;
     if (t.kind === 'sub') {
       rawText = t.text;
-      subscript = [{ kind: 'at', expr: /^[0-9]+$/.test(t.text) ? { kind: 'num', value: Number(t.text), span: t.span } : { kind: 'name', name: t.text, span: t.span } }];
+      subscript = [
+        {
+          kind: 'at',
+          expr: /^[0-9]+$/.test(t.text)
+            ? { kind: 'num', value: Number(t.text), span: t.span }
+            : { kind: 'name', name: t.text, span: t.span },
+        },
+      ];
     } else if (this.isOp('{')) {
       this.next();
       const startPos = this.pos;
       subscript = this.parseIndexList('}');
-      rawText = this.tokens.slice(startPos, this.pos - 1).map((k) => k.text).join('');
+      rawText = this.tokens
+        .slice(startPos, this.pos - 1)
+        .map((k) => k.text)
+        .join('');
     } else {
       const s = this.next();
       rawText = s.text;
@@ -698,7 +749,10 @@ class Parser {
           while (this.isOp(',') && this.next());
           this.expectOp('}', 'to close the subscript');
         } else wrt.push(this.expectIdent('as the variable of differentiation').text);
-      } else if (start.text === 'grad' && ((t.kind === 'op' && t.text === '^' && this.peek(1).text === '2') || (t.kind === 'sup' && t.text === '2'))) {
+      } else if (
+        start.text === 'grad' &&
+        ((t.kind === 'op' && t.text === '^' && this.peek(1).text === '2') || (t.kind === 'sup' && t.text === '2'))
+      ) {
         this.pos += t.kind === 'sup' ? 1 : 2;
         order = 2;
       } else break;

@@ -89,7 +89,10 @@ export function transposeShape(s: Shape): Shape {
 /** How a researcher writes the type: R, R^n, R^{1 x n}, R^{n x d}. */
 export function shapeText(s: Shape): string {
   if (isScalarShape(s)) return 'R';
-  if (isColumn(s)) return isLiteral(s.rows) || Object.keys(s.rows.factors).length === 1 && s.rows.coef === 1 && Object.values(s.rows.factors)[0] === 1 ? `R^${dimText(s.rows)}` : `R^{${dimText(s.rows)}}`;
+  if (isColumn(s))
+    return isLiteral(s.rows) || (Object.keys(s.rows.factors).length === 1 && s.rows.coef === 1 && Object.values(s.rows.factors)[0] === 1)
+      ? `R^${dimText(s.rows)}`
+      : `R^{${dimText(s.rows)}}`;
   return `R^{${dimText(s.rows)} x ${dimText(s.cols)}}`;
 }
 

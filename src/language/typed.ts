@@ -48,12 +48,13 @@ export interface Declaration {
   span: Span;
 }
 
-export type Claim = { span: Span; text: string } & (
+export type Claim = { span: Span; text: string } &
   /** lhs = rhs, lhs <= rhs, lhs >= rhs; for matrices <= / >= are Loewner order. */
-  | { kind: 'compare'; op: '=' | '<=' | '>='; lhs: TExpr; rhs: TExpr }
-  | { kind: 'definite'; which: 'psd' | 'nsd' | 'pd' | 'nd'; subject: TExpr }
-  | { kind: 'lipschitz'; of: TExpr; bound: TExpr }
-);
+  (
+    | { kind: 'compare'; op: '=' | '<=' | '>='; lhs: TExpr; rhs: TExpr }
+    | { kind: 'definite'; which: 'psd' | 'nsd' | 'pd' | 'nd'; subject: TExpr }
+    | { kind: 'lipschitz'; of: TExpr; bound: TExpr }
+  );
 
 export interface CheckedProgram {
   dims: { name: string; value: number }[];

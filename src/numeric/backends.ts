@@ -34,7 +34,12 @@ export function pythonCommand(paths: WorkerPaths): WorkerCommand {
 }
 
 /** Starts and initialises the worker for `choice`. */
-export async function connectWorker(choice: BackendChoice, paths: WorkerPaths, onProgress?: (p: ProgressParams) => void, silenceLimitMs?: number): Promise<ConnectedWorker> {
+export async function connectWorker(
+  choice: BackendChoice,
+  paths: WorkerPaths,
+  onProgress?: (p: ProgressParams) => void,
+  silenceLimitMs?: number,
+): Promise<ConnectedWorker> {
   const cpu = async (fallback?: string): Promise<ConnectedWorker> => {
     const client = new WorkerClient(paths.node, onProgress, silenceLimitMs);
     return { client, info: await client.start(), ...(fallback ? { fallback } : {}) };

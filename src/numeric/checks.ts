@@ -59,7 +59,12 @@ const STREAM_PAIR_OTHER = 3;
 
 export function pointJson(model: Model, point: Point, varsOnly = false): PointJson {
   const out: PointJson = {};
-  for (const spec of model.params.sampling) if (!varsOnly || spec.role === 'var') out[spec.name] = toJson(point.get(spec.name)!, { rows: { value: spec.rows, factors: {}, coef: spec.rows }, cols: { value: spec.cols, factors: {}, coef: spec.cols } });
+  for (const spec of model.params.sampling)
+    if (!varsOnly || spec.role === 'var')
+      out[spec.name] = toJson(point.get(spec.name)!, {
+        rows: { value: spec.rows, factors: {}, coef: spec.rows },
+        cols: { value: spec.cols, factors: {}, coef: spec.cols },
+      });
   return out;
 }
 
@@ -83,7 +88,8 @@ function finite(v: Value, what: string, where: string): Value {
  */
 function requireDefined(model: Model, point: Point, where: string): void {
   const l = model.loss(point);
-  if (!Number.isFinite(l)) throw new NonFinite(`${Number.isNaN(l) ? 'NaN' : 'Inf'} in the loss at ${where}: the domain includes points where L is undefined`);
+  if (!Number.isFinite(l))
+    throw new NonFinite(`${Number.isNaN(l) ? 'NaN' : 'Inf'} in the loss at ${where}: the domain includes points where L is undefined`);
 }
 
 function diffNorm(a: Float64Array, b: Float64Array): number {
@@ -128,7 +134,15 @@ export async function runClaim(env: CheckEnv, claim: WireClaim): Promise<ClaimRe
       case 'definite': {
         const sign = claim.which === 'psd' || claim.which === 'pd' ? 1 : -1;
         const quad = (p: Point, v: Float64Array): number => sign * quadraticForm(env.model, claim.subject, p, v);
-        return await eigenBound(env, claim.index, (p) => scaled(env.model.evaluate(claim.subject, p), sign), quad, claim.which === 'pd' || claim.which === 'nd', claim.which, partial);
+        return await eigenBound(
+          env,
+          claim.index,
+          (p) => scaled(env.model.evaluate(claim.subject, p), sign),
+          quad,
+          claim.which === 'pd' || claim.which === 'nd',
+          claim.which,
+          partial,
+        );
       }
       case 'order': {
         const { lhs, rhs } = claim;
@@ -137,17 +151,35 @@ export async function runClaim(env: CheckEnv, claim: WireClaim): Promise<ClaimRe
         const probe = env.model.evaluate(lower, env.sampler.draw(claim.index, STREAM_SAMPLE, 0));
         if (probe.rows === 1 && probe.cols === 1) return await scalarOrder(env, claim.index, lower, upper, claim.op, partial);
         const quad = (p: Point, v: Float64Array): number => quadraticForm(env.model, upper, p, v) - quadraticForm(env.model, lower, p, v);
-        return await eigenBound(env, claim.index, (p) => difference(env.model.evaluate(upper, p), env.model.evaluate(lower, p)), quad, false, claim.op === '>=' ? 'lhs - rhs ⪰ 0' : 'rhs - lhs ⪰ 0', partial);
+        return await eigenBound(
+          env,
+          claim.index,
+          (p) => difference(env.model.evaluate(upper, p), env.model.evaluate(lower, p)),
+          quad,
+          false,
+          claim.op === '>=' ? 'lhs - rhs ⪰ 0' : 'rhs - lhs ⪰ 0',
+          partial,
+        );
       }
       case 'lipschitz':
         return await lipschitz(env, claim.index, claim.of, claim.bound, partial);
     }
   } catch (e) {
     if (e instanceof OutOfTime) {
-      return { index: claim.index, verdict: 'inconclusive', summary: 'cut off by the time budget before the search finished', evidence: { ...partial, reason: 'time budget' } };
+      return {
+        index: claim.index,
+        verdict: 'inconclusive',
+        summary: 'cut off by the time budget before the search finished',
+        evidence: { ...partial, reason: 'time budget' },
+      };
     }
     if (e instanceof NonFinite) {
-      return { index: claim.index, verdict: 'inconclusive', summary: `numeric failure: ${e.message}`, evidence: { ...partial, reason: e.message } };
+      return {
+        index: claim.index,
+        verdict: 'inconclusive',
+        summary: `numeric failure: ${e.message}`,
+        evidence: { ...partial, reason: e.message },
+      };
     }
     throw e;
   }
@@ -230,7 +262,13 @@ function maxAbs(a: Float64Array): number {
 /** Rounding tolerance for comparing two float64 evaluations of the same function. */
 const ROUNDING_RTOL = 1e-9;
 
-async function identity(env: CheckEnv, index: number, lhs: Quantity, rhs: Quantity, partial: Record<string, number | string>): Promise<ClaimResult> {
+async function identity(
+  env: CheckEnv,
+  index: number,
+  lhs: Quantity,
+  rhs: Quantity,
+  partial: Record<string, number | string>,
+): Promise<ClaimResult> {
   const { model, sampler, budget } = env;
   let worst = 0;
   let worstFd = 0;
@@ -265,7 +303,8 @@ async function identity(env: CheckEnv, index: number, lhs: Quantity, rhs: Quanti
       const engineGap = diffNorm(fd.value, L.data);
       if (engineGap > fdTol && engineGap > tol) {
         return {
-          index, verdict: 'inconclusive',
+          index,
+          verdict: 'inconclusive',
           summary: `the symbolic derivative and finite differences disagree at ${where} (gap ${engineGap.toExponential(2)} > FD error estimate ${fdTol.toExponential(2)}); the function may not be smooth there`,
           evidence: { points: i + 1, symbolicVsFd: engineGap, fdErrorEstimate: fd.error },
         };
@@ -279,12 +318,23 @@ async function identity(env: CheckEnv, index: number, lhs: Quantity, rhs: Quanti
     worst = Math.max(worst, rel);
     Object.assign(partial, { points: i + 1, maxRelativeError: worst });
     if (gap > tol && (fdGap === undefined || fdGap > tol)) {
-      const values: Record<string, JsonValue> = { lhs: valueJson(L), rhs: valueJson(R), relativeError: rel, tolerance: tol / Math.max(scale, 1e-300) };
+      const values: Record<string, JsonValue> = {
+        lhs: valueJson(L),
+        rhs: valueJson(R),
+        relativeError: rel,
+        tolerance: tol / Math.max(scale, 1e-300),
+      };
       if (fd) values['finiteDifference'] = valueJson({ data: fd.value, rows: L.rows, cols: L.cols });
       return {
-        index, verdict: 'refuted',
+        index,
+        verdict: 'refuted',
         summary: `the two sides differ at ${where}: relative error ${rel.toExponential(3)} (tolerance ${(tol / Math.max(scale, 1e-300)).toExponential(1)}${fd ? ', confirmed by finite differences' : ''})`,
-        evidence: { points: i + 1, relativeError: rel, tolerance: tol / Math.max(scale, 1e-300), ...(fd ? { fdRelativeError: (fdGap ?? 0) / Math.max(scale, 1e-300) } : {}) },
+        evidence: {
+          points: i + 1,
+          relativeError: rel,
+          tolerance: tol / Math.max(scale, 1e-300),
+          ...(fd ? { fdRelativeError: (fdGap ?? 0) / Math.max(scale, 1e-300) } : {}),
+        },
         counterexample: { point: pointJson(model, point), values },
         plots: fd ? [fdStepPlot(model, lhs, point)] : [],
       };
@@ -293,14 +343,34 @@ async function identity(env: CheckEnv, index: number, lhs: Quantity, rhs: Quanti
   const compared = budget.points - nearKinks;
   const kinkNote = nearKinks ? `; ${nearKinks} point${nearKinks === 1 ? '' : 's'} near a kink of relu/abs skipped` : '';
   if (compared === 0) {
-    return { index, verdict: 'inconclusive', summary: `every sampled point lies near a kink of relu/abs, where the derivative is undefined`, evidence: { points: 0, nearKinks } };
+    return {
+      index,
+      verdict: 'inconclusive',
+      summary: `every sampled point lies near a kink of relu/abs, where the derivative is undefined`,
+      evidence: { points: 0, nearKinks },
+    };
   }
-  const plots: Plot[] = [{ title: 'Relative error per sample', xLabel: 'sample', yLabel: 'relative error', logY: true, series: [{ label: 'lhs vs rhs', x: errors.map((_, i) => i + 1), y: errors.map((e) => Math.max(e, 1e-18)) }] }];
+  const plots: Plot[] = [
+    {
+      title: 'Relative error per sample',
+      xLabel: 'sample',
+      yLabel: 'relative error',
+      logY: true,
+      series: [{ label: 'lhs vs rhs', x: errors.map((_, i) => i + 1), y: errors.map((e) => Math.max(e, 1e-18)) }],
+    },
+  ];
   if (fdPoints > 0) plots.push(fdStepPlot(model, lhs, sampler.draw(index, STREAM_SAMPLE, 0)));
   return {
-    index, verdict: 'holds',
+    index,
+    verdict: 'holds',
     summary: `equal at ${compared} sampled points (max relative error ${worst.toExponential(2)}, tolerance ${tolUsed.toExponential(1)}${fdPoints ? `; finite differences agree to ${worstFd.toExponential(2)}` : ''}${kinkNote})`,
-    evidence: { points: compared, maxRelativeError: worst, tolerance: tolUsed, ...(fdPoints ? { fdPoints, fdMaxRelativeError: worstFd } : {}), ...(nearKinks ? { nearKinks } : {}) },
+    evidence: {
+      points: compared,
+      maxRelativeError: worst,
+      tolerance: tolUsed,
+      ...(fdPoints ? { fdPoints, fdMaxRelativeError: worstFd } : {}),
+      ...(nearKinks ? { nearKinks } : {}),
+    },
     plots,
   };
 }
@@ -309,7 +379,10 @@ async function identity(env: CheckEnv, index: number, lhs: Quantity, rhs: Quanti
 function fdStepPlot(model: Model, q: Quantity, point: Point): Plot {
   const exact = model.evaluate(q, point).data;
   const x = model.flatten(point);
-  const f = q.kind === 'grad' ? (y: Float64Array) => Float64Array.of(model.loss(model.withVars(point, y))) : (y: Float64Array) => model.grad(model.withVars(point, y));
+  const f =
+    q.kind === 'grad'
+      ? (y: Float64Array) => Float64Array.of(model.loss(model.withVars(point, y)))
+      : (y: Float64Array) => model.grad(model.withVars(point, y));
   const steps = [1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 1e-7, 1e-8, 1e-9];
   const errs = steps.map((h) => {
     const cols = new Float64Array(exact.length);
@@ -317,7 +390,14 @@ function fdStepPlot(model: Model, q: Quantity, point: Point): Plot {
     for (let j = 0; j < x.length; j++) cols.set(centralColumn(f, x, j, h), j * m);
     return diffNorm(cols, exact) / Math.max(euclidean(exact), 1e-300);
   });
-  return { title: 'Finite-difference error vs step', xLabel: 'step h', yLabel: 'relative error', logX: true, logY: true, series: [{ label: 'central difference', x: steps, y: errs.map((e) => Math.max(e, 1e-18)) }] };
+  return {
+    title: 'Finite-difference error vs step',
+    xLabel: 'step h',
+    yLabel: 'relative error',
+    logX: true,
+    logY: true,
+    series: [{ label: 'central difference', x: steps, y: errs.map((e) => Math.max(e, 1e-18)) }],
+  };
 }
 
 // ---- eigenvalue bounds -------------------------------------------------------------------------
@@ -339,7 +419,15 @@ function minEigen(v: Value, where: string): EigenAt {
  * on λ_min from the worst ones. The descent direction is the gradient of vᵀM(x)v for the current
  * eigenvector v, estimated by central differences along random directions (no third derivatives).
  */
-async function eigenBound(env: CheckEnv, index: number, matrixAt: (p: Point) => Value, quadratic: (p: Point, v: Float64Array) => number, strict: boolean, what: string, partial: Record<string, number | string>): Promise<ClaimResult> {
+async function eigenBound(
+  env: CheckEnv,
+  index: number,
+  matrixAt: (p: Point) => Value,
+  quadratic: (p: Point, v: Float64Array) => number,
+  strict: boolean,
+  what: string,
+  partial: Record<string, number | string>,
+): Promise<ClaimResult> {
   const { model, sampler, budget } = env;
   const total = budget.points + budget.restarts * budget.steps;
   const samples: { point: Point; eig: EigenAt }[] = [];
@@ -372,7 +460,12 @@ async function eigenBound(env: CheckEnv, index: number, matrixAt: (p: Point) => 
       const grad = spsaGradient(q, x, sampler, [index, STREAM_SEARCH, r, s], spsaStep(x), specs);
       let moved = false;
       for (let t = 0; t < 4 && !moved; t++) {
-        const cand = projectVars(model, cur.point, x.map((xi, i) => xi - step * grad[i]!), specs);
+        const cand = projectVars(
+          model,
+          cur.point,
+          x.map((xi, i) => xi - step * grad[i]!),
+          specs,
+        );
         // Rayleigh: λ_min(M) ≤ vᵀMv, so a lower vᵀMv proves progress without an eigensolve.
         const bar = cur.eig.lambda - SIGNIFICANT * maxAbs(cur.eig.value.data);
         if (quadratic(cand, v) < bar) {
@@ -397,16 +490,45 @@ async function eigenBound(env: CheckEnv, index: number, matrixAt: (p: Point) => 
   const scaleNorm = Math.max(maxAbs(best.eig.value.data), 1e-300);
   const tol = 1e-9 * scaleNorm * best.eig.value.rows;
   const plots: Plot[] = [
-    { title: 'λ_min over samples', xLabel: 'sample', yLabel: 'λ_min', series: [{ label: 'random samples', x: trace.map((_, i) => i + 1), y: trace }], reference: { label: 'bound 0', y: 0 } },
-    { title: 'λ_min during adversarial descent', xLabel: 'step', yLabel: 'λ_min', series: searchTraces.map((t, i) => ({ label: `restart ${i + 1}`, ...t })), reference: { label: 'bound 0', y: 0 } },
+    {
+      title: 'λ_min over samples',
+      xLabel: 'sample',
+      yLabel: 'λ_min',
+      series: [{ label: 'random samples', x: trace.map((_, i) => i + 1), y: trace }],
+      reference: { label: 'bound 0', y: 0 },
+    },
+    {
+      title: 'λ_min during adversarial descent',
+      xLabel: 'step',
+      yLabel: 'λ_min',
+      series: searchTraces.map((t, i) => ({ label: `restart ${i + 1}`, ...t })),
+      reference: { label: 'bound 0', y: 0 },
+    },
   ];
   const evidence = { points: budget.points, restarts: searchTraces.length, steps: budget.steps, minEigenvalue: lambda, tolerance: tol };
   const broken = strict ? lambda <= tol : lambda < -tol;
   if (broken) {
-    const counterexample: Counterexample = { point: pointJson(model, best.point), values: { minEigenvalue: lambda }, eigenvector: canonicalSign(best.eig.vector) };
-    return { index, verdict: 'refuted', summary: `${what} fails: λ_min = ${lambda.toPrecision(6)} at the counterexample`, evidence, counterexample, plots };
+    const counterexample: Counterexample = {
+      point: pointJson(model, best.point),
+      values: { minEigenvalue: lambda },
+      eigenvector: canonicalSign(best.eig.vector),
+    };
+    return {
+      index,
+      verdict: 'refuted',
+      summary: `${what} fails: λ_min = ${lambda.toPrecision(6)} at the counterexample`,
+      evidence,
+      counterexample,
+      plots,
+    };
   }
-  return { index, verdict: 'holds', summary: `${what}: smallest λ_min found ${lambda.toPrecision(6)} over ${budget.points} samples and ${searchTraces.length} descents`, evidence, plots };
+  return {
+    index,
+    verdict: 'holds',
+    summary: `${what}: smallest λ_min found ${lambda.toPrecision(6)} over ${budget.points} samples and ${searchTraces.length} descents`,
+    evidence,
+    plots,
+  };
 }
 
 /** Eigenvectors are defined up to sign: report the one whose largest entry is positive (every worker does). */
@@ -428,7 +550,14 @@ function spsaStep(x: Float64Array): number {
  * ∇q(x) estimated from forward differences along a few seeded random directions (SPSA-style):
  * only a search direction is needed, so one extra evaluation per direction is enough.
  */
-function spsaGradient(q: (x: Float64Array) => number, x: Float64Array, sampler: Sampler, ids: number[], h: number, specs: readonly SamplingSpec[]): Float64Array {
+function spsaGradient(
+  q: (x: Float64Array) => number,
+  x: Float64Array,
+  sampler: Sampler,
+  ids: number[],
+  h: number,
+  specs: readonly SamplingSpec[],
+): Float64Array {
   const n = x.length;
   const k = Math.min(n, 8);
   const g = new Float64Array(n);
@@ -462,7 +591,14 @@ function projectVars(model: Model, point: Point, x: Float64Array, specs: readonl
 
 // ---- scalar inequalities ---------------------------------------------------------------------
 
-async function scalarOrder(env: CheckEnv, index: number, lower: Quantity, upper: Quantity, op: '<=' | '>=', partial: Record<string, number | string>): Promise<ClaimResult> {
+async function scalarOrder(
+  env: CheckEnv,
+  index: number,
+  lower: Quantity,
+  upper: Quantity,
+  op: '<=' | '>=',
+  partial: Record<string, number | string>,
+): Promise<ClaimResult> {
   const { model, sampler, budget } = env;
   const total = budget.points + budget.restarts * budget.steps;
   const gapAt = (p: Point, where: string): { gap: number; lo: number; hi: number } => {
@@ -489,8 +625,20 @@ async function scalarOrder(env: CheckEnv, index: number, lower: Quantity, upper:
       checkTime(env);
       await env.tick(budget.points + r * budget.steps + s, total);
       const x = model.flatten(cur.point, specs);
-      const grad = spsaGradient((y) => gapAt(model.withVars(cur.point, y, specs), 'search').gap, x, sampler, [index, STREAM_SEARCH, r, s], spsaStep(x), specs);
-      const cand = projectVars(model, cur.point, x.map((xi, i) => xi - step * grad[i]!), specs);
+      const grad = spsaGradient(
+        (y) => gapAt(model.withVars(cur.point, y, specs), 'search').gap,
+        x,
+        sampler,
+        [index, STREAM_SEARCH, r, s],
+        spsaStep(x),
+        specs,
+      );
+      const cand = projectVars(
+        model,
+        cur.point,
+        x.map((xi, i) => xi - step * grad[i]!),
+        specs,
+      );
       const g = gapAt(cand, `search step ${s + 1}`);
       if (g.gap < cur.gap - SIGNIFICANT * Math.max(Math.abs(cur.lo), Math.abs(cur.hi))) {
         cur = { point: cand, ...g };
@@ -504,14 +652,31 @@ async function scalarOrder(env: CheckEnv, index: number, lower: Quantity, upper:
   const [lhsV, rhsV] = op === '<=' ? [best.lo, best.hi] : [best.hi, best.lo];
   const evidence = { points: budget.points, restarts: budget.restarts, smallestSlack: best.gap, tolerance: tol };
   if (best.gap < -tol) {
-    return { index, verdict: 'refuted', summary: `violated: lhs = ${lhsV.toPrecision(8)}, rhs = ${rhsV.toPrecision(8)}`, evidence, counterexample: { point: pointJson(model, best.point), values: { lhs: lhsV, rhs: rhsV } } };
+    return {
+      index,
+      verdict: 'refuted',
+      summary: `violated: lhs = ${lhsV.toPrecision(8)}, rhs = ${rhsV.toPrecision(8)}`,
+      evidence,
+      counterexample: { point: pointJson(model, best.point), values: { lhs: lhsV, rhs: rhsV } },
+    };
   }
-  return { index, verdict: 'holds', summary: `smallest slack found ${best.gap.toPrecision(4)} (lhs ${lhsV.toPrecision(6)}, rhs ${rhsV.toPrecision(6)})`, evidence };
+  return {
+    index,
+    verdict: 'holds',
+    summary: `smallest slack found ${best.gap.toPrecision(4)} (lhs ${lhsV.toPrecision(6)}, rhs ${rhsV.toPrecision(6)})`,
+    evidence,
+  };
 }
 
 // ---- Lipschitz constants -----------------------------------------------------------------------
 
-async function lipschitz(env: CheckEnv, index: number, of: Quantity, boundQ: Quantity, partial: Record<string, number | string>): Promise<ClaimResult> {
+async function lipschitz(
+  env: CheckEnv,
+  index: number,
+  of: Quantity,
+  boundQ: Quantity,
+  partial: Record<string, number | string>,
+): Promise<ClaimResult> {
   const { model, sampler, budget } = env;
   const total = budget.pairs + budget.restarts * budget.steps;
   const first = sampler.draw(index, STREAM_PAIR, 0);
@@ -537,8 +702,12 @@ async function lipschitz(env: CheckEnv, index: number, of: Quantity, boundQ: Qua
     } else {
       // Near pair: a small step, from 1e-1 down to 1e-4 of the point's scale.
       const dir = flatDirection(sampler, [index, STREAM_PAIR_OTHER, i], model.dimension);
-      const r = 10 ** (-1 - 3 * ((i >> 1) % 7) / 6) * Math.max(1, euclidean(model.flatten(p)));
-      q = projectVars(model, p, model.flatten(p).map((v, k) => v + r * dir[k]!));
+      const r = 10 ** (-1 - (3 * ((i >> 1) % 7)) / 6) * Math.max(1, euclidean(model.flatten(p)));
+      q = projectVars(
+        model,
+        p,
+        model.flatten(p).map((v, k) => v + r * dir[k]!),
+      );
     }
     requireDefined(model, p, `pair ${i + 1}`);
     requireDefined(model, q, `pair ${i + 1}`);
@@ -557,14 +726,27 @@ async function lipschitz(env: CheckEnv, index: number, of: Quantity, boundQ: Qua
       await env.tick(budget.pairs + r * budget.steps + s, total);
       const dp = flatDirection(sampler, [index, STREAM_SEARCH, r, s, 0], model.dimension);
       const dq = flatDirection(sampler, [index, STREAM_SEARCH, r, s, 1], model.dimension);
-      let p = projectVars(model, cur.p, model.flatten(cur.p).map((v, k) => v + step * dp[k]!));
-      let q = projectVars(model, cur.q, model.flatten(cur.q).map((v, k) => v + step * dq[k]!));
+      let p = projectVars(
+        model,
+        cur.p,
+        model.flatten(cur.p).map((v, k) => v + step * dp[k]!),
+      );
+      let q = projectVars(
+        model,
+        cur.q,
+        model.flatten(cur.q).map((v, k) => v + step * dq[k]!),
+      );
       const givens = model.searchSpecs.filter((g) => g.role === 'given');
       if (givens.length > 0) {
         // The data moves too, identically for both points of the pair.
         const size = givens.reduce((acc, g) => acc + g.rows * g.cols, 0);
         const dg = flatDirection(sampler, [index, STREAM_SEARCH, r, s, 2], size, givens);
-        const data = projectVars(model, p, model.flatten(p, givens).map((v, k) => v + step * dg[k]!), givens);
+        const data = projectVars(
+          model,
+          p,
+          model.flatten(p, givens).map((v, k) => v + step * dg[k]!),
+          givens,
+        );
         p = new Map([...p].map(([k, v]) => [k, givens.some((g) => g.name === k) ? data.get(k)! : v]));
         q = new Map([...q].map(([k, v]) => [k, givens.some((g) => g.name === k) ? data.get(k)! : v]));
       }
@@ -579,15 +761,37 @@ async function lipschitz(env: CheckEnv, index: number, of: Quantity, boundQ: Qua
   partial['bestRatio'] = best.ratio;
   const slack = bound / best.ratio;
   const evidence = { pairs: budget.pairs, restarts: budget.restarts, bestRatio: best.ratio, bound, slack, distance: best.dist };
-  const plots: Plot[] = [{ title: 'Lipschitz ratio vs distance', xLabel: '‖x − y‖', yLabel: 'ratio', logX: true, logY: true, series: [{ label: 'pairs', ...scatter }], reference: { label: `claimed bound ${bound.toPrecision(4)}`, y: bound } }];
+  const plots: Plot[] = [
+    {
+      title: 'Lipschitz ratio vs distance',
+      xLabel: '‖x − y‖',
+      yLabel: 'ratio',
+      logX: true,
+      logY: true,
+      series: [{ label: 'pairs', ...scatter }],
+      reference: { label: `claimed bound ${bound.toPrecision(4)}`, y: bound },
+    },
+  ];
   if (!Number.isFinite(bound)) return { index, verdict: 'inconclusive', summary: `the bound evaluates to ${bound}`, evidence, plots };
   if (best.ratio > bound * (1 + ROUNDING_RTOL)) {
     return {
-      index, verdict: 'refuted',
+      index,
+      verdict: 'refuted',
       summary: `ratio ${best.ratio.toPrecision(6)} exceeds the bound ${bound.toPrecision(6)} (by ${(best.ratio / bound).toPrecision(3)}×)`,
-      evidence, plots,
-      counterexample: { point: pointJson(model, best.p), other: pointJson(model, best.q, true), values: { ratio: best.ratio, bound, distance: best.dist } },
+      evidence,
+      plots,
+      counterexample: {
+        point: pointJson(model, best.p),
+        other: pointJson(model, best.q, true),
+        values: { ratio: best.ratio, bound, distance: best.dist },
+      },
     };
   }
-  return { index, verdict: 'holds', summary: `largest ratio found ${best.ratio.toPrecision(6)} ≤ bound ${bound.toPrecision(6)} (slack ${slack.toPrecision(3)}×)`, evidence, plots };
+  return {
+    index,
+    verdict: 'holds',
+    summary: `largest ratio found ${best.ratio.toPrecision(6)} ≤ bound ${bound.toPrecision(6)} (slack ${slack.toPrecision(3)}×)`,
+    evidence,
+    plots,
+  };
 }

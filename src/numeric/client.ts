@@ -6,7 +6,16 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { CancellationTokenSource, type MessageConnection, createMessageConnection } from 'vscode-jsonrpc/node';
 import { StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { PROTOCOL_VERSION, type CheckParams, type CheckResult, type InitializeResult, type ProgressParams, checkRequest, initializeRequest, progressNotification } from './protocol';
+import {
+  PROTOCOL_VERSION,
+  type CheckParams,
+  type CheckResult,
+  type InitializeResult,
+  type ProgressParams,
+  checkRequest,
+  initializeRequest,
+  progressNotification,
+} from './protocol';
 
 export class WorkerDied extends Error {}
 
@@ -41,7 +50,10 @@ export class WorkerClient {
   async start(): Promise<InitializeResult> {
     if (this.connection && this.info) return this.info;
     this.exitReason = undefined;
-    const child = spawn(this.worker.command, this.worker.args, { stdio: ['pipe', 'pipe', 'pipe'], ...(this.worker.env ? { env: this.worker.env } : {}) });
+    const child = spawn(this.worker.command, this.worker.args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(this.worker.env ? { env: this.worker.env } : {}),
+    });
     this.child = child;
     // A worker that never started (or died) closes its pipes; the exit/error handlers below report it.
     child.stdin!.on('error', () => {});
@@ -99,21 +111,22 @@ export class WorkerClient {
   private guard<T>(request: Promise<T>): Promise<T> {
     this.lastHeard = Date.now();
     const child = this.child;
-    const watchdog = setInterval(() => {
-      if (!child || this.child !== child || Date.now() - this.lastHeard <= this.silenceLimitMs) return;
-      this.hangReason = `the worker stopped responding (no message for ${(this.silenceLimitMs / 1000).toFixed(1)} s) and was stopped`;
-      child.kill('SIGKILL');
-    }, Math.min(1000, this.silenceLimitMs / 4));
+    const watchdog = setInterval(
+      () => {
+        if (!child || this.child !== child || Date.now() - this.lastHeard <= this.silenceLimitMs) return;
+        this.hangReason = `the worker stopped responding (no message for ${(this.silenceLimitMs / 1000).toFixed(1)} s) and was stopped`;
+        child.kill('SIGKILL');
+      },
+      Math.min(1000, this.silenceLimitMs / 4),
+    );
     return new Promise<T>((resolve, reject) => {
       const onDeath = (reason: string): void => reject(new WorkerDied(`${reason}${this.stderrTail()}`));
       this.onDeath.add(onDeath);
       if (this.exitReason && !this.child) onDeath(this.exitReason);
-      request
-        .then(resolve, reject)
-        .finally(() => {
-          this.onDeath.delete(onDeath);
-          clearInterval(watchdog);
-        });
+      request.then(resolve, reject).finally(() => {
+        this.onDeath.delete(onDeath);
+        clearInterval(watchdog);
+      });
     });
   }
 

@@ -17,7 +17,11 @@ export function centralColumn(f: (x: Float64Array) => Float64Array, x: Float64Ar
 }
 
 /** Jacobian of f at x, column-major m×n, with its estimated error (Frobenius norm). */
-export function fdJacobian(f: (x: Float64Array) => Float64Array, x: Float64Array, h0 = 1e-3): { value: Float64Array; error: number; m: number } {
+export function fdJacobian(
+  f: (x: Float64Array) => Float64Array,
+  x: Float64Array,
+  h0 = 1e-3,
+): { value: Float64Array; error: number; m: number } {
   const n = x.length;
   let m = 0;
   let value = new Float64Array(0);

@@ -30,7 +30,9 @@ for (const n of [1, 2, 3, 7, 30, 64]) {
         assert.ok(Math.abs(dot - (k === l ? 1 : 0)) < 1e-10, `VᵀV[${k},${l}] = ${dot}`);
       }
     }
-    const ref = new EigenvalueDecomposition(new Matrix(Array.from({ length: n }, (_, i) => Array.from(a.subarray(i * n, (i + 1) * n)))), { assumeSymmetric: true }).realEigenvalues.sort((x, y) => x - y);
+    const ref = new EigenvalueDecomposition(new Matrix(Array.from({ length: n }, (_, i) => Array.from(a.subarray(i * n, (i + 1) * n)))), {
+      assumeSymmetric: true,
+    }).realEigenvalues.sort((x, y) => x - y);
     ref.forEach((v, i) => assert.ok(Math.abs(v - values[i]!) < 1e-10 * Math.max(1, Math.abs(v)), `λ_${i}: ${values[i]} vs ml-matrix ${v}`));
     assert.deepEqual(symmetricEigen(a, n, true).values, values);
   });

@@ -161,7 +161,8 @@ export class EvaluationPlanner {
 
   private buildChain(factors: Node[]): Node {
     const { split } = this.chainCost(factors);
-    const build = (i: number, j: number): Node => (i === j ? factors[i]! : this.g.matmul(build(i, split[i]![j]!), build(split[i]![j]! + 1, j)));
+    const build = (i: number, j: number): Node =>
+      i === j ? factors[i]! : this.g.matmul(build(i, split[i]![j]!), build(split[i]![j]! + 1, j));
     return build(0, factors.length - 1);
   }
 
@@ -174,7 +175,7 @@ export class EvaluationPlanner {
     const coef = this.flatten(n, null, factors);
     let terms: Term[] = [{ coef, factors }];
     // Distribute a sum factor while that lowers the estimated cost.
-    for (let changed = true; changed && terms.length < MAX_TERMS; ) {
+    for (let changed = true; changed && terms.length < MAX_TERMS;) {
       changed = false;
       for (let t = 0; t < terms.length && !changed; t++) {
         const term = terms[t]!;

@@ -26,7 +26,14 @@ function magnitude(v: unknown): number {
  * float64 implementations; such numbers are compared on the scale 1 they are relative to, i.e.
  * both workers must agree that the sides match to the same 1e-10.
  */
-const RELATIVE_ERRORS = new Set(['maxRelativeError', 'fdMaxRelativeError', 'relativeError', 'fdRelativeError', 'symbolicVsFd', 'fdErrorEstimate']);
+const RELATIVE_ERRORS = new Set([
+  'maxRelativeError',
+  'fdMaxRelativeError',
+  'relativeError',
+  'fdRelativeError',
+  'symbolicVsFd',
+  'fdErrorEstimate',
+]);
 
 function compareJson(path: string, a: unknown, b: unknown, rtol: number, floor: number, out: string[]): void {
   if (typeof a === 'number' && typeof b === 'number') {
@@ -45,7 +52,8 @@ function compareJson(path: string, a: unknown, b: unknown, rtol: number, floor: 
   }
   if (a && b && typeof a === 'object' && typeof b === 'object') {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const k of keys) compareJson(`${path}.${k}`, (a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], rtol, floor, out);
+    for (const k of keys)
+      compareJson(`${path}.${k}`, (a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], rtol, floor, out);
     return;
   }
   if (a !== b) out.push(`${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
@@ -67,7 +75,13 @@ export function compareResults(a: CheckResult, b: CheckResult, rtol: number): st
       const [x, y] = [ca.evidence[key], cb.evidence[key]];
       // Finite differences are known to their error estimate (identity tolerance = 10× it):
       // two FD measurements agree when they differ by less than twice that estimate.
-      if (key.startsWith('fd') && typeof x === 'number' && typeof y === 'number' && Math.abs(x - y) <= Math.max(rtol, Number(ca.evidence['tolerance']) / 5)) continue;
+      if (
+        key.startsWith('fd') &&
+        typeof x === 'number' &&
+        typeof y === 'number' &&
+        Math.abs(x - y) <= Math.max(rtol, Number(ca.evidence['tolerance']) / 5)
+      )
+        continue;
       const relative = RELATIVE_ERRORS.has(key) || (identity && key === 'tolerance');
       const floor = relative ? 1 : key === 'minEigenvalue' || key === 'smallestSlack' ? scale : 0;
       compareJson(`${at}.evidence.${key}`, x, y, rtol, floor, out);
@@ -76,7 +90,12 @@ export function compareResults(a: CheckResult, b: CheckResult, rtol: number): st
       const values = { ...ca.counterexample?.values };
       const other = { ...cb.counterexample?.values };
       for (const key of ['relativeError', 'tolerance']) {
-        if (typeof values[key] === 'number' && typeof other[key] === 'number' && Math.abs((values[key] as number) - (other[key] as number)) <= rtol) delete values[key], delete other[key];
+        if (
+          typeof values[key] === 'number' &&
+          typeof other[key] === 'number' &&
+          Math.abs((values[key] as number) - (other[key] as number)) <= rtol
+        )
+          (delete values[key], delete other[key]);
       }
       compareJson(`${at}.counterexample`, { ...ca.counterexample, values }, { ...cb.counterexample, values: other }, rtol, 0, out);
     }

@@ -54,14 +54,15 @@ export type Quantity =
   /** The Hessian block rows × cols over the listed variables. */
   | { kind: 'hess'; rows: number[]; cols: number[] };
 
-export type WireClaim = { index: number } & (
+export type WireClaim = { index: number } &
   /** lhs = rhs at sampled points; `derivative` adds an independent finite-difference check. */
-  | { kind: 'identity'; lhs: Quantity; rhs: Quantity }
-  /** Scalars: lhs <= rhs; square matrices: rhs − lhs ⪰ 0 (op '<=') in the Loewner order. */
-  | { kind: 'order'; op: '<=' | '>='; lhs: Quantity; rhs: Quantity }
-  | { kind: 'definite'; which: 'psd' | 'nsd' | 'pd' | 'nd'; subject: Quantity }
-  | { kind: 'lipschitz'; of: Quantity; bound: Quantity }
-);
+  (
+    | { kind: 'identity'; lhs: Quantity; rhs: Quantity }
+    /** Scalars: lhs <= rhs; square matrices: rhs − lhs ⪰ 0 (op '<=') in the Loewner order. */
+    | { kind: 'order'; op: '<=' | '>='; lhs: Quantity; rhs: Quantity }
+    | { kind: 'definite'; which: 'psd' | 'nsd' | 'pd' | 'nd'; subject: Quantity }
+    | { kind: 'lipschitz'; of: Quantity; bound: Quantity }
+  );
 
 export type Budget = 'quick' | 'default' | 'thorough' | number;
 

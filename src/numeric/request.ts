@@ -1,5 +1,5 @@
 /** Builds the worker request for a file: the IR of every needed expression, sampling specs, claims. */
-import { evaluateConstant } from '../language/check';
+import { evaluateConstant } from '../language/typecheck';
 import { numel, shapeOf } from '../language/shape';
 import type { CheckedProgram, Constraint } from '../language/typed';
 import type { ClaimPlan, SymQuantity } from '../symbolic/claims';
@@ -33,10 +33,19 @@ function numericConstraint(c: Constraint): NumericConstraint {
 }
 
 export function samplingSpecs(program: CheckedProgram, fixed: ReadonlyMap<string, Float64Array> = new Map()): SamplingSpec[] {
-  const spec = (role: 'given' | 'var') => (d: CheckedProgram['givens'][number]): SamplingSpec => {
-    const f = fixed.get(d.name);
-    return { name: d.name, role, rows: d.shape.rows.value, cols: d.shape.cols.value, constraints: d.constraints.map(numericConstraint), ...(f ? { fixed: Array.from(f) } : {}) };
-  };
+  const spec =
+    (role: 'given' | 'var') =>
+    (d: CheckedProgram['givens'][number]): SamplingSpec => {
+      const f = fixed.get(d.name);
+      return {
+        name: d.name,
+        role,
+        rows: d.shape.rows.value,
+        cols: d.shape.cols.value,
+        constraints: d.constraints.map(numericConstraint),
+        ...(f ? { fixed: Array.from(f) } : {}),
+      };
+    };
   return [...program.givens.map(spec('given')), ...program.vars.map(spec('var'))];
 }
 
@@ -44,7 +53,13 @@ export function samplingSpecs(program: CheckedProgram, fixed: ReadonlyMap<string
  * The request for the claims that need numbers (not proved, not unsupported); `claimIndex[k]` is
  * the plan index of the k-th wire claim.
  */
-export function buildCheckParams(program: CheckedProgram, lowered: LoweredProgram, derivatives: Derivatives, plans: readonly ClaimPlan[], options: RequestOptions): CheckParams {
+export function buildCheckParams(
+  program: CheckedProgram,
+  lowered: LoweredProgram,
+  derivatives: Derivatives,
+  plans: readonly ClaimPlan[],
+  options: RequestOptions,
+): CheckParams {
   const extra: Node[] = [];
   const slot = (n: Node): number => {
     extra.push(n);
@@ -137,5 +152,9 @@ export function estimateBytes(params: CheckParams): number {
 }
 
 export function formatBytes(b: number): string {
-  return b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${(b / 1024).toFixed(0)} KiB`;
+  return b >= 2 ** 30
+    ? `${(b / 2 ** 30).toFixed(1)} GiB`
+    : b >= 2 ** 20
+      ? `${(b / 2 ** 20).toFixed(1)} MiB`
+      : `${(b / 1024).toFixed(0)} KiB`;
 }

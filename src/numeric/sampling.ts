@@ -53,10 +53,13 @@ function norm(x: Float64Array, spec: SamplingSpec, kind: '2' | 'F' | 'spectral' 
 export function violation(x: Float64Array, spec: SamplingSpec): string | undefined {
   for (const c of spec.constraints) {
     const ok =
-      c.kind === 'normBall' ? norm(x, spec, c.norm) <= c.radius * (1 + FEASIBILITY_TOL) + FEASIBILITY_TOL
-      : c.kind === 'lower' ? x.every((v) => v >= c.bound - FEASIBILITY_TOL)
-      : c.kind === 'upper' ? x.every((v) => v <= c.bound + FEASIBILITY_TOL)
-      : Math.abs(x.reduce((s, v) => s + v, 0) - c.value) <= FEASIBILITY_TOL * Math.max(1, Math.abs(c.value)) * x.length;
+      c.kind === 'normBall'
+        ? norm(x, spec, c.norm) <= c.radius * (1 + FEASIBILITY_TOL) + FEASIBILITY_TOL
+        : c.kind === 'lower'
+          ? x.every((v) => v >= c.bound - FEASIBILITY_TOL)
+          : c.kind === 'upper'
+            ? x.every((v) => v <= c.bound + FEASIBILITY_TOL)
+            : Math.abs(x.reduce((s, v) => s + v, 0) - c.value) <= FEASIBILITY_TOL * Math.max(1, Math.abs(c.value)) * x.length;
     if (!ok) return describeConstraint(c, spec.name);
   }
   return undefined;
@@ -161,7 +164,9 @@ export class Sampler {
           return;
         }
       }
-      throw new SamplingError(`could not draw ${spec.name} satisfying ${spec.constraints.map((c) => describeConstraint(c, spec.name)).join(', ')} (50 tries)`);
+      throw new SamplingError(
+        `could not draw ${spec.name} satisfying ${spec.constraints.map((c) => describeConstraint(c, spec.name)).join(', ')} (50 tries)`,
+      );
     });
     return out;
   }

@@ -6,7 +6,15 @@ import { CancellationToken, ResponseError, createMessageConnection, ErrorCodes }
 import { StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { budgetPlan, runClaim } from './checks';
 import { Model } from './model';
-import { PROTOCOL_VERSION, type CheckParams, type CheckResult, type ClaimResult, checkRequest, initializeRequest, progressNotification } from './protocol';
+import {
+  PROTOCOL_VERSION,
+  type CheckParams,
+  type CheckResult,
+  type ClaimResult,
+  checkRequest,
+  initializeRequest,
+  progressNotification,
+} from './protocol';
 import { DEFAULT_MEMORY_LIMIT_BYTES, estimateBytes, formatBytes } from './request';
 import { Sampler, SamplingError } from './sampling';
 
@@ -21,7 +29,11 @@ class Cancelled extends Error {}
 /** JSON-RPC's RequestCancelled (LSP's value; vscode-jsonrpc 8 does not export it). */
 export const REQUEST_CANCELLED = -32800;
 
-export async function check(params: CheckParams, token: CancellationToken, progress: (claim: number, done: number, total: number) => void): Promise<CheckResult> {
+export async function check(
+  params: CheckParams,
+  token: CancellationToken,
+  progress: (claim: number, done: number, total: number) => void,
+): Promise<CheckResult> {
   const model = new Model(params);
   const sampler = new Sampler(params.sampling, params.seed);
   const budget = budgetPlan(params.budget);
@@ -46,7 +58,12 @@ export async function check(params: CheckParams, token: CancellationToken, progr
       claims.push(await runClaim({ model, sampler, budget, tick, deadline }, claim));
     } catch (e) {
       if (e instanceof SamplingError) {
-        claims.push({ index: claim.index, verdict: 'inconclusive', summary: `sampling failed: ${e.message}`, evidence: { reason: e.message } });
+        claims.push({
+          index: claim.index,
+          verdict: 'inconclusive',
+          summary: `sampling failed: ${e.message}`,
+          evidence: { reason: e.message },
+        });
       } else throw e;
     }
     progress(claim.index, 1, 1);
@@ -57,15 +74,22 @@ export async function check(params: CheckParams, token: CancellationToken, progr
 function main(): void {
   const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
   connection.onRequest(initializeRequest, (p) => {
-    if (p.protocolVersion !== PROTOCOL_VERSION) throw new ResponseError(ErrorCodes.InvalidParams, `protocol ${p.protocolVersion} requested; this worker speaks ${PROTOCOL_VERSION}`);
+    if (p.protocolVersion !== PROTOCOL_VERSION)
+      throw new ResponseError(ErrorCodes.InvalidParams, `protocol ${p.protocolVersion} requested; this worker speaks ${PROTOCOL_VERSION}`);
     return { protocolVersion: PROTOCOL_VERSION, backend: BACKEND, device: DEVICE };
   });
   connection.onRequest(checkRequest, async (params, token) => {
     const need = estimateBytes(params);
     const limit = params.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES;
-    if (need > limit) throw new ResponseError(ErrorCodes.InvalidParams, `this check needs about ${formatBytes(need)}, over the limit of ${formatBytes(limit)}`);
+    if (need > limit)
+      throw new ResponseError(
+        ErrorCodes.InvalidParams,
+        `this check needs about ${formatBytes(need)}, over the limit of ${formatBytes(limit)}`,
+      );
     try {
-      return await check(params, token, (claim, done, total) => connection.sendNotification(progressNotification, { token: params.progressToken, claim, done, total }));
+      return await check(params, token, (claim, done, total) =>
+        connection.sendNotification(progressNotification, { token: params.progressToken, claim, done, total }),
+      );
     } catch (e) {
       if (e instanceof Cancelled) throw new ResponseError(REQUEST_CANCELLED, 'cancelled');
       throw new ResponseError(ErrorCodes.InternalError, `worker error: ${(e as Error).message}`);

@@ -1,5 +1,5 @@
 /** One entry point from source text to derivatives: parse, check, lower, differentiate. */
-import { checkSource } from '../language/check';
+import { typecheckSource } from '../language/typecheck';
 import type { Diagnostic } from '../language/diagnostics';
 import type { CheckedProgram } from '../language/typed';
 import { Graph, UnsupportedError } from './ir';
@@ -14,7 +14,7 @@ export interface Analysis {
 }
 
 export function analyze(text: string, overrides?: ReadonlyMap<string, number>): Analysis {
-  const { program, diagnostics } = checkSource(text, overrides);
+  const { program, diagnostics } = typecheckSource(text, overrides);
   if (diagnostics.some((d) => d.severity === 'error') || !program.loss) return { diagnostics, program };
   const lowered = lowerProgram(new Graph(), program);
   try {

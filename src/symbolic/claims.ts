@@ -8,10 +8,7 @@ import { factorCommon } from './factor';
 import { type Node, UnsupportedError } from './ir';
 import { type Derivatives, type LoweredProgram, Lowering } from './lower';
 
-export type SymQuantity =
-  | { kind: 'expr'; node: Node }
-  | { kind: 'grad'; wrt: number[] }
-  | { kind: 'hess'; rows: number[]; cols: number[] };
+export type SymQuantity = { kind: 'expr'; node: Node } | { kind: 'grad'; wrt: number[] } | { kind: 'hess'; rows: number[]; cols: number[] };
 
 export type ClaimPlan = { claim: Claim } & (
   | { kind: 'identity'; lhs: SymQuantity; rhs: SymQuantity; proved: boolean }
@@ -32,12 +29,16 @@ export function planClaims(lowered: LoweredProgram, derivatives: Derivatives, cl
     if (t.k === 'deriv') {
       const idx = t.wrt.map(varIndex);
       const node = idx.length === 1 || (t.order === 2 && idx.length === 2) ? lowering.lower(t) : undefined;
-      const q: SymQuantity = t.order === 1 ? { kind: 'grad', wrt: idx } : { kind: 'hess', rows: idx.length === 2 ? [idx[0]!] : idx, cols: idx.length === 2 ? [idx[1]!] : idx };
+      const q: SymQuantity =
+        t.order === 1
+          ? { kind: 'grad', wrt: idx }
+          : { kind: 'hess', rows: idx.length === 2 ? [idx[0]!] : idx, cols: idx.length === 2 ? [idx[1]!] : idx };
       return node ? { ...q, node } : q;
     }
     return { kind: 'expr', node: factorCommon(g, lowering.lower(t)) };
   };
-  const strip = (q: SymQuantity & { node?: Node }): SymQuantity => (q.kind === 'expr' ? q : q.kind === 'grad' ? { kind: 'grad', wrt: q.wrt } : { kind: 'hess', rows: q.rows, cols: q.cols });
+  const strip = (q: SymQuantity & { node?: Node }): SymQuantity =>
+    q.kind === 'expr' ? q : q.kind === 'grad' ? { kind: 'grad', wrt: q.wrt } : { kind: 'hess', rows: q.rows, cols: q.cols };
   return claims.map((claim): ClaimPlan => {
     try {
       switch (claim.kind) {
@@ -45,7 +46,10 @@ export function planClaims(lowered: LoweredProgram, derivatives: Derivatives, cl
           const lhs = side(claim.lhs);
           const rhs = side(claim.rhs);
           if (claim.op === '=') {
-            const proved = lhs.node !== undefined && rhs.node !== undefined && (lhs.node === rhs.node || g.isZero(factorCommon(g, g.sub(lhs.node, rhs.node))));
+            const proved =
+              lhs.node !== undefined &&
+              rhs.node !== undefined &&
+              (lhs.node === rhs.node || g.isZero(factorCommon(g, g.sub(lhs.node, rhs.node))));
             return { claim, kind: 'identity', lhs: strip(lhs), rhs: strip(rhs), proved };
           }
           return { claim, kind: 'order', op: claim.op, lhs: strip(lhs), rhs: strip(rhs) };

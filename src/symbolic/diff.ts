@@ -75,4 +75,3 @@ export function jacobian(g: Graph, expr: Node, variable: Node): Node {
 export function hessian(g: Graph, grads: readonly Node[], vars: readonly Node[]): Node[][] {
   return grads.map((ga) => vars.map((vb) => jacobian(g, g.vec(ga), vb)));
 }
-

@@ -6,8 +6,21 @@
  */
 import type { FnName } from '../language/typed';
 import {
-  type Dim, type Shape, SCALAR, dimEq, dimMul, isColumn, isLiteral, isRow, isScalarShape, literalDim, numel, shapeEq,
-  shapeKey, shapeOf, transposeShape,
+  type Dim,
+  type Shape,
+  SCALAR,
+  dimEq,
+  dimMul,
+  isColumn,
+  isLiteral,
+  isRow,
+  isScalarShape,
+  literalDim,
+  numel,
+  shapeEq,
+  shapeKey,
+  shapeOf,
+  transposeShape,
 } from '../language/shape';
 
 export type ElementwiseFn = FnName;
@@ -26,20 +39,40 @@ interface Common {
   readonly freeIndices: ReadonlySet<string>;
 }
 
-export type Node = Common & (
-  | { kind: 'var' | 'given'; name: string }
-  | { kind: 'const'; name: string; value: number }
-  | { kind: 'num'; value: number }
-  | { kind: 'identity' | 'ones' | 'zeros' }
-  | { kind: 'unit'; index: IndexRef }
-  | { kind: 'indexValue'; index: string }
-  | { kind: 'commutation'; m: Dim; n: Dim }
-  | { kind: 'add' | 'scale' | 'matmul' | 'hadamard' | 'divide' | 'transpose' | 'kron' | 'pow' | 'inner' | 'sum' | 'trace' | 'diag' | 'diagvec' | 'vec' | 'unvec' | 'softmax' | 'normalize' }
-  | { kind: 'fn'; fn: ElementwiseFn }
-  | { kind: 'norm'; p: '2' | 'F' }
-  | { kind: 'slice'; row: IndexRef | null; col: IndexRef | null }
-  | { kind: 'indexSum'; index: string; lower: number; upper: number }
-);
+export type Node = Common &
+  (
+    | { kind: 'var' | 'given'; name: string }
+    | { kind: 'const'; name: string; value: number }
+    | { kind: 'num'; value: number }
+    | { kind: 'identity' | 'ones' | 'zeros' }
+    | { kind: 'unit'; index: IndexRef }
+    | { kind: 'indexValue'; index: string }
+    | { kind: 'commutation'; m: Dim; n: Dim }
+    | {
+        kind:
+          | 'add'
+          | 'scale'
+          | 'matmul'
+          | 'hadamard'
+          | 'divide'
+          | 'transpose'
+          | 'kron'
+          | 'pow'
+          | 'inner'
+          | 'sum'
+          | 'trace'
+          | 'diag'
+          | 'diagvec'
+          | 'vec'
+          | 'unvec'
+          | 'softmax'
+          | 'normalize';
+      }
+    | { kind: 'fn'; fn: ElementwiseFn }
+    | { kind: 'norm'; p: '2' | 'F' }
+    | { kind: 'slice'; row: IndexRef | null; col: IndexRef | null }
+    | { kind: 'indexSum'; index: string; lower: number; upper: number }
+  );
 
 export type Kind = Node['kind'];
 export type NodeOf<K extends Kind> = Node & { kind: K };
@@ -49,7 +82,10 @@ export class InternalError extends Error {}
 
 /** A rewrite or rule that needs a capability the engine lacks; the message names the op. */
 export class UnsupportedError extends Error {
-  constructor(readonly op: string, message: string) {
+  constructor(
+    readonly op: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -95,7 +131,8 @@ export class Graph {
     if (kind === 'var') vars = new Set([attrs['name'] as string]);
     if (kind === 'indexValue') freeIndices = new Set([attrs['index'] as string]);
     for (const r of [attrs['index'], attrs['row'], attrs['col']]) {
-      if (r && typeof r === 'object' && (r as IndexRef).kind === 'index') freeIndices = union([freeIndices, new Set([(r as { name: string }).name])]);
+      if (r && typeof r === 'object' && (r as IndexRef).kind === 'index')
+        freeIndices = union([freeIndices, new Set([(r as { name: string }).name])]);
     }
     if (kind === 'indexSum') {
       const bound = attrs['index'] as string;
@@ -373,7 +410,6 @@ export class Graph {
         return this.intern('transpose', transposeShape(a.shape), [a]);
     }
   }
-
 
   /** Structural symmetry: Mᵀ M, M Mᵀ, sums and scalings of symmetric nodes, uuᵀ. */
   isSymmetric(a: Node): boolean {

@@ -1,5 +1,5 @@
 /** Lowers a checked program to IR, computes the derivatives, and names nodes after the user's lets. */
-import { evaluateConstant } from '../language/check';
+import { evaluateConstant } from '../language/typecheck';
 import type { CheckedProgram, TExpr, UserFunction } from '../language/typed';
 import { gradient, hessian } from './diff';
 import { factorCommon } from './factor';
@@ -103,7 +103,9 @@ export class Lowering {
       case 'divide': {
         const a = this.lower(t.a);
         const b = this.lower(t.b);
-        return b.shape.rows.value === 1 && b.shape.cols.value === 1 && !(a.shape.rows.value === 1 && a.shape.cols.value === 1) ? g.scale(g.pow(b, g.num(-1)), a) : g.divide(a, b);
+        return b.shape.rows.value === 1 && b.shape.cols.value === 1 && !(a.shape.rows.value === 1 && a.shape.cols.value === 1)
+          ? g.scale(g.pow(b, g.num(-1)), a)
+          : g.divide(a, b);
       }
       case 'kron':
         return g.kron(this.lower(t.a), this.lower(t.b));
@@ -212,7 +214,10 @@ export class Lowering {
     const index = (name: string): number => this.lowered!.vars.findIndex((v) => v.kind === 'var' && v.name === name);
     const idx = t.wrt.map(index);
     const stacked = (): never => {
-      throw new UnsupportedError(t.order === 1 ? 'grad' : 'hess', `${t.order === 1 ? 'grad' : 'hess'} ${t.of} stacks several variables; inside an expression write ${t.order === 1 ? 'grad' : 'hess'}_${t.wrt[0]} ${t.of}`);
+      throw new UnsupportedError(
+        t.order === 1 ? 'grad' : 'hess',
+        `${t.order === 1 ? 'grad' : 'hess'} ${t.of} stacks several variables; inside an expression write ${t.order === 1 ? 'grad' : 'hess'}_${t.wrt[0]} ${t.of}`,
+      );
     };
     if (t.order === 1) {
       if (idx.length !== 1) stacked();
@@ -223,4 +228,3 @@ export class Lowering {
     return stacked();
   }
 }
-

@@ -71,9 +71,23 @@ export const ASCII: Syntax = {
 };
 
 const LATEX_FN: Record<string, string> = {
-  exp: '\\exp', log: '\\log', cosh: '\\cosh', sinh: '\\sinh', tanh: '\\tanh', sqrt: '\\sqrt',
-  sigmoid: '\\sigma', relu: '\\mathrm{ReLU}', abs: '\\mathrm{abs}', step: '\\mathrm{step}', sign: '\\operatorname{sign}',
-  diag: '\\mathrm{diag}', diagvec: '\\mathrm{diagvec}', vec: '\\mathrm{vec}', tr: '\\operatorname{tr}', sum: '\\operatorname{sum}', softmax: '\\mathrm{softmax}',
+  exp: '\\exp',
+  log: '\\log',
+  cosh: '\\cosh',
+  sinh: '\\sinh',
+  tanh: '\\tanh',
+  sqrt: '\\sqrt',
+  sigmoid: '\\sigma',
+  relu: '\\mathrm{ReLU}',
+  abs: '\\mathrm{abs}',
+  step: '\\mathrm{step}',
+  sign: '\\operatorname{sign}',
+  diag: '\\mathrm{diag}',
+  diagvec: '\\mathrm{diagvec}',
+  vec: '\\mathrm{vec}',
+  tr: '\\operatorname{tr}',
+  sum: '\\operatorname{sum}',
+  softmax: '\\mathrm{softmax}',
 };
 
 function latexName(n: string): string {
@@ -90,7 +104,8 @@ export const LATEX: Syntax = {
   pow: (b, e) => `${b}^{${e}}`,
   inner: (a, b) => `\\langle ${a}, ${b} \\rangle`,
   norm: (a, p) => `\\left\\| ${a} \\right\\|_{${p}}`,
-  call: (fn, args) => (fn === 'sqrt' ? `\\sqrt{${args.join(', ')}}` : `${LATEX_FN[fn] ?? `\\mathrm{${fn}}`}\\left(${args.join(', ')}\\right)`),
+  call: (fn, args) =>
+    fn === 'sqrt' ? `\\sqrt{${args.join(', ')}}` : `${LATEX_FN[fn] ?? `\\mathrm{${fn}}`}\\left(${args.join(', ')}\\right)`,
   hadamard: ' \\circ ',
   divide: ' \\oslash ',
   kron: (a, b) => ({ text: `${a} \\otimes ${b}`, prec: Prec.Hadamard }),
@@ -271,7 +286,12 @@ export interface PrintedBundle {
  * Prints several roots sharing one set of definitions: the author's named nodes they use, plus
  * shared subexpressions (used twice or more, of some size) named t_1, t_2, … — CSE made readable.
  */
-export function printBundle(syntax: Syntax, roots: readonly Node[], userNames: ReadonlyMap<number, string>, minSharedWeight = 6): PrintedBundle {
+export function printBundle(
+  syntax: Syntax,
+  roots: readonly Node[],
+  userNames: ReadonlyMap<number, string>,
+  minSharedWeight = 6,
+): PrintedBundle {
   const order = topoOrder(roots);
   const uses = new Map<number, number>();
   for (const n of order) for (const a of n.args) uses.set(a.id, (uses.get(a.id) ?? 0) + 1);

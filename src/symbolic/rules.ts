@@ -124,10 +124,7 @@ export const RULES: Record<Kind, Rule> = {
       const [a, b] = n.args as [Node, Node];
       const m = a.shape.rows;
       const p = b.shape.cols;
-      return addAll(g, [
-        times(g, g.kron(g.transpose(b), g.identity(m)), ja!),
-        times(g, g.kron(g.identity(p), a), jb!),
-      ]);
+      return addAll(g, [times(g, g.kron(g.transpose(b), g.identity(m)), ja!), times(g, g.kron(g.identity(p), a), jb!)]);
     },
   },
 
@@ -215,7 +212,10 @@ export const RULES: Record<Kind, Rule> = {
   diag: {
     vjp: (g, _n, G) => [g.diagvec(G)],
     jac: () => {
-      throw new UnsupportedError('diag', "Differentiation rule for 'diag' not implemented: the Hessian through diag(v) with v depending on the variable; write v ∘ (…) instead of diag(v) (…)");
+      throw new UnsupportedError(
+        'diag',
+        "Differentiation rule for 'diag' not implemented: the Hessian through diag(v) with v depending on the variable; write v ∘ (…) instead of diag(v) (…)",
+      );
     },
   },
 

@@ -23,7 +23,13 @@ export function toWire(roots: readonly Node[]): { graph: WireGraph; positions: n
   const nodes = order.map((n): WireNode => {
     const attrs: Record<string, unknown> = {};
     for (const a of ATTRS) if (a in n) attrs[a] = (n as unknown as Record<string, unknown>)[a];
-    return { kind: n.kind, rows: n.shape.rows, cols: n.shape.cols, args: n.args.map((a) => pos.get(a.id)!), ...(Object.keys(attrs).length ? { attrs } : {}) };
+    return {
+      kind: n.kind,
+      rows: n.shape.rows,
+      cols: n.shape.cols,
+      args: n.args.map((a) => pos.get(a.id)!),
+      ...(Object.keys(attrs).length ? { attrs } : {}),
+    };
   });
   return { graph: { nodes }, positions: roots.map((r) => pos.get(r.id)!) };
 }
@@ -31,6 +37,14 @@ export function toWire(roots: readonly Node[]): { graph: WireGraph; positions: n
 /** Rebuilds the nodes exactly as sent (no rewriting), in a fresh graph. */
 export function fromWire(g: Graph, wire: WireGraph): Node[] {
   const out: Node[] = [];
-  for (const w of wire.nodes) out.push(g.restore(w.kind, { rows: w.rows, cols: w.cols }, w.args.map((i) => out[i]!), w.attrs ?? {}));
+  for (const w of wire.nodes)
+    out.push(
+      g.restore(
+        w.kind,
+        { rows: w.rows, cols: w.cols },
+        w.args.map((i) => out[i]!),
+        w.attrs ?? {},
+      ),
+    );
   return out;
 }

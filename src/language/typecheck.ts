@@ -7,15 +7,40 @@ import type { ClaimAst, Comparison, DimProduct, Expr, IndexArg, Statement, TypeA
 import type { Diagnostic, DiagnosticCode, Span } from './diagnostics';
 import { parse } from './parser';
 import {
-  type Dim, type Shape, SCALAR, dimEq, dimMul, isColumn, isRow, isScalarShape, literalDim, namedDim, numel,
-  shapeEq, shapeOf, shapeText, transposeShape,
+  type Dim,
+  type Shape,
+  SCALAR,
+  dimEq,
+  dimMul,
+  isColumn,
+  isRow,
+  isScalarShape,
+  literalDim,
+  namedDim,
+  numel,
+  shapeEq,
+  shapeOf,
+  shapeText,
+  transposeShape,
 } from './shape';
 import type { CheckedProgram, Claim, Constraint, FnName, TExpr, TIndex } from './typed';
 
 /** M^p is expanded into p − 1 products; larger powers are almost surely a typo. */
 const MAX_MATRIX_POWER = 64;
 
-const ELEMENTWISE: ReadonlySet<string> = new Set<FnName>(['exp', 'log', 'cosh', 'sinh', 'tanh', 'sigmoid', 'relu', 'sqrt', 'abs', 'step', 'sign']);
+const ELEMENTWISE: ReadonlySet<string> = new Set<FnName>([
+  'exp',
+  'log',
+  'cosh',
+  'sinh',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'sqrt',
+  'abs',
+  'step',
+  'sign',
+]);
 
 type Binding =
   | { kind: 'dim'; dim: Dim }
@@ -38,13 +63,13 @@ interface Scope {
   param?: string;
 }
 
-export interface CheckResult {
+export interface TypecheckResult {
   program: CheckedProgram;
   diagnostics: Diagnostic[];
 }
 
 /** `overrides` replaces the values of dims and consts by name (one point of a sweep). */
-export function checkSource(text: string, overrides: ReadonlyMap<string, number> = new Map()): CheckResult {
+export function typecheckSource(text: string, overrides: ReadonlyMap<string, number> = new Map()): TypecheckResult {
   const parsed = parse(text);
   const checker = new Checker(text, parsed.diagnostics, overrides);
   const program = checker.checkProgram(parsed.program.statements);
@@ -89,7 +114,10 @@ class Checker {
     }
     if (clean && this.program.vars.length === 0 && statements.length > 0) {
       const last = statements[statements.length - 1]!;
-      this.error('no-var', "the file declares no variable to differentiate (write: var x : R^d)", { start: last.span.end, end: last.span.end });
+      this.error('no-var', 'the file declares no variable to differentiate (write: var x : R^d)', {
+        start: last.span.end,
+        end: last.span.end,
+      });
     }
     return this.program;
   }
@@ -167,7 +195,11 @@ class Checker {
       }
       case 'def': {
         if (st.params.length !== 1) {
-          this.error('wrong-arity', `a user function takes one scalar parameter and is applied elementwise: def ${st.name}(t) = …`, st.span);
+          this.error(
+            'wrong-arity',
+            `a user function takes one scalar parameter and is applied elementwise: def ${st.name}(t) = …`,
+            st.span,
+          );
           this.define(st.name, st.nameSpan, { kind: 'broken' });
           return;
         }
@@ -184,7 +216,10 @@ class Checker {
           this.define(st.name, st.nameSpan, { kind: 'broken' });
           return;
         }
-        const uses = (t: TExpr): boolean => (t.k === 'var' || t.k === 'given' || t.k === 'let' || t.k === 'deriv' || t.k === 'indexValue' ? true : Object.values(t).some((v) => v && typeof v === 'object' && 'k' in (v as object) && uses(v as TExpr)));
+        const uses = (t: TExpr): boolean =>
+          t.k === 'var' || t.k === 'given' || t.k === 'let' || t.k === 'deriv' || t.k === 'indexValue'
+            ? true
+            : Object.values(t).some((v) => v && typeof v === 'object' && 'k' in (v as object) && uses(v as TExpr));
         if (uses(body)) {
           this.error('bad-claim', `the body of ${st.name}(${param}) may use only ${param}, numbers, dims and consts`, st.body.span);
           this.define(st.name, st.nameSpan, { kind: 'broken' });
@@ -238,7 +273,13 @@ class Checker {
     for (const f of d.factors) {
       const b = this.env.get(f.name);
       if (!b || b.kind !== 'dim') {
-        this.error(b ? 'bad-dimension' : 'unknown-name', b ? `'${f.name}' is not a dimension (declare it with: dim ${f.name} = …)` : `unknown dimension '${f.name}' (declare it with: dim ${f.name} = …)`, f.span);
+        this.error(
+          b ? 'bad-dimension' : 'unknown-name',
+          b
+            ? `'${f.name}' is not a dimension (declare it with: dim ${f.name} = …)`
+            : `unknown dimension '${f.name}' (declare it with: dim ${f.name} = …)`,
+          f.span,
+        );
         return undefined;
       }
       for (let k = 0; k < f.power; k++) dim = dimMul(dim, b.dim);
@@ -294,7 +335,7 @@ class Checker {
       if (left.kind === 'norm' && isSelf(left.arg) && op === '<=') {
         const norm = left.p === '2' && !isColumn(shape) ? 'spectral' : left.p;
         out.push({ kind: 'normBall', norm, radius: constant(right), span });
-      } else if ((left.kind === 'call' && left.fn === 'sum' && left.args.length === 1 && isSelf(left.args[0]!)) && op === '=') {
+      } else if (left.kind === 'call' && left.fn === 'sum' && left.args.length === 1 && isSelf(left.args[0]!) && op === '=') {
         out.push({ kind: 'sum', value: constant(right), span });
       } else if (isSelf(left) && op !== '=') {
         out.push({ kind: op === '>=' ? 'lower' : 'upper', bound: constant(right), span });
@@ -315,7 +356,11 @@ class Checker {
       if (c.kind === 'definite') {
         const subject = this.checkExpr(c.subject, { indices: new Map() });
         if (!dimEq(subject.shape.rows, subject.shape.cols)) {
-          throw this.error('not-square', `'${c.which}' needs a square matrix, but ${this.src(c.subject)} is ${shapeText(subject.shape)}`, c.subject.span);
+          throw this.error(
+            'not-square',
+            `'${c.which}' needs a square matrix, but ${this.src(c.subject)} is ${shapeText(subject.shape)}`,
+            c.subject.span,
+          );
         }
         return { kind: 'definite', which: c.which, subject, span, text };
       }
@@ -324,7 +369,12 @@ class Checker {
         if (c.left.args.length !== 1) throw this.error('wrong-arity', 'lipschitz takes one argument: lipschitz(grad L)', c.left.span);
         const of = this.checkExpr(c.left.args[0]!, { indices: new Map() });
         const bound = this.checkExpr(c.right, { indices: new Map() });
-        if (!isScalarShape(bound.shape)) throw this.error('not-scalar', `a Lipschitz bound must be a scalar, but ${this.src(c.right)} is ${shapeText(bound.shape)}`, c.right.span);
+        if (!isScalarShape(bound.shape))
+          throw this.error(
+            'not-scalar',
+            `a Lipschitz bound must be a scalar, but ${this.src(c.right)} is ${shapeText(bound.shape)}`,
+            c.right.span,
+          );
         return { kind: 'lipschitz', of, bound, span, text };
       }
       const lhs = this.checkExpr(c.left, { indices: new Map() });
@@ -332,12 +382,24 @@ class Checker {
       const rhs = this.checkExpr(c.right, { indices: new Map(), ...(square ? { identitySize: lhs.shape.rows } : {}) });
       if (!shapeEq(lhs.shape, rhs.shape)) {
         if (c.op !== '=' && square && isScalarShape(rhs.shape)) {
-          throw this.error('shape-mismatch', `${this.src(c.left)} is a matrix: compare it with a matrix, e.g. ${this.src(c.right)} I`, c.right.span);
+          throw this.error(
+            'shape-mismatch',
+            `${this.src(c.left)} is a matrix: compare it with a matrix, e.g. ${this.src(c.right)} I`,
+            c.right.span,
+          );
         }
-        throw this.error('shape-mismatch', `the two sides differ: ${this.src(c.left)} is ${shapeText(lhs.shape)} but ${this.src(c.right)} is ${shapeText(rhs.shape)}`, { start: c.left.span.start, end: c.right.span.end });
+        throw this.error(
+          'shape-mismatch',
+          `the two sides differ: ${this.src(c.left)} is ${shapeText(lhs.shape)} but ${this.src(c.right)} is ${shapeText(rhs.shape)}`,
+          { start: c.left.span.start, end: c.right.span.end },
+        );
       }
       if (c.op !== '=' && !isScalarShape(lhs.shape) && !square) {
-        throw this.error('bad-claim', `'${c.op}' compares scalars or (in the Loewner order) square matrices; ${this.src(c.left)} is ${shapeText(lhs.shape)}`, span);
+        throw this.error(
+          'bad-claim',
+          `'${c.op}' compares scalars or (in the Loewner order) square matrices; ${this.src(c.left)} is ${shapeText(lhs.shape)}`,
+          span,
+        );
       }
       return { kind: 'compare', op: c.op, lhs, rhs, span, text };
     } catch (e) {
@@ -373,14 +435,22 @@ class Checker {
         const a = this.checkExpr(e.left, scope);
         const b = this.checkExpr(e.right, scope);
         if (!shapeEq(a.shape, b.shape)) {
-          throw this.error('shape-mismatch', `<${this.src(e.left)}, ${this.src(e.right)}>: ${this.src(e.left)} is ${shapeText(a.shape)} but ${this.src(e.right)} is ${shapeText(b.shape)}`, span);
+          throw this.error(
+            'shape-mismatch',
+            `<${this.src(e.left)}, ${this.src(e.right)}>: ${this.src(e.left)} is ${shapeText(a.shape)} but ${this.src(e.right)} is ${shapeText(b.shape)}`,
+            span,
+          );
         }
         return { k: 'inner', a, b, shape: SCALAR, span };
       }
       case 'norm': {
         const a = this.checkExpr(e.arg, scope);
         if (e.p === '2' && !isColumn(a.shape) && !isRow(a.shape)) {
-          throw this.error('not-differentiable', `||${this.src(e.arg)}||_2 of a matrix is the spectral norm, which DerivLens uses only in constraints; use ||·||_F for the Frobenius norm`, span);
+          throw this.error(
+            'not-differentiable',
+            `||${this.src(e.arg)}||_2 of a matrix is the spectral norm, which DerivLens uses only in constraints; use ||·||_F for the Frobenius norm`,
+            span,
+          );
         }
         if (e.p === '1' && !isColumn(a.shape) && !isRow(a.shape)) {
           throw this.error('shape-mismatch', `||·||_1 is defined here for vectors; ${this.src(e.arg)} is ${shapeText(a.shape)}`, span);
@@ -457,13 +527,25 @@ class Checker {
       offset += p.length;
       return e;
     });
-    const product = atoms.slice(1).reduce<Expr>((left, right) => ({ kind: 'binary', op: '*', left, right, juxtaposed: true, span: { start: left.span.start, end: right.span.end } }), atoms[0]!);
+    const product = atoms.slice(1).reduce<Expr>(
+      (left, right) => ({
+        kind: 'binary',
+        op: '*',
+        left,
+        right,
+        juxtaposed: true,
+        span: { start: left.span.start, end: right.span.end },
+      }),
+      atoms[0]!,
+    );
     return this.checkExpr(product, scope);
   }
 
   private suggest(name: string): string {
     const known = [...this.env.keys()];
-    const close = known.find((k) => k.toLowerCase() === name.toLowerCase() || (name.length > 1 && k.length > 1 && editDistance(k, name) === 1));
+    const close = known.find(
+      (k) => k.toLowerCase() === name.toLowerCase() || (name.length > 1 && k.length > 1 && editDistance(k, name) === 1),
+    );
     return close ? ` (did you mean '${close}'?)` : '';
   }
 
@@ -473,7 +555,11 @@ class Checker {
     const span = e.span;
     const opText = e.juxtaposed ? `${this.src(e.left)} ${this.src(e.right)}` : `${this.src(e.left)} ${e.op} ${this.src(e.right)}`;
     const mismatch = (hint = ''): Broken =>
-      this.error('shape-mismatch', `${opText}: ${this.src(e.left)} is ${shapeText(a.shape)} but ${this.src(e.right)} is ${shapeText(b.shape)}${hint}`, span);
+      this.error(
+        'shape-mismatch',
+        `${opText}: ${this.src(e.left)} is ${shapeText(a.shape)} but ${this.src(e.right)} is ${shapeText(b.shape)}${hint}`,
+        span,
+      );
     switch (e.op) {
       case '+':
       case '-':
@@ -489,20 +575,29 @@ class Checker {
         if (isColumn(a.shape) && isColumn(b.shape) && dimEq(a.shape.rows, b.shape.rows)) {
           const l = this.src(e.left);
           const r = this.src(e.right);
-          throw this.error('ambiguous-product', `${opText}: both are vectors in ${shapeText(a.shape)}; write <${l}, ${r}> for the inner product, ${l} ∘ ${r} for the elementwise product or ${l} ${r}^T for the outer product`, span);
+          throw this.error(
+            'ambiguous-product',
+            `${opText}: both are vectors in ${shapeText(a.shape)}; write <${l}, ${r}> for the inner product, ${l} ∘ ${r} for the elementwise product or ${l} ${r}^T for the outer product`,
+            span,
+          );
         }
         throw mismatch();
       }
       case '/':
         if (!isScalarShape(b.shape)) {
-          throw this.error('shape-mismatch', `${opText}: '/' divides by a scalar, but ${this.src(e.right)} is ${shapeText(b.shape)}; use ./ for elementwise division`, span);
+          throw this.error(
+            'shape-mismatch',
+            `${opText}: '/' divides by a scalar, but ${this.src(e.right)} is ${shapeText(b.shape)}; use ./ for elementwise division`,
+            span,
+          );
         }
         return { k: 'divide', a, b, shape: a.shape, span };
       case './':
         if (!shapeEq(a.shape, b.shape) && !isScalarShape(b.shape)) throw mismatch();
         return { k: 'divide', a, b, shape: a.shape, span };
       case '∘':
-        if (!shapeEq(a.shape, b.shape)) throw mismatch(isScalarShape(a.shape) || isScalarShape(b.shape) ? ' (to scale by a scalar, use juxtaposition or *)' : '');
+        if (!shapeEq(a.shape, b.shape))
+          throw mismatch(isScalarShape(a.shape) || isScalarShape(b.shape) ? ' (to scale by a scalar, use juxtaposition or *)' : '');
         return { k: 'hadamard', a, b, shape: a.shape, span };
       case '⊗':
         return { k: 'kron', a, b, shape: shapeOf(dimMul(a.shape.rows, b.shape.rows), dimMul(a.shape.cols, b.shape.cols)), span };
@@ -513,17 +608,28 @@ class Checker {
     const base = this.checkExpr(e.base, scope);
     const exponent = this.checkExpr(e.exponent, scope);
     const span = e.span;
-    if (!isScalarShape(exponent.shape)) throw this.error('not-scalar', `the exponent ${this.src(e.exponent)} must be a scalar`, e.exponent.span);
+    if (!isScalarShape(exponent.shape))
+      throw this.error('not-scalar', `the exponent ${this.src(e.exponent)} must be a scalar`, e.exponent.span);
     if (isScalarShape(base.shape)) return { k: 'pow', a: base, b: exponent, shape: SCALAR, span };
     const p = evaluateConstant(exponent);
     if (dimEq(base.shape.rows, base.shape.cols) && p !== undefined && Number.isInteger(p) && p >= 1) {
-      if (p > MAX_MATRIX_POWER) throw this.error('shape-mismatch', `${this.src(e)}: matrix powers up to ${MAX_MATRIX_POWER} are supported`, span);
+      if (p > MAX_MATRIX_POWER)
+        throw this.error('shape-mismatch', `${this.src(e)}: matrix powers up to ${MAX_MATRIX_POWER} are supported`, span);
       return { k: 'matpow', a: base, power: p, shape: base.shape, span };
     }
-    if (p === -1) throw this.error('shape-mismatch', `${this.src(e)}: ^{-1} applies to scalars; ${this.src(e.base)} is ${shapeText(base.shape)} (matrix inverses are not supported)`, span);
+    if (p === -1)
+      throw this.error(
+        'shape-mismatch',
+        `${this.src(e)}: ^{-1} applies to scalars; ${this.src(e.base)} is ${shapeText(base.shape)} (matrix inverses are not supported)`,
+        span,
+      );
     if (isColumn(base.shape) || isRow(base.shape)) {
       const b = this.src(e.base);
-      throw this.error('shape-mismatch', `${this.src(e)}: ${b} is a vector in ${shapeText(base.shape)}; write ${b} ∘ ${b} for the elementwise square or ||${b}||_2^2`, span);
+      throw this.error(
+        'shape-mismatch',
+        `${this.src(e)}: ${b} is a vector in ${shapeText(base.shape)}; write ${b} ∘ ${b} for the elementwise square or ||${b}||_2^2`,
+        span,
+      );
     }
     throw this.error('shape-mismatch', `${this.src(e)}: powers of a matrix need a square matrix and a whole exponent >= 1`, span);
   }
@@ -536,7 +642,8 @@ class Checker {
 
   private checkCall(e: Extract<Expr, { kind: 'call' }>, scope: Scope): TExpr {
     const span = e.span;
-    if (e.fn === 'lipschitz') throw this.error('bad-claim', 'lipschitz(…) may only appear as a claim: claim lipschitz(grad L) <= bound', span);
+    if (e.fn === 'lipschitz')
+      throw this.error('bad-claim', 'lipschitz(…) may only appear as a claim: claim lipschitz(grad L) <= bound', span);
     if (e.fn === 'kron') {
       this.arity(e, 2);
       const a = this.checkExpr(e.args[0]!, scope);
@@ -552,15 +659,22 @@ class Checker {
     if (ELEMENTWISE.has(e.fn)) return { k: 'fn', fn: e.fn as FnName, a, shape: a.shape, span };
     switch (e.fn) {
       case 'softmax':
-        if (!isColumn(a.shape) || isScalarShape(a.shape)) throw this.error('shape-mismatch', `softmax expects a vector, but ${arg} is ${shapeText(a.shape)}`, span);
+        if (!isColumn(a.shape) || isScalarShape(a.shape))
+          throw this.error('shape-mismatch', `softmax expects a vector, but ${arg} is ${shapeText(a.shape)}`, span);
         return { k: 'softmax', a, shape: a.shape, span };
       case 'diag':
-        if (!isColumn(a.shape)) throw this.error('shape-mismatch', `diag expects a vector (diag(v) is the diagonal matrix of v), but ${arg} is ${shapeText(a.shape)}`, span);
+        if (!isColumn(a.shape))
+          throw this.error(
+            'shape-mismatch',
+            `diag expects a vector (diag(v) is the diagonal matrix of v), but ${arg} is ${shapeText(a.shape)}`,
+            span,
+          );
         return { k: 'diag', a, shape: shapeOf(a.shape.rows, a.shape.rows), span };
       case 'vec':
         return { k: 'vec', a, shape: shapeOf(numel(a.shape)), span };
       case 'tr':
-        if (!dimEq(a.shape.rows, a.shape.cols)) throw this.error('not-square', `tr expects a square matrix, but ${arg} is ${shapeText(a.shape)}`, span);
+        if (!dimEq(a.shape.rows, a.shape.cols))
+          throw this.error('not-square', `tr expects a square matrix, but ${arg} is ${shapeText(a.shape)}`, span);
         return { k: 'trace', a, shape: SCALAR, span };
       case 'sum':
         return { k: 'sum', a, shape: SCALAR, span };
@@ -575,7 +689,11 @@ class Checker {
     if (e.kind === 'name' && scope.indices.has(e.name)) {
       const range = scope.indices.get(e.name)!;
       if (range.lower < 1 || range.upper > size.value) {
-        throw this.error('bad-index', `${e.name} runs from ${range.lower} to ${range.upper}, outside the ${what} range 1..${size.value}`, e.span);
+        throw this.error(
+          'bad-index',
+          `${e.name} runs from ${range.lower} to ${range.upper}, outside the ${what} range 1..${size.value}`,
+          e.span,
+        );
       }
       return { kind: 'index', name: e.name };
     }
@@ -610,7 +728,14 @@ class Checker {
       const compound = `${base.name}_${e.rawText}`;
       if (this.env.has(compound)) return this.resolveName(compound, span, scope);
     }
-    const special = base.kind === 'num' && (base.value === 1 || base.value === 0) ? (base.value === 1 ? 'ones' : 'zeros') : base.kind === 'name' && base.name === 'I' && !this.env.has('I') ? 'identity' : undefined;
+    const special =
+      base.kind === 'num' && (base.value === 1 || base.value === 0)
+        ? base.value === 1
+          ? 'ones'
+          : 'zeros'
+        : base.kind === 'name' && base.name === 'I' && !this.env.has('I')
+          ? 'identity'
+          : undefined;
     if (special) {
       const dims: Dim[] = [];
       for (const s of e.subscript) {
@@ -632,7 +757,11 @@ class Checker {
       const b = this.env.get(e.name);
       if (b?.kind === 'dim') return b.dim;
       if (b?.kind === 'broken') throw new Broken();
-      throw this.error(b ? 'bad-dimension' : 'unknown-name', b ? `'${e.name}' is not a dimension` : `unknown dimension '${e.name}'`, e.span);
+      throw this.error(
+        b ? 'bad-dimension' : 'unknown-name',
+        b ? `'${e.name}' is not a dimension` : `unknown dimension '${e.name}'`,
+        e.span,
+      );
     }
     const v = this.constValue(e, 'a dimension');
     if (v === undefined) throw new Broken();
@@ -644,7 +773,8 @@ class Checker {
     const lower = this.constValue(e.lower, 'the lower limit of a sum');
     const upper = this.constValue(e.upper, 'the upper limit of a sum');
     if (lower === undefined || upper === undefined) throw new Broken();
-    if (!Number.isInteger(lower) || !Number.isInteger(upper)) throw this.error('bad-index', 'summation limits must be whole numbers', e.span);
+    if (!Number.isInteger(lower) || !Number.isInteger(upper))
+      throw this.error('bad-index', 'summation limits must be whole numbers', e.span);
     if (this.env.has(e.index) || scope.indices.has(e.index)) {
       throw this.error('duplicate-name', `the summation index '${e.index}' hides an existing name; pick another letter`, e.span);
     }
@@ -683,8 +813,14 @@ class Checker {
     } else {
       shape = shapeOf(total!, total!);
     }
-    if (e.order === 1 && e.wrt.length > 1) throw this.error('bad-claim', `grad takes one variable subscript (grad_${e.wrt[0]} ${e.of}); stacked gradients are grad ${e.of}`, e.span);
-    if (e.order === 2 && e.wrt.length > 2) throw this.error('bad-claim', `hess takes at most two variable subscripts (hess_{X,Y} ${e.of})`, e.span);
+    if (e.order === 1 && e.wrt.length > 1)
+      throw this.error(
+        'bad-claim',
+        `grad takes one variable subscript (grad_${e.wrt[0]} ${e.of}); stacked gradients are grad ${e.of}`,
+        e.span,
+      );
+    if (e.order === 2 && e.wrt.length > 2)
+      throw this.error('bad-claim', `hess takes at most two variable subscripts (hess_{X,Y} ${e.of})`, e.span);
     return { k: 'deriv', order: e.order, of: e.of, wrt, shape, span: e.span };
   }
 }
@@ -776,4 +912,3 @@ function editDistance(a: string, b: string): number {
   }
   return dp[a.length]![b.length]!;
 }
-

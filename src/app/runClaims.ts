@@ -32,12 +32,16 @@ export interface ClaimOutcome extends Omit<ClaimResult, 'index'> {
   claimIndex: number;
 }
 
-export class CheckFailed extends Error {}
+export class ClaimRunFailed extends Error {}
 
 function claimKind(p: ClaimPlan): string {
   switch (p.kind) {
     case 'identity':
-      return p.lhs.kind === 'grad' || (p.claim.kind === 'compare' && p.claim.lhs.k === 'deriv' && p.claim.lhs.order === 1) ? 'gradient' : p.lhs.kind === 'hess' || (p.claim.kind === 'compare' && p.claim.lhs.k === 'deriv') ? 'hessian' : 'identity';
+      return p.lhs.kind === 'grad' || (p.claim.kind === 'compare' && p.claim.lhs.k === 'deriv' && p.claim.lhs.order === 1)
+        ? 'gradient'
+        : p.lhs.kind === 'hess' || (p.claim.kind === 'compare' && p.claim.lhs.k === 'deriv')
+          ? 'hessian'
+          : 'identity';
     case 'order':
       return 'inequality';
     case 'definite':
@@ -63,17 +67,24 @@ export function derivativesSummary(loaded: Loaded): FileOutcome['derivatives'] {
   const k = vars.length;
   const at = (i: number) => ({ ascii: ascii.roots[i]!, latex: latex.roots[i]! });
   const blockName = (r: string, c: string): string => `H_{${r}${c}}`;
-  const hessBlocks = k > 1 ? `\\nabla^2 ${lowered.lossName} = \\begin{bmatrix} ${vars.map((r) => vars.map((c) => blockName(r, c)).join(' & ')).join(' \\\\ ')} \\end{bmatrix}` : undefined;
+  const hessBlocks =
+    k > 1
+      ? `\\nabla^2 ${lowered.lossName} = \\begin{bmatrix} ${vars.map((r) => vars.map((c) => blockName(r, c)).join(' & ')).join(' \\\\ ')} \\end{bmatrix}`
+      : undefined;
   return {
     loss: at(0),
     grad: vars.map((wrt, i) => ({ wrt, ...at(1 + i) })),
     hess: vars.flatMap((r, i) => vars.map((c, j) => ({ wrt: [r, c], ...at(1 + k + i * k + j) }))),
     ...(hessBlocks ? { hessBlocks } : {}),
-    definitions: ascii.definitions.map((d, i) => ({ name: d.name, ascii: d.text, latex: `${latex.definitions[i]!.name} = ${latex.definitions[i]!.text}` })),
+    definitions: ascii.definitions.map((d, i) => ({
+      name: d.name,
+      ascii: d.text,
+      latex: `${latex.definitions[i]!.name} = ${latex.definitions[i]!.text}`,
+    })),
   };
 }
 
-export interface CheckOptions {
+export interface RunClaimsOptions {
   seed: number;
   budget: Budget;
   fixed?: ReadonlyMap<string, Float64Array>;
@@ -84,35 +95,80 @@ export interface CheckOptions {
   memoryLimitBytes?: number;
 }
 
-export async function checkFile(client: WorkerClient, loaded: Loaded, options: CheckOptions, cancel?: AbortSignal): Promise<FileOutcome> {
+export async function runClaims(
+  client: WorkerClient,
+  loaded: Loaded,
+  options: RunClaimsOptions,
+  cancel?: AbortSignal,
+): Promise<FileOutcome> {
   const { program, lowered, derivatives } = loaded;
   const all = planClaims(lowered, derivatives, program.claims);
   const selected = options.only ? new Set(options.only) : undefined;
   const plans = selected ? all.filter((_, i) => selected.has(i)) : all;
-  const params = buildCheckParams(program, lowered, derivatives, plans, { seed: options.seed, budget: options.budget, ...(options.fixed ? { fixed: options.fixed } : {}), ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}) });
+  const params = buildCheckParams(program, lowered, derivatives, plans, {
+    seed: options.seed,
+    budget: options.budget,
+    ...(options.fixed ? { fixed: options.fixed } : {}),
+    ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}),
+  });
   params.progressToken = loaded.path;
   const limit = options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES;
   const need = estimateBytes(params);
   if (need > limit) {
-    throw new InputError(`${loaded.path}: checking these claims needs about ${formatBytes(need)} of memory (the Hessian alone is ${params.sampling.filter((s) => s.role === 'var').reduce((a, v) => a + v.rows * v.cols, 0)}² float64 entries), over the limit of ${formatBytes(limit)}; raise it with --memory-limit GIB (CLI) or use smaller dims`);
+    const dimension = params.sampling.filter((s) => s.role === 'var').reduce((a, v) => a + v.rows * v.cols, 0);
+    throw new InputError(
+      `${loaded.path}: checking these claims needs about ${formatBytes(need)} of memory ` +
+        `(the Hessian alone is ${dimension}² float64 entries), over the limit of ${formatBytes(limit)}; ` +
+        'raise it with --memory-limit GIB (CLI) or use smaller dims',
+    );
   }
   params.memoryLimitBytes = limit;
   let result: CheckResult;
   try {
     result = await client.check(params, cancel);
   } catch (e) {
-    if (e instanceof WorkerDied) throw new CheckFailed(`${loaded.path}: the worker stopped during the check (${e.message}); no claim of this file was decided. Run the command again to restart it.`);
+    if (e instanceof WorkerDied)
+      throw new ClaimRunFailed(
+        `${loaded.path}: the worker stopped during the check (${e.message}); no claim of this file was decided. Run the command again to restart it.`,
+      );
     throw e;
   }
   const byIndex = new Map(result.claims.map((c) => [c.index, c]));
   const file = new SourceFile(loaded.path, loaded.text);
   const claims = plans.map((p, index): ClaimOutcome => {
     const base = { line: file.lineCol(p.claim.span.start).line, text: p.claim.text, kind: claimKind(p), claimIndex: all.indexOf(p) };
-    if (p.kind === 'identity' && p.proved) return { ...base, verdict: 'proved', summary: 'both sides are the same expression after canonicalisation', evidence: { method: 'symbolic' } };
+    if (p.kind === 'identity' && p.proved)
+      return {
+        ...base,
+        verdict: 'proved',
+        summary: 'both sides are the same expression after canonicalisation',
+        evidence: { method: 'symbolic' },
+      };
     if (p.kind === 'unsupported') return { ...base, verdict: 'inconclusive', summary: p.message, evidence: { reason: 'unsupported' } };
     const r = byIndex.get(index);
-    if (!r) return { ...base, verdict: 'inconclusive', summary: 'the worker returned no result for this claim', evidence: { reason: 'missing result' } };
-    return { ...base, verdict: r.verdict, summary: r.summary, evidence: r.evidence, ...(r.counterexample ? { counterexample: r.counterexample } : {}), ...(r.plots ? { plots: r.plots } : {}) };
+    if (!r)
+      return {
+        ...base,
+        verdict: 'inconclusive',
+        summary: 'the worker returned no result for this claim',
+        evidence: { reason: 'missing result' },
+      };
+    return {
+      ...base,
+      verdict: r.verdict,
+      summary: r.summary,
+      evidence: r.evidence,
+      ...(r.counterexample ? { counterexample: r.counterexample } : {}),
+      ...(r.plots ? { plots: r.plots } : {}),
+    };
   });
-  return { file: loaded.path, seed: options.seed, budget: options.budget, backend: result.backend, device: result.device, claims, derivatives: derivativesSummary(loaded) };
+  return {
+    file: loaded.path,
+    seed: options.seed,
+    budget: options.budget,
+    backend: result.backend,
+    device: result.device,
+    claims,
+    derivatives: derivativesSummary(loaded),
+  };
 }
