@@ -20,7 +20,7 @@ const CASES: [string, string, number?][] = [
   ['softmax_data_perturbed', readFileSync('examples/softmax_data_perturbed.loss', 'utf8')],
   ['gmm_score', readFileSync('examples/gmm_score.loss', 'utf8')],
   [
-    'lanczos',
+    'large_d',
     `dim n = 16, d = 12
 given A : R^{n x d} with ||A||_2 <= 2
 given b : R^n       with b >= 0, sum(b) = 1
