@@ -125,10 +125,33 @@ def project(x, spec):
     if "lower" in p or "upper" in p:
         y = np.minimum(p.get("upper", math.inf), np.maximum(p.get("lower", -math.inf), y))
     if "ball" in p:
-        current = norm(y, spec, p["ball"][0])
-        if current > p["ball"][1]:
-            y = y * (p["ball"][1] / current)
+        return project_ball(y, spec, *p["ball"])
     return y
+
+
+def project_ball(y, spec, kind, radius):
+    """Euclidean projection onto a norm ball, as projectBall in sampling.ts: radial scaling (2, F),
+    singular values clipped at r (spectral, through the smaller Gram matrix), soft thresholding (1)."""
+    current = norm(y, spec, kind)
+    if not current > radius:
+        return y
+    rows, cols = spec["rows"], spec["cols"]
+    if kind == "1":
+        a = np.sort(np.abs(y))[::-1]
+        t = (np.cumsum(a) - radius) / np.arange(1, a.size + 1)
+        ok = np.nonzero(a - t > 0)[0]
+        theta = t[ok[-1]] if ok.size else 0.0
+        return np.sign(y) * np.maximum(0.0, np.abs(y) - theta)
+    if kind != "spectral" or rows == 1 or cols == 1:
+        return y * (radius / current)
+    m = column_major(y, rows, cols)
+    on_cols = cols <= rows
+    values, vectors = np.linalg.eigh(m.T @ m if on_cols else m @ m.T)
+    with np.errstate(divide="ignore"):
+        shrink = np.minimum(1.0, radius / np.sqrt(np.maximum(values, 0.0)))
+    p = (vectors * shrink) @ vectors.T
+    out = m @ p if on_cols else p @ m
+    return out.T.reshape(-1)
 
 
 def project_simplex(y, s, lo):

@@ -8,6 +8,7 @@ import { ALMOST_EVERYWHERE } from '../symbolic/rules';
 import type { Derivatives, LoweredProgram } from '../symbolic/lower';
 import { toWire } from '../symbolic/wire';
 import { EvaluationPlanner } from './optimize';
+import { type SearchGradient, gradientNormGradient, quadraticFormGradient, scalarGradient } from './searchRoots';
 import type { Budget, CheckParams, NumericConstraint, Quantity, SamplingSpec, WireClaim } from './protocol';
 
 export interface RequestOptions {
@@ -66,29 +67,65 @@ export function buildCheckParams(
     return extra.length - 1;
   };
   type Pending = { kind: 'expr'; slot: number } | Exclude<Quantity, { kind: 'expr' }>;
+  type Fix = { quantity: (p: Pending) => Quantity; root: (slot: number) => number };
   const q = (s: SymQuantity): Pending => (s.kind === 'expr' ? { kind: 'expr', slot: slot(s.node) } : s);
-  const pendingClaims: { index: number; build: (fix: (p: Pending) => Quantity) => WireClaim }[] = [];
+  const pendingClaims: { index: number; build: (fix: Fix) => WireClaim }[] = [];
+  const specs = samplingSpecs(program, options.fixed);
+  const searchable = specs.filter((s) => s.role === 'var' || !s.fixed);
+  // Exact search directions (gradients over vars and unfixed givens) where the claim has one.
+  const search = (g: SearchGradient | undefined): ((fix: Fix) => WireClaim['search']) => {
+    if (!g) return () => undefined;
+    const at = g.roots.map(slot);
+    return (fix) => ({ roots: at.map(fix.root), inputs: g.inputs, names: searchable.map((s) => s.name) });
+  };
+  const withSearch = (claim: WireClaim, s: WireClaim['search']): WireClaim => (s ? { ...claim, search: s } : claim);
   plans.forEach((p, index) => {
     switch (p.kind) {
       case 'identity': {
         if (p.proved) return;
         const [lhs, rhs] = [q(p.lhs), q(p.rhs)];
-        pendingClaims.push({ index, build: (fix) => ({ index, kind: 'identity', lhs: fix(lhs), rhs: fix(rhs) }) });
+        pendingClaims.push({ index, build: (fix) => ({ index, kind: 'identity', lhs: fix.quantity(lhs), rhs: fix.quantity(rhs) }) });
         return;
       }
       case 'order': {
         const [lhs, rhs] = [q(p.lhs), q(p.rhs)];
-        pendingClaims.push({ index, build: (fix) => ({ index, kind: 'order', op: p.op, lhs: fix(lhs), rhs: fix(rhs) }) });
+        const [upper, lower] = p.op === '<=' ? [p.rhs, p.lhs] : [p.lhs, p.rhs];
+        const scalar = lower.kind === 'expr' && lower.node.shape.rows.value === 1 && lower.node.shape.cols.value === 1;
+        const s = search(
+          scalar
+            ? scalarGradient(lowered, derivatives, upper, lower, searchable)
+            : quadraticFormGradient(lowered, derivatives, upper, lower, searchable),
+        );
+        pendingClaims.push({
+          index,
+          build: (fix) => withSearch({ index, kind: 'order', op: p.op, lhs: fix.quantity(lhs), rhs: fix.quantity(rhs) }, s(fix)),
+        });
         return;
       }
       case 'definite': {
         const subject = q(p.subject);
-        pendingClaims.push({ index, build: (fix) => ({ index, kind: 'definite', which: p.which, subject: fix(subject) }) });
+        const s = search(quadraticFormGradient(lowered, derivatives, p.subject, undefined, searchable));
+        pendingClaims.push({
+          index,
+          build: (fix) => withSearch({ index, kind: 'definite', which: p.which, subject: fix.quantity(subject) }, s(fix)),
+        });
         return;
       }
       case 'lipschitz': {
         const [of, bound] = [q(p.of), q(p.bound)];
-        pendingClaims.push({ index, build: (fix) => ({ index, kind: 'lipschitz', of: fix(of), bound: fix(bound) }) });
+        const vars = lowered.vars.map((_, i) => i);
+        const full = (xs: number[]): boolean => xs.length === vars.length && xs.every((x, i) => x === i);
+        const g =
+          p.of.kind === 'grad' && full(p.of.wrt)
+            ? quadraticFormGradient(lowered, derivatives, { kind: 'hess', rows: vars, cols: vars }, undefined, searchable)
+            : p.of.kind === 'expr' && p.of.node === lowered.loss
+              ? gradientNormGradient(lowered, derivatives, searchable)
+              : undefined;
+        const s = search(g);
+        pendingClaims.push({
+          index,
+          build: (fix) => withSearch({ index, kind: 'lipschitz', of: fix.quantity(of), bound: fix.quantity(bound) }, s(fix)),
+        });
         return;
       }
       case 'unsupported':
@@ -103,7 +140,8 @@ export function buildCheckParams(
   const { graph, positions } = toWire(roots);
   const k = derivatives.grads.length;
   const offset = 1 + k + k * k;
-  const fix = (p: Pending): Quantity => (p.kind === 'expr' ? { kind: 'expr', root: positions[offset + p.slot]! } : p);
+  const root = (slot: number): number => positions[offset + slot]!;
+  const fix: Fix = { quantity: (p) => (p.kind === 'expr' ? { kind: 'expr', root: root(p.slot) } : p), root };
   return {
     ir: graph,
     loss: positions[0]!,
@@ -112,7 +150,7 @@ export function buildCheckParams(
     claims: pendingClaims.map((c) => c.build(fix)),
     ...(kinkArgs.length ? { kinks: positions.slice(base.length, base.length + kinkArgs.length) } : {}),
     hvp: positions.slice(base.length + kinkArgs.length),
-    sampling: samplingSpecs(program, options.fixed),
+    sampling: specs,
     seed: options.seed,
     budget: options.budget,
     ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}),

@@ -2,7 +2,7 @@
  * Draws givens and vars from their declared constraints, and projects search iterates back onto
  * the feasible set. Every draw is a pure function of (seed, stream ids), so `--seed` reproduces it.
  */
-import { euclidean, spectralNorm } from './linalg';
+import { euclidean, spectralNorm, symmetricEigen } from './linalg';
 import type { NumericConstraint, SamplingSpec } from './protocol';
 import { Stream, streamKey } from './rng';
 
@@ -135,11 +135,66 @@ export function project(x: Float64Array, spec: SamplingSpec): Float64Array {
   if (p.lower !== undefined || p.upper !== undefined) {
     for (let i = 0; i < y.length; i++) y[i] = Math.min(p.upper ?? Infinity, Math.max(p.lower ?? -Infinity, y[i]!));
   }
-  if (p.ball) {
-    const current = norm(y, spec, p.ball.norm);
-    if (current > p.ball.radius) for (let i = 0; i < y.length; i++) y[i]! *= p.ball.radius / current;
-  }
+  if (p.ball) return projectBall(y, spec, p.ball.norm, p.ball.radius);
   return y;
+}
+
+/**
+ * Euclidean projection onto a norm ball, so that searches follow the ball's geometry: radial
+ * scaling for the 2 and Frobenius norms, clipping the singular values at r for the spectral norm
+ * (A ← A V diag(min(1, r/σ)) Vᵀ, from the eigenpairs of the smaller Gram matrix), and soft
+ * thresholding for the 1-norm.
+ */
+function projectBall(y: Float64Array, spec: SamplingSpec, kind: '2' | 'F' | 'spectral' | '1', radius: number): Float64Array {
+  const current = norm(y, spec, kind);
+  if (!(current > radius)) return y;
+  const { rows, cols } = spec;
+  if (kind === '1') return projectL1(y, radius);
+  if (kind !== 'spectral' || rows === 1 || cols === 1) return y.map((v) => (v * radius) / current);
+  // Work with the Gram matrix on the smaller side: AᵀA (cols ≤ rows) or AAᵀ.
+  const k = Math.min(rows, cols);
+  const onCols = cols <= rows;
+  const at = (i: number, j: number): number => y[i + j * rows]!;
+  const gram = new Float64Array(k * k);
+  for (let i = 0; i < k; i++)
+    for (let j = i; j < k; j++) {
+      let sum = 0;
+      if (onCols) for (let t = 0; t < rows; t++) sum += at(t, i) * at(t, j);
+      else for (let t = 0; t < cols; t++) sum += at(i, t) * at(j, t);
+      gram[i * k + j] = gram[j * k + i] = sum;
+    }
+  const { values, vectors } = symmetricEigen(gram, k);
+  // P = V diag(min(1, r/σ)) Vᵀ acts on the Gram side.
+  const shrink = Array.from(values, (v) => Math.min(1, radius / Math.sqrt(Math.max(v, 0))));
+  const proj = new Float64Array(k * k);
+  for (let i = 0; i < k; i++)
+    for (let j = 0; j < k; j++) {
+      let sum = 0;
+      for (let t = 0; t < k; t++) sum += vectors[i + t * k]! * shrink[t]! * vectors[j + t * k]!;
+      proj[i + j * k] = sum;
+    }
+  const out = new Float64Array(y.length);
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < cols; j++) {
+      let sum = 0;
+      if (onCols) for (let t = 0; t < k; t++) sum += at(i, t) * proj[t + j * k]!;
+      else for (let t = 0; t < k; t++) sum += proj[i + t * k]! * at(t, j);
+      out[i + j * rows] = sum;
+    }
+  return out;
+}
+
+/** Euclidean projection onto {‖x‖₁ ≤ r}: soft thresholding at the θ that makes ‖x‖₁ = r (sort-based). */
+function projectL1(y: Float64Array, r: number): Float64Array {
+  const a = Array.from(y, Math.abs).sort((p, q) => q - p);
+  let cum = 0;
+  let theta = 0;
+  for (let k = 0; k < a.length; k++) {
+    cum += a[k]!;
+    const t = (cum - r) / (k + 1);
+    if (a[k]! - t > 0) theta = t;
+  }
+  return y.map((v) => Math.sign(v) * Math.max(0, Math.abs(v) - theta));
 }
 
 /** Euclidean projection onto {x >= lo, Σx = s} (sort-based). */

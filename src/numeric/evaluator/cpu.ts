@@ -64,8 +64,17 @@ class Program {
         const n = this.nodes[q.root]!;
         return { data: this.plan([q.root]).run(point)[0]!, r: n.shape.rows.value, c: n.shape.cols.value };
       }
-      case 'stack':
-        return stacked(this.plan(q.roots).run(point));
+      case 'stack': {
+        if (!q.inputs?.length) return stacked(this.plan(q.roots).run(point));
+        if (!v) throw new Error('a stack with inputs needs vectors');
+        const inputs = new Map(point);
+        let off = 0;
+        for (const { name, size } of q.inputs) {
+          inputs.set(name, v.subarray(off, off + size));
+          off += size;
+        }
+        return stacked(this.plan(q.roots).run(inputs));
+      }
       case 'grad':
         return stacked(this.plan(q.wrt.map((i) => this.p.grads[i]!)).run(point));
       case 'hvp': {
@@ -303,15 +312,15 @@ export class CpuEvaluator implements Evaluator, Handlers {
     const rows = base.rows.map((p, i) => {
       const out = new Map(p);
       const d = delta[i]!;
-      const s = a.scale[i]!;
       let off = 0;
-      for (const spec of specs) {
+      specs.forEach((spec, k) => {
+        const s = a.scale[i]! * (a.weights?.[k] ?? 1);
         const x = p.get(spec.name)!;
         const y = new Float64Array(x.length);
         for (let j = 0; j < x.length; j++) y[j] = x[j]! + s * d[off + j]!;
         out.set(spec.name, a.project ? project(y, spec) : y);
         off += x.length;
-      }
+      });
       return out;
     });
     this.store.set(a.out, { kind: 'points', rows, domain: base.domain });
@@ -499,7 +508,7 @@ export class CpuEvaluator implements Evaluator, Handlers {
         rows.push(new Float64Array(n));
       } else {
         const e = symmetricEigen(m, n);
-        const k = a.which === 'min' ? 0 : n - 1;
+        const k = a.which === 'min' || (a.which === 'absmax' && Math.abs(e.values[0]!) > Math.abs(e.values[n - 1]!)) ? 0 : n - 1;
         values.push(e.values[k]!);
         rows.push(e.vectors.slice(k * n, (k + 1) * n));
       }
@@ -507,6 +516,38 @@ export class CpuEvaluator implements Evaluator, Handlers {
     }
     this.store.set(a.out, { kind: 'values', rows, r: n, c: 1 });
     return { values, scales };
+  }
+
+  op_extract(a: OpArgs<'extract'>): OpAnswer<'extract'> {
+    const pts = this.points(a.of);
+    const specs = this.specs(a.names, pts.domain);
+    const n = specs.reduce((s, x) => s + x.rows * x.cols, 0);
+    const rows = pts.rows.map((p) => {
+      const out = new Float64Array(n);
+      let off = 0;
+      for (const s of specs) {
+        out.set(p.get(s.name)!, off);
+        off += s.rows * s.cols;
+      }
+      return out;
+    });
+    this.store.set(a.out, { kind: 'values', rows, r: n, c: 1 });
+    return EMPTY;
+  }
+
+  op_pick(a: OpArgs<'pick'>): OpAnswer<'pick'> {
+    return { values: this.values(a.of).rows.map((x, i) => x[a.entries[i]!]!) };
+  }
+
+  op_signChange(a: OpArgs<'signChange'>): OpAnswer<'signChange'> {
+    const y = this.values(a.b).rows;
+    return {
+      values: this.values(a.a).rows.map((x, i) => {
+        const z = y[i]!;
+        for (let j = 0; j < x.length; j++) if ((x[j]! > 0 && z[j]! < 0) || (x[j]! < 0 && z[j]! > 0)) return j;
+        return -1;
+      }),
+    };
   }
 
   op_fetch(a: OpArgs<'fetch'>): OpAnswer<'fetch'> {
