@@ -131,7 +131,7 @@ function main(): void {
     'wasm split',
     'NumPy',
     'split/NumPy',
-    '1 thread/TS',
+    'TS/1 thread',
   ]);
   for (const n of GEMM_SIZES) {
     const flops = 2 * n ** 3;
@@ -142,7 +142,7 @@ function main(): void {
     setKernelThreads(threads);
     const split = best(repsFor(flops, 10e9), () => gemmWasm(n, n, n, a, b, c, {}, 0));
     const ref = np?.gemm[String(n)];
-    gemmRow(String(n), g(flops, ts), g(flops, one), g(flops, split), g(flops, ref), ratio(split, ref), ratio(one, ts));
+    gemmRow(String(n), g(flops, ts), g(flops, one), g(flops, split), g(flops, ref), ratio(split, ref), ratio(ts, one));
   }
 
   const syrkRow = table('SYRK C = AᵀA, A rows×cols (GFLOP/s, rows·cols² flops; NumPy computes Aᵀ@A, 2·rows·cols²)', [

@@ -11,7 +11,7 @@ import { kernels, withArena } from './wasm';
  * Multiply-adds (m·n·k) from which the WebAssembly kernels beat the TypeScript loop, copies in and
  * out included (`npm run bench`, bench/kernels.bench.ts).
  */
-export const WASM_MIN_WORK = 4096;
+export const WASM_MIN_WORK = 2048;
 /** Multiply-adds from which a product is split over the kernel threads. */
 export const PARALLEL_MIN_WORK = 1 << 21;
 /** Rows or columns per split record, at least (each record packs the other operand once). */

@@ -12,6 +12,10 @@
  * tridiagonalEigenvalues, tridiagonalEigenvectors and applyReflectors for callers that want several
  * ranges from one reduction.
  *
+ * Operators known only by products (lanczos.ts): extremeEigenpair, the largest or smallest
+ * eigenpair by Lanczos with full reorthogonalisation and restarts, warm-startable, with what it
+ * certifies (e.g. λ_min of a Hessian from Hessian-vector products).
+ *
  * Spectral norm (spectral.ts): spectralNorm (Lanczos on AᵀA, warm-startable, with what it
  * certifies), spectralNormUpperBound, projectSpectralBall (the sampler's scaling).
  *
@@ -32,6 +36,7 @@ export {
   tridiagonalEigenvectors,
   tridiagonalize,
 } from './eigen';
+export { type LanczosOptions, type LanczosResult, extremeEigenpair } from './lanczos';
 export { kernelThreads, setKernelThreads } from './pool';
 export type { GemmOptions, GemvOptions, SyrkOptions } from './reference';
 export {
