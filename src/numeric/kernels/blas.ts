@@ -5,7 +5,7 @@
  */
 import { kernelThreads, runSplit } from './pool';
 import { type GemmOptions, type GemvOptions, type SyrkOptions, gemmReference, gemvReference, syrkReference } from './reference';
-import { kernels, withArena } from './wasm';
+import { KernelMemoryError, kernels, wasmAvailable, withArena } from './wasm';
 
 /**
  * Multiply-adds (m·n·k) from which the WebAssembly kernels beat the TypeScript loop, copies in and
@@ -49,11 +49,22 @@ export function gemm(
   o: GemmOptions = {},
 ): Float64Array {
   const work = m * n * k;
-  if (work < WASM_MIN_WORK) {
-    checkGemm(m, n, k, a, b, c);
-    return gemmReference(m, n, k, a, b, c, o);
+  checkGemm(m, n, k, a, b, c);
+  if (work < WASM_MIN_WORK || !wasmAvailable()) return gemmReference(m, n, k, a, b, c, o);
+  return orReference(
+    () => gemmWasm(m, n, k, a, b, c, o, work >= PARALLEL_MIN_WORK ? 0 : 1),
+    () => gemmReference(m, n, k, a, b, c, o),
+  );
+}
+
+/** The WebAssembly call, or the reference (same bits) when the WebAssembly memory cannot hold the operands. */
+function orReference<T>(fast: () => T, reference: () => T): T {
+  try {
+    return fast();
+  } catch (e) {
+    if (e instanceof KernelMemoryError) return reference();
+    throw e;
   }
-  return gemmWasm(m, n, k, a, b, c, o, work >= PARALLEL_MIN_WORK ? 0 : 1);
 }
 
 function checkGemm(m: number, n: number, k: number, a: Float64Array, b: Float64Array, c: Float64Array): void {
@@ -111,11 +122,12 @@ export function gemmWasm(
 /** C = α·op(A)·op(A)ᵀ + β·C in place (C n×n, symmetric on input when β ≠ 0, symmetric on output). */
 export function syrk(n: number, k: number, a: Float64Array, c: Float64Array, o: SyrkOptions = {}): Float64Array {
   const work = (n * n * k) / 2;
-  if (work < WASM_MIN_WORK) {
-    checkSyrk(n, k, a, c);
-    return syrkReference(n, k, a, c, o);
-  }
-  return syrkWasm(n, k, a, c, o, work >= PARALLEL_MIN_WORK ? 0 : 1);
+  checkSyrk(n, k, a, c);
+  if (work < WASM_MIN_WORK || !wasmAvailable()) return syrkReference(n, k, a, c, o);
+  return orReference(
+    () => syrkWasm(n, k, a, c, o, work >= PARALLEL_MIN_WORK ? 0 : 1),
+    () => syrkReference(n, k, a, c, o),
+  );
 }
 
 function checkSyrk(n: number, k: number, a: Float64Array, c: Float64Array): void {
@@ -153,7 +165,12 @@ export function syrkWasm(n: number, k: number, a: Float64Array, c: Float64Array,
 
 /** y = α·op(A)·x + β·y in place (A m×n); returns y. */
 export function gemv(m: number, n: number, a: Float64Array, x: Float64Array, y: Float64Array, o: GemvOptions = {}): Float64Array {
-  return m * n < WASM_MIN_WORK ? checkedGemvReference(m, n, a, x, y, o) : gemvWasm(m, n, a, x, y, o);
+  checkGemv(m, n, a, x, y, !!o.trans);
+  if (m * n < WASM_MIN_WORK || !wasmAvailable()) return gemvReference(m, n, a, x, y, o);
+  return orReference(
+    () => gemvWasm(m, n, a, x, y, o),
+    () => gemvReference(m, n, a, x, y, o),
+  );
 }
 
 function checkGemv(m: number, n: number, a: Float64Array, x: Float64Array, y: Float64Array, trans: boolean): void {
@@ -161,11 +178,6 @@ function checkGemv(m: number, n: number, a: Float64Array, x: Float64Array, y: Fl
   check('A', a, m * n);
   check('x', x, trans ? m : n);
   check('y', y, trans ? n : m);
-}
-
-function checkedGemvReference(m: number, n: number, a: Float64Array, x: Float64Array, y: Float64Array, o: GemvOptions): Float64Array {
-  checkGemv(m, n, a, x, y, !!o.trans);
-  return gemvReference(m, n, a, x, y, o);
 }
 
 export function gemvWasm(m: number, n: number, a: Float64Array, x: Float64Array, y: Float64Array, o: GemvOptions = {}): Float64Array {

@@ -7,7 +7,7 @@
  * decomposition (linalg.ts symmetricEigen) stays as the reference.
  */
 import { type Tridiagonal, applyReflectorsReference, tridiagonalizeReference } from './reference';
-import { kernels, withArena } from './wasm';
+import { kernels, wasmAvailable, withArena } from './wasm';
 
 export type { Tridiagonal } from './reference';
 
@@ -23,11 +23,12 @@ export const WASM_MIN_ORDER = 24;
 
 /**
  * T = QᵀAQ for the symmetric n×n matrix A (column-major; its lower triangle is read). The
- * WebAssembly and reference reductions agree to rounding; which one runs depends only on n.
+ * WebAssembly and reference reductions agree to rounding; which one runs depends only on n (and on
+ * WebAssembly being available).
  */
 export function tridiagonalize(a: Float64Array, n: number): Tridiagonal {
   checkSquare(a, n);
-  return n < WASM_MIN_ORDER ? tridiagonalizeReference(a, n) : tridiagonalizeWasm(a, n);
+  return n < WASM_MIN_ORDER || !wasmAvailable() ? tridiagonalizeReference(a, n) : tridiagonalizeWasm(a, n);
 }
 
 function checkSquare(a: ArrayLike<number>, n: number): void {
@@ -54,7 +55,7 @@ export function tridiagonalizeWasm(a: Float64Array, n: number): Tridiagonal {
 export function applyReflectors(t: Tridiagonal, z: Float64Array, k: number): Float64Array {
   const { n } = t;
   if (z.length < n * k) throw new RangeError(`Z needs ${n * k} entries, got ${z.length}`);
-  if (n < WASM_MIN_ORDER) return applyReflectorsReference(t, z, k);
+  if (n < WASM_MIN_ORDER || !wasmAvailable()) return applyReflectorsReference(t, z, k);
   withArena((arena) => {
     const pa = arena.put(t.reflectors);
     const pt = arena.put(t.tau);

@@ -14,7 +14,8 @@
  * That the singular value found is the largest is not certified by the residual (see lanczos.ts).
  */
 import { euclidean, extremeEigenpair } from './lanczos';
-import { kernels, withArena } from './wasm';
+import { gemvReference } from './reference';
+import { KernelMemoryError, kernels, wasmAvailable, withArena } from './wasm';
 
 export interface SpectralNorm {
   /** ‖Av‖ for the unit vector `vector`: the estimate of ‖A‖₂ and a lower bound on it. */
@@ -72,19 +73,7 @@ export function spectralNorm(a: Float64Array, rows: number, cols: number, option
   if (side <= 1 || upper === 0 || !Number.isFinite(upper)) return vectorNorm(a, rows, cols, upper);
   // M = AᵀA on the right (cols) side when cols ≤ rows, else AAᵀ on the left side.
   const right = cols <= rows;
-  return withArena((arena) => {
-    const pa = arena.put(a.subarray(0, rows * cols));
-    const px = arena.alloc(side);
-    const pt = arena.alloc(right ? rows : cols);
-    const py = arena.alloc(side);
-    const heap = arena.f64();
-    const k = kernels();
-    const multiply = (x: Float64Array, y: Float64Array): void => {
-      heap.set(x, px / 8);
-      k.gemv(right ? 0 : 1, rows, cols, 1, pa, rows, px, 0, pt);
-      k.gemv(right ? 1 : 0, rows, cols, 1, pa, rows, pt, 0, py);
-      y.set(heap.subarray(py / 8, py / 8 + side));
-    };
+  const run = (multiply: (x: Float64Array, y: Float64Array) => void): SpectralNorm => {
     const top = extremeEigenpair(multiply, side, { which: 'largest', ...options });
     return {
       norm: Math.sqrt(Math.max(0, top.value)),
@@ -94,7 +83,33 @@ export function spectralNorm(a: Float64Array, rows: number, cols: number, option
       products: top.products,
       converged: top.residual <= (options.tolerance ?? 1e-10) * top.value,
     };
-  });
+  };
+  const mid = new Float64Array(right ? rows : cols);
+  const reference = () =>
+    run((x, y) => {
+      gemvReference(rows, cols, a, x, mid, { trans: !right });
+      gemvReference(rows, cols, a, mid, y, { trans: right });
+    });
+  if (!wasmAvailable()) return reference();
+  try {
+    return withArena((arena) => {
+      const pa = arena.put(a.subarray(0, rows * cols));
+      const px = arena.alloc(side);
+      const pt = arena.alloc(right ? rows : cols);
+      const py = arena.alloc(side);
+      const heap = arena.f64();
+      const k = kernels();
+      return run((x, y) => {
+        heap.set(x, px / 8);
+        k.gemv(right ? 0 : 1, rows, cols, 1, pa, rows, px, 0, pt);
+        k.gemv(right ? 1 : 0, rows, cols, 1, pa, rows, pt, 0, py);
+        y.set(heap.subarray(py / 8, py / 8 + side));
+      });
+    });
+  } catch (e) {
+    if (e instanceof KernelMemoryError) return reference();
+    throw e;
+  }
 }
 
 function vectorNorm(a: Float64Array, rows: number, cols: number, upper: number): SpectralNorm {

@@ -68,3 +68,37 @@ console.log(JSON.stringify({ same, lambda, norm: spectralNorm(a, n, n).norm }));
   assert.equal(out.same, true, 'the product has the reference bits');
   assert.ok(Number.isFinite(out.lambda) && out.norm > 0, r.stdout);
 });
+
+test('without WebAssembly (DERIVLENS_KERNELS=typescript) every kernel falls back to the reference: the same bits', () => {
+  const program = `
+import { gemm, gemv, smallestEigenpairs, spectralNorm, syrk } from ${JSON.stringify(resolve('src/numeric/kernels'))};
+const n = 150;
+const a = Float64Array.from({ length: n * n }, (_, i) => Math.cos(i * 0.37));
+const s = a.map((x, i) => x + a[(i % n) * n + Math.floor(i / n)]);
+console.log(JSON.stringify({
+  gemm: Array.from(gemm(n, n, n, a, a, new Float64Array(n * n), { transB: true })),
+  syrk: Array.from(syrk(n, n, a, new Float64Array(n * n))),
+  gemv: Array.from(gemv(n, n, a, a.subarray(0, n), new Float64Array(n))),
+  norm: spectralNorm(a, n, n).norm,
+  lambda: Array.from(smallestEigenpairs(s, n, 2).values),
+}));`;
+  const dir = mkdtempSync(join(tmpdir(), 'derivlens-kernels-'));
+  writeFileSync(join(dir, 'entry.ts'), program);
+  const runs = ['wasm', 'typescript'].map((kernels) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(dir, 'entry.ts')], {
+      encoding: 'utf8',
+      env: { ...process.env, DERIVLENS_KERNELS: kernels },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { gemm: number[]; syrk: number[]; gemv: number[]; norm: number; lambda: number[] };
+  });
+  rmSync(dir, { recursive: true, force: true });
+  const [wasm, ts] = runs as [(typeof runs)[0], (typeof runs)[0]];
+  assert.deepEqual(ts.gemm, wasm.gemm);
+  assert.deepEqual(ts.syrk, wasm.syrk);
+  assert.deepEqual(ts.gemv, wasm.gemv);
+  assert.equal(ts.norm, wasm.norm, 'the same products give the same Lanczos run');
+  ts.lambda.forEach((v, i) =>
+    assert.ok(Math.abs(v - wasm.lambda[i]!) <= 1e-11 * Math.abs(wasm.lambda[i]!), `λ_${i}: ${v} vs ${wasm.lambda[i]}`),
+  );
+});

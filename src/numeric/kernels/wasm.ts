@@ -56,6 +56,29 @@ export function kernels(): KernelExports {
   return wasmRuntime().exports;
 }
 
+let available: boolean | undefined;
+
+/**
+ * Whether the WebAssembly kernels can run here (a host without WebAssembly, or that refuses the
+ * shared memory, gets the TypeScript reference everywhere: the same bits for the products).
+ * DERIVLENS_KERNELS=typescript turns them off (tests of that path, debugging).
+ */
+export function wasmAvailable(): boolean {
+  if (available === undefined && process.env.DERIVLENS_KERNELS === 'typescript') available = false;
+  if (available === undefined) {
+    try {
+      wasmRuntime();
+      available = true;
+    } catch {
+      available = false;
+    }
+  }
+  return available;
+}
+
+/** The WebAssembly memory cannot hold a call's operands (over 4 GiB, or the host refused to grow it). */
+export class KernelMemoryError extends RangeError {}
+
 /** Bump allocator over the shared memory; `withArena` frees what its callback allocated. */
 export class Arena {
   private top = ALIGN;
