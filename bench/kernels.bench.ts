@@ -181,6 +181,8 @@ function main(): void {
     [256, 16, 256],
     [1024, 64, 64],
     [192, 192, 192],
+    [256, 256, 256],
+    [384, 384, 384],
   ] as const) {
     const [a, b, c] = [gaussian(m * k, 4), gaussian(k * n, 5), new Float64Array(m * n)];
     const reps = Math.max(3, Math.min(2000, Math.round(2e7 / (m * k * n))));

@@ -12,8 +12,12 @@ import { KernelMemoryError, kernels, wasmAvailable, withArena } from './wasm';
  * out included (`npm run bench`, bench/kernels.bench.ts).
  */
 export const WASM_MIN_WORK = 2048;
-/** Multiply-adds from which a product is split over the kernel threads. */
-export const PARALLEL_MIN_WORK = 1 << 21;
+/**
+ * Multiply-adds from which a product is split over the kernel threads (256³, about 1 ms on one
+ * thread): below it, waking a helper (tens of µs, far more on a busy machine) and waiting for the
+ * last chunk cost more than the second core gains (bench/kernels.bench.ts, bench/RESULTS.md).
+ */
+export const PARALLEL_MIN_WORK = 1 << 24;
 /** Rows or columns per split record, at least (each record packs the other operand once). */
 const MIN_CHUNK = 64;
 /** Register tile of the WebAssembly GEMM: chunk boundaries fall on multiples of it. */
@@ -29,12 +33,17 @@ function checkDims(...dims: number[]): void {
   for (const d of dims) if (!Number.isInteger(d) || d < 0) throw new RangeError(`matrix dimension ${d} is not a whole number >= 0`);
 }
 
-/** Chunk boundaries 0 = b₀ < b₁ < … = size, multiples of TILE, about `pieces` of them. */
-function split(size: number, pieces: number): number[] {
-  const step = Math.max(MIN_CHUNK, Math.ceil(size / pieces / TILE) * TILE);
-  const bounds = [];
-  for (let at = 0; at < size; at += step) bounds.push(at);
-  bounds.push(size);
+/**
+ * Chunk boundaries 0 = b₀ < b₁ < … = size on multiples of TILE, shrinking towards the end (guided
+ * scheduling: each takes 1/(2·threads) of what is left, at least MIN_CHUNK), so that a thread
+ * starting the last chunk late delays the call little.
+ */
+function split(size: number, threads: number): number[] {
+  const bounds = [0];
+  for (let at = 0; at < size;) {
+    at = Math.min(size, at + Math.max(MIN_CHUNK, Math.ceil((size - at) / (2 * threads) / TILE) * TILE));
+    bounds.push(at);
+  }
   return bounds;
 }
 
@@ -100,13 +109,13 @@ export function gemmWasm(
     const calls: number[][] = [];
     if (threads === 1 || m * n === 0) calls.push([ta, tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, m]);
     else if (n >= m) {
-      const bounds = split(n, PIECES_PER_THREAD * kernelThreads());
+      const bounds = split(n, kernelThreads());
       for (let t = 0; t + 1 < bounds.length; t++) {
         const [j0, j1] = [bounds[t]!, bounds[t + 1]!];
         calls.push([ta, tb, m, j1 - j0, k, alpha, pa, lda, pb + 8 * (tb ? j0 : j0 * ldb), ldb, beta, pc + 8 * j0 * m, m]);
       }
     } else {
-      const bounds = split(m, PIECES_PER_THREAD * kernelThreads());
+      const bounds = split(m, kernelThreads());
       for (let t = 0; t + 1 < bounds.length; t++) {
         const [i0, i1] = [bounds[t]!, bounds[t + 1]!];
         calls.push([ta, tb, i1 - i0, n, k, alpha, pa + 8 * (ta ? i0 * lda : i0), lda, pb, ldb, beta, pc + 8 * i0, m]);
