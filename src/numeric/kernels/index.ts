@@ -14,7 +14,8 @@
  *
  * Operators known only by products (lanczos.ts): extremeEigenpair, the largest or smallest
  * eigenpair by Lanczos with full reorthogonalisation and restarts, warm-startable, with what it
- * certifies (e.g. λ_min of a Hessian from Hessian-vector products).
+ * certifies (e.g. λ_min of a Hessian from Hessian-vector products); matrixExtremeEigenpair, the
+ * same on a formed matrix kept in WebAssembly memory (O(n²) per product).
  *
  * Spectral norm (spectral.ts): spectralNorm (Lanczos on AᵀA, warm-startable, with what it
  * certifies), spectralNormUpperBound, projectSpectralBall (the sampler's scaling).
@@ -36,7 +37,7 @@ export {
   tridiagonalEigenvectors,
   tridiagonalize,
 } from './eigen';
-export { type LanczosOptions, type LanczosResult, extremeEigenpair } from './lanczos';
+export { type LanczosOptions, type LanczosResult, extremeEigenpair, matrixExtremeEigenpair } from './lanczos';
 export { kernelThreads, setKernelThreads } from './pool';
 export type { GemmOptions, GemvOptions, SyrkOptions } from './reference';
 export {

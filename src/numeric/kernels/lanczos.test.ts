@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { symmetricEigen } from '../linalg';
 import { Stream, streamKey } from '../rng';
 import { gemvReference } from './reference';
-import { extremeEigenpair } from './lanczos';
+import { extremeEigenpair, matrixExtremeEigenpair } from './lanczos';
 
 function randomSymmetric(n: number, seed: number): Float64Array {
   const rng = new Stream(streamKey(seed));
@@ -64,4 +64,23 @@ test('a cluster at the bottom of the spectrum, a warm start, and errors', () => 
   const warm = extremeEigenpair(operator(a, n), n, { which: 'smallest', tolerance: 1e-13, start: r.vector, scale: r.scale });
   assert.ok(warm.products <= 2, `a converged start needs ${warm.products} products`);
   assert.throws(() => extremeEigenpair(operator(a, n), 0, { which: 'largest' }), /order 0/);
+  // Short runs between restarts still converge, from the Ritz vector of each run.
+  const restarted = extremeEigenpair(operator(a, n), n, { which: 'largest', restart: 5, maxProducts: 2000 });
+  assert.ok(
+    restarted.converged && Math.abs(restarted.value - 19.6) <= 1e-9,
+    `λ_max ${restarted.value} after ${restarted.products} products`,
+  );
+});
+
+test('on a formed matrix (WebAssembly products) the same run as with TypeScript products', () => {
+  for (const n of [1, 2, 37, 150]) {
+    const a = randomSymmetric(n, n);
+    for (const which of ['largest', 'smallest'] as const) {
+      const viaWasm = matrixExtremeEigenpair(a, n, { which });
+      const viaTs = extremeEigenpair(operator(a, n), n, { which });
+      assert.equal(viaWasm.value, viaTs.value, `n=${n} ${which}`);
+      assert.equal(viaWasm.products, viaTs.products);
+    }
+  }
+  assert.throws(() => matrixExtremeEigenpair(new Float64Array(3), 2, { which: 'largest' }), /needs 4 entries/);
 });
