@@ -13,11 +13,12 @@ import { KernelMemoryError, kernels, wasmAvailable, withArena } from './wasm';
  */
 export const WASM_MIN_WORK = 2048;
 /**
- * Multiply-adds from which a product is split over the kernel threads (256³, about 1 ms on one
- * thread): below it, waking a helper (tens of µs, far more on a busy machine) and waiting for the
- * last chunk cost more than the second core gains (bench/kernels.bench.ts, bench/RESULTS.md).
+ * Multiply-adds from which a product is split over the kernel threads (512³, about 9 ms on one
+ * thread). Below it, waking a helper and waiting for its last chunk cost more than the second core
+ * gains whenever the machine is busy (a descheduled helper holds its chunk for a time slice: 256³
+ * took 2.6 ms on one thread and up to 7 ms split on the shared 2-vCPU VM); see bench/RESULTS.md.
  */
-export const PARALLEL_MIN_WORK = 1 << 24;
+export const PARALLEL_MIN_WORK = 1 << 27;
 /** Rows or columns per split record, at least (each record packs the other operand once). */
 const MIN_CHUNK = 64;
 /** Register tile of the WebAssembly GEMM: chunk boundaries fall on multiples of it. */
