@@ -112,4 +112,7 @@ test('projection onto the spectral ball: unchanged inside, scaled by r/‖A‖�
   assert.notEqual(out.matrix, a);
   out.matrix.forEach((x, i) => assert.ok(Math.abs(x - (a[i]! * 2) / norm) <= 1e-14 * Math.abs(a[i]!) + 1e-300));
   assert.ok(Math.abs(gramSpectralNorm(out.matrix, rows, cols) - 2) <= 2e-12);
+  // NaN anywhere: left as it is, as the sampler does (its norm is not known to exceed the radius).
+  const broken = Float64Array.of(1, NaN, 0, 1);
+  assert.equal(projectSpectralBall(broken, 2, 2, 0.5).matrix, broken);
 });

@@ -141,7 +141,8 @@ export function projectSpectralBall(
 ): SpectralProjection {
   if (spectralNormUpperBound(a, rows, cols) <= radius) return { matrix: a };
   const norm = spectralNorm(a, rows, cols, options);
-  if (norm.norm <= radius) return { matrix: a, norm };
+  // As the sampler: scale only when the norm is known to exceed the radius (NaN leaves A as it is).
+  if (!(norm.norm > radius)) return { matrix: a, norm };
   const s = radius / norm.norm;
   return { matrix: Float64Array.from(a.subarray(0, rows * cols), (x) => x * s), norm };
 }
