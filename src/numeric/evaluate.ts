@@ -4,6 +4,7 @@
  * runs and what the CPU worker will execute.
  */
 import { type IndexRef, InternalError, type Node, topoOrder } from '../symbolic/ir';
+import { denseProductPays, matmul as denseMatmul } from './kernels';
 
 export type Values = ReadonlyMap<string, Float64Array>;
 
@@ -324,6 +325,7 @@ function elementwise2(a: Kernel, b: Kernel, size: number, f: (x: number, y: numb
 
 /** C = A·B, all column-major; A is m×k, B is k×n. */
 export function matmul(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
+  if (denseProductPays(b, m, k, n)) return denseMatmul(a, b, m, k, n);
   const out = new Float64Array(m * n);
   for (let j = 0; j < n; j++) {
     const oj = j * m;
