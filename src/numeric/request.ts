@@ -16,6 +16,11 @@ export interface RequestOptions {
   /** Givens (or vars) fixed from --data, column-major. */
   fixed?: ReadonlyMap<string, Float64Array>;
   timeLimitMs?: number;
+  /**
+   * Wire index of each plan: the claim's position in its file, so that a claim checked alone draws
+   * the samples it draws in a whole-file check (sample streams are keyed on it). Positions by default.
+   */
+  claimIndices?: readonly number[];
 }
 
 function numericConstraint(c: Constraint): NumericConstraint {
@@ -68,7 +73,8 @@ export function buildCheckParams(
   type Pending = { kind: 'expr'; slot: number } | Exclude<Quantity, { kind: 'expr' }>;
   const q = (s: SymQuantity): Pending => (s.kind === 'expr' ? { kind: 'expr', slot: slot(s.node) } : s);
   const pendingClaims: { index: number; build: (fix: (p: Pending) => Quantity) => WireClaim }[] = [];
-  plans.forEach((p, index) => {
+  plans.forEach((p, position) => {
+    const index = options.claimIndices?.[position] ?? position;
     switch (p.kind) {
       case 'identity': {
         if (p.proved) return;
