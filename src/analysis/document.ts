@@ -87,10 +87,21 @@ function claimInfos(
       .within(span)
       .map((t) => t.text)
       .join(' ');
-  const within = (span: Span): Set<string> =>
-    new Set(
-      symbols.occurrences.filter((o) => !o.declaration && o.span.start >= span.start && o.span.end <= span.end).map((o) => o.symbol.name),
-    );
+  const occurrences = symbols.occurrences;
+  /** Names used inside a span (occurrences are sorted by position: a binary search finds the first). */
+  const within = (span: Span): Set<string> => {
+    let lo = 0;
+    let hi = occurrences.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (occurrences[mid]!.span.start < span.start) lo = mid + 1;
+      else hi = mid;
+    }
+    const names = new Set<string>();
+    for (let i = lo; i < occurrences.length && occurrences[i]!.span.start < span.end; i++)
+      if (!occurrences[i]!.declaration) names.add(occurrences[i]!.symbol.name);
+    return names;
+  };
   // lets and defs by name, with the names they use
   const definitions = new Map<string, { text: string; uses: Set<string> }>();
   for (const s of statements)
@@ -116,11 +127,15 @@ function claimInfos(
       .join('\n');
   };
   const typed = new Map(analysis.program.claims.map((c, index) => [c.span.start, { claim: c, index }]));
+  /** Claims that use the same names share a context (a file has few distinct ones). */
+  const contexts = new Map<string, string>();
   return statements
     .filter((s) => s.kind === 'claim')
     .map((s, ordinal) => {
       const t = typed.get(s.span.start);
-      const context = hash(`${baseText}\n${reachable(new Set([...within(s.span), ...lossUses]))}`);
+      const used = [...new Set([...within(s.span), ...lossUses])].sort().join(' ');
+      let context = contexts.get(used);
+      if (context === undefined) contexts.set(used, (context = hash(`${baseText}\n${reachable(new Set(used.split(' ')))}`)));
       return {
         ordinal,
         span: s.span,

@@ -79,19 +79,22 @@ export function formatDocument(original: string): string {
   }
   // Tokens by line; a line starts a statement when a newline token precedes its first token.
   const byLine: Token[][] = lines.map(() => []);
+  /** Index in `tokens` of each line's last token (whether the statement goes on after the line). */
+  const lastIndex: number[] = lines.map(() => -1);
   const startsStatement = lines.map(() => false);
   let li = 0;
   let afterNewline = true;
-  for (const t of tokens) {
+  tokens.forEach((t, k) => {
     if (t.kind === 'newline' || t.kind === 'eof') {
       afterNewline = true;
-      continue;
+      return;
     }
     while (li + 1 < lines.length && lineStarts[li + 1]! <= t.span.start) li++;
     if (byLine[li]!.length === 0 && afterNewline) startsStatement[li] = true;
     byLine[li]!.push(t);
+    lastIndex[li] = k;
     afterNewline = false;
-  }
+  });
 
   const roles = new Map<Token, Role>();
   const stack: Context[] = [];
@@ -160,8 +163,7 @@ export function formatDocument(original: string): string {
       seps.push(m[1]!);
       pieces.push({ text: m[2]! });
     }
-    const last = toks[toks.length - 1]!;
-    const next = tokens[tokens.indexOf(last) + 1];
+    const next = tokens[lastIndex[i]! + 1];
     const withToken = toks.find((t) => t.kind === 'ident' && t.text === 'with');
     const line: FormattedLine = {
       seps,
@@ -190,7 +192,13 @@ export function formatDocument(original: string): string {
     result.push(s);
   }
   while (result.length > 0 && result[result.length - 1] === '') result.pop();
-  return result.length ? `${result.join(eol)}${eol}` : '';
+  const formatted = result.length ? `${result.join(eol)}${eol}` : '';
+  // Lines were checked one by one; a token spanning lines (a backslash before a line break) is
+  // only seen whole: if the document's tokens differ anywhere, it stays as it was.
+  const same = (a: Token[], b: Token[]): boolean =>
+    a.length === b.length && a.every((t, i) => t.kind === b[i]!.kind && t.text === b[i]!.text);
+  const significant = (t: string): Token[] => lex(t, []).filter((k) => k.kind !== 'newline' && k.kind !== 'eof');
+  return same(significant(text), significant(formatted.replace(/\r\n/g, '\n'))) ? formatted : original;
 }
 
 /** A line the formatter leaves alone (only trailing whitespace goes; its comment may still move). */

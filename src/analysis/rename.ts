@@ -46,10 +46,19 @@ export function rename(doc: DocumentAnalysis, offset: number, newName: string): 
     for (const e of edits) if (e.span.end <= span.start) shift += e.newText.length - (e.span.end - e.span.start);
     return span.start + shift;
   };
-  const resolvesAgain = edits.every((e) => {
-    const o = occurrenceAt(after.symbols, moved(e.span));
-    return o?.symbol.name === newName && o.symbol.kind === symbol.kind;
-  });
+  // Every name must read as before: the renamed ones as the new name, all others unchanged (a
+  // juxtaposed product such as Ay would read as one name if y were renamed... or A to Ay).
+  const renamedAt = new Set(edits.map((e) => e.span.start));
+  const resolvesAgain =
+    after.symbols.occurrences.length === doc.symbols.occurrences.length &&
+    doc.symbols.occurrences.every((o) => {
+      const now = occurrenceAt(after.symbols, moved(o.span));
+      return (
+        now !== undefined &&
+        now.symbol.name === (renamedAt.has(o.span.start) ? newName : o.symbol.name) &&
+        now.symbol.kind === o.symbol.kind
+      );
+    });
   if (!resolvesAgain || diagnostics(after).join() !== diagnostics(doc).join())
     throw new RenameError(
       `renaming '${symbol.name}' to '${newName}' would change what the file means (a juxtaposed product such as Ax would read differently)`,
