@@ -43,6 +43,12 @@ async function clickWord(page: Page, lineText: string, word: string, nth = 0): P
     .click();
 }
 
+/** Hides the bottom panel when it is shown (for uncluttered screenshots). */
+async function hidePanel(page: Page): Promise<void> {
+  const hide = page.locator('.part.panel .action-label[aria-label^="Hide Panel"]');
+  if (await hide.count()) await hide.first().click();
+}
+
 /** Waits until the locator matches exactly `n` elements. */
 async function waitForCount(locator: ReturnType<Page['locator']>, n: number, ms: number): Promise<void> {
   const end = Date.now() + ms;
@@ -376,6 +382,7 @@ test(
       await page.keyboard.press('Escape');
       await page.locator('.view-line').first().click();
       await openFile(page, 'softmax_mistakes.loss');
+      await hidePanel(page);
       await command(page, 'DerivLens: Show report');
       const report = await findFrame(page, '.katex', 30_000);
       await report.locator('svg.plot').first().waitFor({ timeout: 10_000 });
@@ -399,7 +406,7 @@ test(
 
       // 7. Completion: declared names with their shapes, and LaTeX commands with their Unicode symbol.
       await command(page, 'Notifications: Clear All Notifications');
-      await command(page, 'View: Close Panel');
+      await hidePanel(page);
       await openFile(page, 'features.loss');
       await editorLine(page, 'claim hess L psd').click();
       await page.keyboard.press('End');
@@ -452,8 +459,11 @@ test(
         .locator('.markers-panel .monaco-list-row', { hasText: 'to add a scalar c' })
         .waitFor({ state: 'detached', timeout: 20_000 });
 
-      // 11. Outline: declarations and claims of the file.
+      // 11. Outline: declarations and claims of the file (the file list folded away to make room).
+      await hidePanel(page);
       await command(page, 'Explorer: Focus on Outline View');
+      const folders = page.locator('.pane-header[aria-expanded="true"]', { hasText: /^ws$/i });
+      if (await folders.count()) await folders.first().click();
       const outline = page.locator('.outline-pane .monaco-list-row');
       await outline.filter({ hasText: 'target' }).first().waitFor({ timeout: 20_000 });
       // The list is virtual: go to its end to render the claims.
@@ -462,7 +472,7 @@ test(
       await shot(page, '12-outline.png');
 
       // 12. The walkthrough: open an example, check it, read the report.
-      await command(page, 'View: Close Panel');
+      await hidePanel(page);
       await command(page, 'Welcome: Open Walkthrough...');
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Check the calculus of a paper with DerivLens' }).first().click();
       const walkthrough = page.locator('.gettingStartedContainer');

@@ -30,21 +30,24 @@ export function hoverMarkdown(
   let span: Span | undefined;
   const token = doc.tokens.at(offset);
   const loaded = doc.checkable;
-  const summary = loaded
-    ? derivativesSummary({
-        path: '',
-        text: doc.text,
-        analysis: doc.analysis,
-        program: doc.analysis.program,
-        lowered: loaded.lowered,
-        derivatives: loaded.derivatives,
-      })
-    : undefined;
+  // Printing every derivative costs more than the rest of a hover: only where math is shown.
+  const derived = () =>
+    loaded
+      ? derivativesSummary({
+          path: '',
+          text: doc.text,
+          analysis: doc.analysis,
+          program: doc.analysis.program,
+          lowered: loaded.lowered,
+          derivatives: loaded.derivatives,
+        })
+      : undefined;
   const L = loaded?.lowered.lossName;
   if (token?.kind === 'ident' && (token.text === 'grad' || token.text === 'hess')) {
     span = token.span;
     const next = doc.tokens.within({ start: token.span.end, end: token.span.end + 3 });
     const order = token.text === 'hess' || next[0]?.text === '2' || (next[0]?.text === '^' && next[1]?.text === '2') ? 2 : 1;
+    const summary = derived();
     if (summary && L) {
       md += order === 1 ? `**Gradient of ${L}**\n\n` : `**Hessian of ${L}**\n\n`;
       for (const g of order === 1 ? summary.grad : summary.hess)
@@ -58,6 +61,7 @@ export function hoverMarkdown(
       span = o.span;
       const s = o.symbol;
       md += `**${s.kind}** \`${s.detail.replace(/^\w+ /, '')}\`\n\n`;
+      const summary = s.kind === 'loss' ? derived() : undefined;
       if (s.kind === 'loss' && summary && L) {
         md += math(`${L} = ${summary.loss.latex}`);
         for (const g of summary.grad) md += math(`\\nabla_{${g.wrt}} ${L} = ${g.latex}`);

@@ -239,7 +239,7 @@ export function startServer(connection: Connection, distDir: string): void {
     const uri = e.document.uri;
     clearTimeout(timers.get(uri));
     cache.delete(uri);
-    runner.cancel(uri);
+    // A check of a closed file goes on (it has its own copy of the analysis); its verdicts wait in the store.
     void connection.sendDiagnostics({ uri, diagnostics: [] });
   });
 
