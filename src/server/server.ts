@@ -9,10 +9,7 @@ import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CodeLensRefreshRequest,
-  type CodeLens,
   type Connection,
-  type Diagnostic,
-  DiagnosticSeverity,
   type InitializeParams,
   type InitializeResult,
   ProposedFeatures,
@@ -49,10 +46,10 @@ import {
 } from './ext';
 import * as features from './features';
 import { hoverMarkdown } from './hover';
-import { VerdictStore, claimMessage } from './verdicts';
+import { codeLenses, verdictDiagnostics } from './lenses';
+import { VerdictStore } from './verdicts';
 
 const DEBOUNCE_MS = 100;
-const LABEL: Record<string, string> = { proved: '✓ proved', holds: '✓ holds', refuted: '✗ refuted', inconclusive: '? inconclusive' };
 
 export function startServer(connection: Connection, distDir: string): void {
   const documents = new TextDocuments(TextDocument);
@@ -103,42 +100,6 @@ export function startServer(connection: Connection, distDir: string): void {
 
   // ---- publishing: Problems, lenses, file state ------------------------------------------------
 
-  const verdictDiagnostics = (uri: string, doc: DocumentAnalysis, td: TextDocument): Diagnostic[] => {
-    const out: Diagnostic[] = [];
-    for (const c of doc.claims) {
-      const r = store.get(uri, c.fingerprint);
-      const o = r?.status === 'done' ? r.outcome : undefined;
-      if (!o || (o.verdict !== 'refuted' && o.verdict !== 'inconclusive')) continue;
-      const line = td.positionAt(c.span.start).line;
-      const report = init.reportScheme
-        ? [
-            {
-              location: {
-                uri: `${init.reportScheme}:${encodeURI(pathOf(uri))}.report.txt?${encodeURIComponent(uri)}`,
-                range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-              },
-              message: 'full report with every claim and counterexample',
-            },
-          ]
-        : [];
-      out.push({
-        range: {
-          start: { line, character: 0 },
-          end: {
-            line,
-            character: td.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, '').length,
-          },
-        },
-        message: claimMessage(o),
-        severity: o.verdict === 'refuted' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
-        code: `claim-${o.verdict}`,
-        source: 'derivlens',
-        ...(report.length ? { relatedInformation: report } : {}),
-      });
-    }
-    return out;
-  };
-
   const progressReporters = new Map<string, { report(done: number, total: number): void }>();
 
   const publish = (uri: string): void => {
@@ -148,7 +109,7 @@ export function startServer(connection: Connection, distDir: string): void {
     void connection.sendDiagnostics({
       uri,
       version: td.version,
-      diagnostics: [...features.analysisDiagnostics(doc, td), ...verdictDiagnostics(uri, doc, td)],
+      diagnostics: [...features.analysisDiagnostics(doc, td), ...verdictDiagnostics(doc, td, store, pathOf(uri), init.reportScheme)],
     });
     const batch = runner.batch(uri);
     const state: FileState = {
@@ -302,37 +263,9 @@ export function startServer(connection: Connection, distDir: string): void {
   );
 
   connection.onCodeLens((p) =>
-    withDoc(p.textDocument.uri, [] as CodeLens[], (doc, td) => {
-      const uri = td.uri;
-      const commands = new Set(init.clientCommands ?? []);
-      const checkCommand = (index: number) =>
-        commands.has('derivlens.checkClaim')
-          ? { command: 'derivlens.checkClaim', arguments: [uri, index] }
-          : { command: SERVER_COMMANDS.check, arguments: [uri, [index]] };
-      return store.views(uri, doc).map((v): CodeLens => {
-        const at = { start: { line: v.line, character: 0 }, end: { line: v.line, character: 0 } };
-        let title: string;
-        let command = checkCommand(v.index);
-        if (!settings.trusted) title = '▶ Check (trust the workspace to run checks)';
-        else if (v.status === 'queued') title = '$(clock) queued';
-        else if (v.status === 'running')
-          title = `$(sync~spin) checking…${v.progress !== undefined ? ` ${Math.round(100 * v.progress)}%` : ''}`;
-        else if (v.status === 'done' && v.verdict) {
-          const o = store.outcome(
-            uri,
-            doc.claims.find((c) => c.index === v.index)!,
-            doc,
-          );
-          const count = o?.evidence['points'] ?? o?.evidence['pairs'];
-          const unit = o?.evidence['points'] !== undefined ? 'points' : 'pairs';
-          title = `${LABEL[v.verdict]}${v.verdict === 'holds' && typeof count === 'number' ? ` (${count} ${unit})` : ''}`;
-          if (commands.has('derivlens.showReport')) command = { command: 'derivlens.showReport', arguments: [uri, v.index] };
-        } else if (v.status === 'failed') title = '▶ Check (the last check stopped)';
-        else if (doc.blocked) title = '▶ Check (fix the errors first)';
-        else title = v.edited ? '▶ Check (edited since the last run)' : '▶ Check';
-        return { range: at, command: { title, ...command } };
-      });
-    }),
+    withDoc(p.textDocument.uri, [], (doc, td) =>
+      codeLenses(doc, td.uri, store, { trusted: settings.trusted, clientCommands: new Set(init.clientCommands ?? []) }),
+    ),
   );
 
   // ---- checks ----------------------------------------------------------------------------------
