@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 
-test('the packaged .vsix contains every image its README shows, its icons, the language server and the walkthrough media', () => {
+test('the packaged .vsix contains every image and file its README shows or links, its icons, the language server and the walkthrough media', () => {
   const vsix = join(mkdtempSync(join(tmpdir(), 'derivlens-vsix-')), 'derivlens.vsix');
   const pack = spawnSync(
     process.execPath,
@@ -23,6 +23,8 @@ test('the packaged .vsix contains every image its README shows, its icons, the l
   const inVsix = unzip.status === 0 ? new Set(unzip.stdout.split('\n').map((l) => l.replace(/^extension\//, ''))) : files;
   const readme = readFileSync('README.md', 'utf8');
   const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((p) => !/^https?:/.test(p));
+  // Relative links (CONTRIBUTING.md, …) must resolve inside the package too.
+  const links = [...readme.matchAll(/[^!]\[[^\]]*\]\(([^)\s#]+)\)/g)].map((m) => m[1]!).filter((p) => !/^[a-z]+:/.test(p));
   assert.ok(images.length >= 8, `README shows ${images.length} images`);
   const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as {
     icon: string;
@@ -34,6 +36,7 @@ test('the packaged .vsix contains every image its README shows, its icons, the l
   };
   const needed = [
     ...images,
+    ...links,
     manifest.icon,
     manifest.contributes.languages[0]!.icon.light.replace(/^\.\//, ''),
     ...manifest.contributes.walkthroughs[0]!.steps.map((s) => s.media.image),
