@@ -105,10 +105,6 @@ export class VerdictStore {
     else f.records.delete(fingerprint);
   }
 
-  forget(uri: string): void {
-    this.files.delete(uri);
-  }
-
   /** Drops records no claim of the document has any more (keeping pending ones and a few recent ones for undo). */
   prune(uri: string, doc: DocumentAnalysis): void {
     const f = this.files.get(uri);
