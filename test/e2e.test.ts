@@ -132,10 +132,10 @@ async function openFile(page: Page, name: string): Promise<void> {
     });
 }
 
-/** Worker processes (Node or Python) started from the extension installed under extDir. */
+/** Worker processes (the Node worker and its Python evaluator) started from the extension installed under extDir. */
 function workerProcesses(extDir: string): string[] {
   const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.split('\n');
-  return ps.filter((line) => line.includes(extDir) && (line.includes('dist/worker.js') || line.includes('python/worker.py')));
+  return ps.filter((line) => line.includes(extDir) && (line.includes('dist/worker.js') || line.includes('python/evaluator.py')));
 }
 
 const QUIET_SETTINGS = {
@@ -371,11 +371,17 @@ test(
       await testing.locator('.codicon-testing-failed-icon').first().waitFor({ timeout: 60_000 });
       await testing.locator('.codicon-testing-passed-icon').first().waitFor({ timeout: 60_000 });
       await shot(page, '4-test-explorer.png');
-      // Both files were checked in that one run (side by side), by one worker process.
+      // Both files were checked in that one run (side by side), by one worker process (and its one Python evaluator).
       await openFile(page, 'exp_regression.loss');
       await page.locator('.codelens-decoration', { hasText: '✗ refuted' }).first().waitFor({ timeout: 60_000 });
       await waitForCount(page.locator('.codelens-decoration', { hasText: '✗ refuted' }), 2, 60_000);
-      assert.equal(workerProcesses(ext).length, 1, `one worker process under ${ext}: ${workerProcesses(ext).join(' | ')}`);
+      const processes = workerProcesses(ext);
+      assert.equal(
+        processes.filter((p) => p.includes('dist/worker.js')).length,
+        1,
+        `one worker process under ${ext}: ${processes.join(' | ')}`,
+      );
+      assert.ok(processes.filter((p) => !p.includes('dist/worker.js')).length <= 1, `at most one evaluator: ${processes.join(' | ')}`);
       assert.equal(existsSync(marker), false, 'a workspace-level derivlens.pythonPath was executed');
 
       // 6. The report webview: KaTeX math, plots, verdict badges, and "Re-run at this point" instead of a CLI.
@@ -399,7 +405,7 @@ test(
       await shot(page, '6-report-plots.png');
       await report.locator('button[data-action="rerun-at-counterexample"]').first().click();
       const again = await findFrame(page, '.reproduced', 60_000);
-      // This workspace runs the Python worker, which (unlike the CPU worker, see test/lsp.test.ts) cannot yet
+      // This workspace runs the Python evaluator, which (unlike the CPU one, see test/lsp.test.ts) does not yet
       // take finite differences with every var fixed: the verdict there is refuted or inconclusive.
       assert.match(await again.locator('.reproduced').first().innerText(), /Re-run at the counterexample: (refuted|inconclusive)/i);
       await command(page, 'View: Close All Editor Groups');

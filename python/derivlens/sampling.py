@@ -12,7 +12,12 @@ FEASIBILITY_TOL = 1e-9
 
 
 class SamplingError(Exception):
-    pass
+    """The domain of `name` cannot be sampled; `reason` is "simplex" (an impossible sum) or
+    "tries". The driver words the message (samplingFailure in src/numeric/sampling.ts)."""
+
+    def __init__(self, name, reason):
+        super().__init__(f"{name}: {reason}")
+        self.data = {"name": name, "reason": reason}
 
 
 def parse(constraints):
@@ -29,24 +34,6 @@ def parse(constraints):
         else:
             p["sum"] = c["value"]
     return p
-
-
-def fmt_num(v):
-    """A number as JavaScript's String(v) writes it (for messages that must match the CPU worker)."""
-    if isinstance(v, float) and v.is_integer() and abs(v) < 1e21:
-        return str(int(v))
-    return repr(v)
-
-
-def describe(c, name):
-    kind = c["kind"]
-    if kind == "normBall":
-        return f"||{name}||_{'2' if c['norm'] == 'spectral' else c['norm']} <= {fmt_num(c['radius'])}"
-    if kind == "lower":
-        return f"{name} >= {fmt_num(c['bound'])}"
-    if kind == "upper":
-        return f"{name} <= {fmt_num(c['bound'])}"
-    return f"sum({name}) = {fmt_num(c['value'])}"
 
 
 def column_major(x, rows, cols):
@@ -68,7 +55,7 @@ def norm(x, spec, kind):
     return float(np.sqrt(np.dot(x, x)))
 
 
-def violation(x, spec):
+def feasible(x, spec):
     for c in spec["constraints"]:
         kind = c["kind"]
         if kind == "normBall":
@@ -80,8 +67,8 @@ def violation(x, spec):
         else:
             ok = abs(float(np.sum(x)) - c["value"]) <= FEASIBILITY_TOL * max(1, abs(c["value"])) * x.size
         if not ok:
-            return describe(c, spec["name"])
-    return None
+            return False
+    return True
 
 
 def draw_once(spec, p, rng):
@@ -90,9 +77,7 @@ def draw_once(spec, p, rng):
         if "lower" in p:
             mass = p["sum"] - size * p["lower"]
             if mass < 0:
-                raise SamplingError(
-                    f"{spec['name']}: sum({spec['name']}) = {fmt_num(p['sum'])} is impossible with {spec['name']} >= {fmt_num(p['lower'])}"
-                )
+                raise SamplingError(spec["name"], "simplex")
             e = rng.exponentials(size)
             return p["lower"] + (mass * e) / _sequential_sum(e)
         x = rng.normals(size)
@@ -176,12 +161,11 @@ class Sampler:
             rng = Stream(stream_key(self.seed, *ids, k))
             for _ in range(50):
                 x = draw_once(spec, self.parsed[k], rng)
-                if violation(x, spec) is None:
+                if feasible(x, spec):
                     out[spec["name"]] = x
                     break
             else:
-                text = ", ".join(describe(c, spec["name"]) for c in spec["constraints"])
-                raise SamplingError(f"could not draw {spec['name']} satisfying {text} (50 tries)")
+                raise SamplingError(spec["name"], "tries")
         return out
 
     def direction(self, ids, specs=None):

@@ -6,7 +6,26 @@ import { euclidean, spectralNorm } from './linalg';
 import type { NumericConstraint, SamplingSpec } from './protocol';
 import { Stream, streamKey } from './rng';
 
-export class SamplingError extends Error {}
+export type SamplingFailure = 'simplex' | 'tries';
+
+/** The domain of a spec cannot be sampled; the message is worded once here for every evaluator. */
+export class SamplingError extends Error {
+  constructor(
+    readonly spec: SamplingSpec,
+    readonly reason: SamplingFailure,
+  ) {
+    super(samplingFailure(spec, reason));
+  }
+}
+
+export function samplingFailure(spec: SamplingSpec, reason: SamplingFailure): string {
+  if (reason === 'simplex') {
+    const sum = spec.constraints.find((c) => c.kind === 'sum');
+    const lower = spec.constraints.filter((c) => c.kind === 'lower').map((c) => c.bound);
+    return `${spec.name}: sum(${spec.name}) = ${sum?.value} is impossible with ${spec.name} >= ${Math.max(...lower)}`;
+  }
+  return `could not draw ${spec.name} satisfying ${spec.constraints.map((c) => describeConstraint(c, spec.name)).join(', ')} (50 tries)`;
+}
 
 /** Fraction of ball samples placed exactly on the boundary, where bounds are usually tight. */
 const BOUNDARY_FRACTION = 0.25;
@@ -72,7 +91,7 @@ function drawOnce(spec: SamplingSpec, p: Parsed, rng: Stream): Float64Array {
     if (p.lower !== undefined) {
       // Uniform on the simplex {x >= lo, Σx = s}: lo + (s − n·lo)·Dirichlet(1).
       const mass = p.sum - size * p.lower;
-      if (mass < 0) throw new SamplingError(`${spec.name}: sum(${spec.name}) = ${p.sum} is impossible with ${spec.name} >= ${p.lower}`);
+      if (mass < 0) throw new SamplingError(spec, 'simplex');
       let total = 0;
       for (let i = 0; i < size; i++) total += x[i] = rng.exponential();
       for (let i = 0; i < size; i++) x[i] = p.lower + (mass * x[i]!) / total;
@@ -164,9 +183,7 @@ export class Sampler {
           return;
         }
       }
-      throw new SamplingError(
-        `could not draw ${spec.name} satisfying ${spec.constraints.map((c) => describeConstraint(c, spec.name)).join(', ')} (50 tries)`,
-      );
+      throw new SamplingError(spec, 'tries');
     });
     return out;
   }

@@ -263,7 +263,7 @@ export class CheckRunner {
           args: [join(this.host.distDir, 'worker.js')],
           env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
         },
-        pythonWorker: join(this.host.distDir, '..', 'python', 'worker.py'),
+        pythonEvaluator: join(this.host.distDir, '..', 'python', 'evaluator.py'),
         python,
       };
       this.worker = { key, connected: connectWorker(settings.backend, paths, (p) => this.onProgress(p)) };
