@@ -1,5 +1,6 @@
-// Bundles the CLI, the CPU worker and the VS Code extension (node, CommonJS; `vscode` comes from the
-// host; the WebAssembly kernels inlined), prepares the KaTeX stylesheet with its woff2 fonts inlined for self-contained reports, and
+// Bundles the CLI, the CPU worker, the language server and the VS Code extension (node, CommonJS;
+// `vscode` comes from the host; the WebAssembly kernels inlined), prepares the KaTeX stylesheet with
+// its woff2 fonts inlined for self-contained reports, and
 // copies KaTeX into media/ for the webview.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs'
 await Promise.all([
   build({ ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js' }),
   build({ ...common, entryPoints: ['src/numeric/worker.ts'], outfile: 'dist/worker.js' }),
+  build({ ...common, entryPoints: ['src/server/server.ts'], outfile: 'dist/server.js' }),
   build({
     ...common,
     entryPoints: ['src/extension/extension.ts'],

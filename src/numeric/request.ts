@@ -17,6 +17,11 @@ export interface RequestOptions {
   /** Givens (or vars) fixed from --data, column-major. */
   fixed?: ReadonlyMap<string, Float64Array>;
   timeLimitMs?: number;
+  /**
+   * Wire index of each plan: the claim's position in its file, so that a claim checked alone draws
+   * the samples it draws in a whole-file check (sample streams are keyed on it). Positions by default.
+   */
+  claimIndices?: readonly number[];
 }
 
 function numericConstraint(c: Constraint): NumericConstraint {
@@ -79,7 +84,8 @@ export function buildCheckParams(
     return (fix) => ({ roots: at.map(fix.root), inputs: g.inputs, names: searchable.map((s) => s.name) });
   };
   const withSearch = (claim: WireClaim, s: WireClaim['search']): WireClaim => (s ? { ...claim, search: s } : claim);
-  plans.forEach((p, index) => {
+  plans.forEach((p, position) => {
+    const index = options.claimIndices?.[position] ?? position;
     switch (p.kind) {
       case 'identity': {
         if (p.proved) return;
