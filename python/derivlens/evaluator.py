@@ -287,6 +287,9 @@ class Evaluator:
 
         chunks = model.run(up + lo, self.rows(a["points"]), reduce=reduce, label="matrix formation")
         values, vectors, scales = (np.concatenate([c[i] for c in chunks]) for i in range(3))
+        # Defined up to sign: the largest entry (the first, on a tie) positive, as cpu.ts returns it.
+        peak = np.abs(vectors).argmax(axis=1)
+        vectors = vectors * np.where(vectors[np.arange(len(vectors)), peak] < 0, -1.0, 1.0)[:, None]
         self.store[a["out"]] = vectors[:, :, None]
         return {"values": values, "scales": scales}
 

@@ -41,6 +41,10 @@ def column_major(x, rows, cols):
     return x.reshape(cols, rows).T
 
 
+# Same rule as EXACT_SPECTRAL_SIDE in sampling.ts: larger matrices are projected by radial scaling.
+EXACT_SPECTRAL_SIDE = 64
+
+
 def spectral_norm(flat, rows, cols):
     if rows == 1 or cols == 1:
         return float(np.sqrt(np.dot(flat, flat)))
@@ -142,7 +146,7 @@ def project_ball(y, spec, kind, radius):
         ok = np.nonzero(a - t > 0)[0]
         theta = t[ok[-1]] if ok.size else 0.0
         return np.sign(y) * np.maximum(0.0, np.abs(y) - theta)
-    if kind != "spectral" or rows == 1 or cols == 1:
+    if kind != "spectral" or rows == 1 or cols == 1 or min(rows, cols) > EXACT_SPECTRAL_SIDE:
         return y * (radius / current)
     m = column_major(y, rows, cols)
     on_cols = cols <= rows

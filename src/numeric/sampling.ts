@@ -2,6 +2,7 @@
  * Draws givens and vars from their declared constraints, and projects search iterates back onto
  * the feasible set. Every draw is a pure function of (seed, stream ids), so `--seed` reproduces it.
  */
+import { spectralNorm as lanczosSpectralNorm } from './kernels';
 import { euclidean, spectralNorm, symmetricEigen } from './linalg';
 import type { NumericConstraint, SamplingSpec } from './protocol';
 import { Stream, streamKey } from './rng';
@@ -62,9 +63,19 @@ export function describeConstraint(c: NumericConstraint, name: string): string {
   }
 }
 
+/**
+ * Matrices whose smaller side is at most this are handled through their full Gram eigensystem (exact
+ * to rounding, like the Python sampler's SVD); larger ones by Lanczos on AᵀA products (O(m·n) per
+ * step, to 1e-14) and, in projections, radial scaling. Both samplers use this same rule.
+ */
+export const EXACT_SPECTRAL_SIDE = 64;
+
 function norm(x: Float64Array, spec: SamplingSpec, kind: '2' | 'F' | 'spectral' | '1'): number {
   if (kind === '1') return x.reduce((s, v) => s + Math.abs(v), 0);
-  if (kind === 'spectral') return spectralNorm(x, spec.rows, spec.cols);
+  if (kind === 'spectral') {
+    if (Math.min(spec.rows, spec.cols) <= EXACT_SPECTRAL_SIDE) return spectralNorm(x, spec.rows, spec.cols);
+    return lanczosSpectralNorm(x, spec.rows, spec.cols, { tolerance: 1e-14 }).norm;
+  }
   return euclidean(x);
 }
 
@@ -150,7 +161,9 @@ function projectBall(y: Float64Array, spec: SamplingSpec, kind: '2' | 'F' | 'spe
   if (!(current > radius)) return y;
   const { rows, cols } = spec;
   if (kind === '1') return projectL1(y, radius);
-  if (kind !== 'spectral' || rows === 1 || cols === 1) return y.map((v) => (v * radius) / current);
+  if (kind !== 'spectral' || rows === 1 || cols === 1 || Math.min(rows, cols) > EXACT_SPECTRAL_SIDE) {
+    return y.map((v) => (v * radius) / current);
+  }
   // Work with the Gram matrix on the smaller side: AᵀA (cols ≤ rows) or AAᵀ.
   const k = Math.min(rows, cols);
   const onCols = cols <= rows;

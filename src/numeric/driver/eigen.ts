@@ -9,7 +9,7 @@
 import type { Handle, Quantity, RowRef } from '../evaluator/api';
 import type { ClaimResult, Counterexample, Plot, WireClaim } from '../protocol';
 import { lanczosEigen } from './lanczos';
-import { type Objective, type ObjectiveValues, localSearch } from './search';
+import { type Objective, type ObjectiveValues, SIGNIFICANT, localSearch } from './search';
 import { type ClaimEnv, STREAM, Unusable, argsort, canonicalSign, nonFiniteWord } from './session';
 
 export interface EigenClaim {
@@ -86,11 +86,13 @@ export async function eigenBound(
   if (!usable.length) return unusable.inconclusive(env, partial, count);
   const trace = usable.map((i) => first.values[i]!);
   partial['minEigenvalue'] = Math.min(...trace);
-  const order = argsort(trace).map((k) => usable[k]!);
+  // Eigenvalues are known to rounding of the matrix entries: closer ones count as ties.
+  const tie = SIGNIFICANT * Math.max(...usable.map((i) => first.scales[i]!));
+  const order = argsort(trace, false, tie).map((k) => usable[k]!);
   const starts = order.slice(0, Math.min(restarts, order.length));
   const main = await localSearch(env, objective, { points: P, rows: starts, values: first }, steps, (s) => env.tick(count + s, total));
   // Refinement: the two best restarts again, from where they stopped, with fresh (smaller) steps.
-  const best2 = argsort(main.values).slice(0, 2);
+  const best2 = argsort(main.values, false, tie).slice(0, 2);
   const refined = await localSearch(
     env,
     objective,
@@ -106,7 +108,7 @@ export async function eigenBound(
   type Best = { lambda: number; scale: number; points: Handle; vectors: Handle; row: number };
   let best: Best = { lambda: first.values[order[0]!]!, scale: first.scales[order[0]!]!, points: P, vectors: first.state!, row: order[0]! };
   const consider = (lambda: number, scale: number, points: Handle, vectors: Handle | undefined, row: number): void => {
-    if (Number.isFinite(lambda) && lambda < best.lambda && vectors !== undefined) best = { lambda, scale, points, vectors, row };
+    if (Number.isFinite(lambda) && lambda < best.lambda - tie && vectors !== undefined) best = { lambda, scale, points, vectors, row };
   };
   main.values.forEach((v, r) => consider(v, main.scales[r]!, main.points, main.state, r));
   refined.values.forEach((v, r) => consider(v, refined.scales[r]!, refined.points, refined.state, r));

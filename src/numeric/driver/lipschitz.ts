@@ -146,13 +146,12 @@ export async function lipschitz(
   partial['pairs'] = usable.length;
   if (!usable.length) return unusable.inconclusive(env, partial, count);
   const pairsUnusable = unusable.count;
-  const byExcess = argsort(
-    usable.map((i) => excess(found[i]!)),
-    true,
-  ).map((k) => usable[k]!);
+  const ratioTie = (xs: number[]): number => SIGNIFICANT_RATIO * Math.max(0, ...xs.filter(Number.isFinite).map(Math.abs));
+  const excesses = usable.map((i) => excess(found[i]!));
+  const byExcess = argsort(excesses, true, ratioTie(excesses)).map((k) => usable[k]!);
   let best: Pair = { p: P, q: Q, row: byExcess[0]!, ...found[byExcess[0]!]!, how: 'pair search' };
   const consider = (c: Pair): void => {
-    if (Number.isFinite(c.ratio) && excess(c) > excess(best)) best = c;
+    if (Number.isFinite(c.ratio) && excess(c) > excess(best) * (1 + SIGNIFICANT_RATIO)) best = c;
   };
   partial['bestRatio'] = best.ratio;
   const scatter = { x: usable.map((i) => found[i]!.dist), y: usable.map((i) => found[i]!.ratio) };
@@ -168,14 +167,14 @@ export async function lipschitz(
     const pv = await local.objective.evaluate({ of: P, rows: byExcess.slice(0, Math.ceil(R / 2)) });
     const starts = await a.gather([
       { of: P, rows: byExcess.slice(0, Math.ceil(R / 2)) },
-      { of: S, rows: argsort(sv.values).slice(0, Math.floor(R / 2)) },
+      { of: S, rows: argsort(sv.values, false, ratioTie(sv.values)).slice(0, Math.floor(R / 2)) },
     ]);
-    const startValues = concatValues(a, pv, pick(sv, argsort(sv.values).slice(0, Math.floor(R / 2))));
+    const startValues = concatValues(a, pv, pick(sv, argsort(sv.values, false, ratioTie(sv.values)).slice(0, Math.floor(R / 2))));
     const outcome = await localSearch(env, local.objective, { points: starts, rows: range(R), values: await startValues }, steps, (s) =>
       env.tick(count + s, total),
     );
     traces = outcome.traces.map((t) => ({ x: t.x, y: t.y.map((v) => -v) }));
-    const order = argsort(outcome.values).filter((r) => Number.isFinite(outcome.values[r]!));
+    const order = argsort(outcome.values, false, ratioTie(outcome.values)).filter((r) => Number.isFinite(outcome.values[r]!));
     for (const r of order.slice(0, 2)) {
       const bound = (await a.values({ of: outcome.points, rows: [r] }, claim.bound))[0]!;
       const kappa = -outcome.values[r]! * bound;
@@ -201,6 +200,7 @@ export async function lipschitz(
     pairs: usable.length,
     restarts,
     bestRatio: best.ratio,
+    ratioNoise: best.noise,
     bound: best.bound,
     slack,
     distance: best.dist,
@@ -208,6 +208,9 @@ export async function lipschitz(
     seed: env.seed,
     ...(localBest ? { localConstant: localBest.kappa, localBound: localBest.bound } : {}),
     ...(kind ? { search: claim.search ? 'exact gradient' : 'SPSA' } : {}),
+    // The third-derivative norm comes from finite differences of Hessian-vector products: the search
+    // path, and so every number here, is reproducible across evaluators to about this relative accuracy.
+    ...(kind === 'third' ? { accuracy: 1e-6 } : {}),
     ...unusable.evidence(),
   };
   const plots: Plot[] = [
@@ -457,6 +460,8 @@ function localObjective(
   return {
     objective: {
       relative: true,
+      // Central differences of Hessian-vector products: about 1e-8 relative, so steps must beat more.
+      significance: 1e-6,
       evaluate: (points) => value(points, undefined),
       probe: rayleigh,
       screen: rayleigh,

@@ -6,7 +6,7 @@
 import type { Handle, Quantity, RowRef } from '../evaluator/api';
 import type { ClaimResult, WireClaim } from '../protocol';
 import { ROUNDING_RTOL } from './identity';
-import { type Objective, type ObjectiveValues, localSearch } from './search';
+import { type Objective, type ObjectiveValues, SIGNIFICANT, localSearch } from './search';
 import { type ClaimEnv, STREAM, Unusable, argsort, nonFiniteWord } from './session';
 
 export async function scalarOrder(
@@ -61,10 +61,15 @@ export async function scalarOrder(
     values: at.hi.map((h, i) => h - at.lo[i]!),
     scales: at.hi.map((h, i) => Math.max(Math.abs(h), Math.abs(at.lo[i]!))),
   };
-  const order = argsort(usable.map((i) => values.values[i]!)).map((k) => usable[k]!);
+  const tie = SIGNIFICANT * Math.max(...usable.map((i) => values.scales[i]!));
+  const order = argsort(
+    usable.map((i) => values.values[i]!),
+    false,
+    tie,
+  ).map((k) => usable[k]!);
   const starts = order.slice(0, Math.min(restarts, order.length));
   const main = await localSearch(env, objective, { points: P, rows: starts, values }, steps, (s) => env.tick(count + s, total));
-  const best2 = argsort(main.values).slice(0, 2);
+  const best2 = argsort(main.values, false, tie).slice(0, 2);
   const refined = await localSearch(
     env,
     objective,

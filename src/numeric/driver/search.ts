@@ -51,6 +51,8 @@ export interface Objective {
   screen?(points: Required<RowRef>, state: RowRef | undefined, signs: number[]): Promise<number[]>;
   /** Progress threshold: relative to the scale (SIGNIFICANT) or, when `relative`, to |value|. */
   relative?: boolean;
+  /** Relative progress threshold for objectives known only to this accuracy (finite differences). */
+  significance?: number;
 }
 
 export interface Start {
@@ -102,7 +104,8 @@ export async function localSearch(
   const active = values.map((v) => env.searchNames.length > 0 && Number.isFinite(v));
   const traces = values.map((v) => ({ x: [0], y: [v] }));
   const bar = (r: number): number =>
-    values[r]! - (objective.relative ? SIGNIFICANT_RATIO * Math.abs(values[r]!) : SIGNIFICANT * Math.abs(scales[r]!));
+    values[r]! -
+    (objective.relative ? (objective.significance ?? SIGNIFICANT_RATIO) * Math.abs(values[r]!) : SIGNIFICANT * Math.abs(scales[r]!));
 
   for (let s = 0; s < steps; s++) {
     const live = range(R).filter((r) => active[r]);

@@ -238,9 +238,21 @@ export class ClaimEnv {
   }
 }
 
-/** Indices sorted by key, ties kept in order (a stable argsort). */
-export function argsort(keys: readonly number[], descending = false): number[] {
-  return keys.map((_, i) => i).sort((a, b) => (descending ? keys[b]! - keys[a]! : keys[a]! - keys[b]!) || a - b);
+/**
+ * Indices sorted by key, NaN last. Keys within `tolerance` of each other count as equal and keep
+ * their order, so rounding-level differences between evaluators never reorder restarts.
+ */
+export function argsort(keys: readonly number[], descending = false, tolerance = 0): number[] {
+  const key = (i: number): number => {
+    const k = keys[i]!;
+    return Number.isNaN(k) ? Infinity : descending ? -k : k;
+  };
+  return keys
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const [ka, kb] = [key(a), key(b)];
+      return Math.abs(ka - kb) <= tolerance || ka === kb ? a - b : ka - kb;
+    });
 }
 
 /** Eigenvectors are defined up to sign: report the one whose largest entry is positive. */

@@ -6,7 +6,8 @@
 import { Graph, type Node } from '../../symbolic/ir';
 import { fromWire } from '../../symbolic/wire';
 import { type CompiledPlan, compile } from '../evaluate';
-import { euclidean, spectralNorm, symmetricEigen } from '../linalg';
+import { dominantEigenpair, largestEigenpairs, smallestEigenpairs } from '../kernels';
+import { euclidean, spectralNorm } from '../linalg';
 import type { SamplingSpec } from '../protocol';
 import { Sampler, SamplingError, project } from '../sampling';
 import {
@@ -141,12 +142,20 @@ function operatorNorm(m: Float64Array, r: number, c: number): number {
         asym = Math.max(asym, Math.abs(m[i + j * r]! - m[j + i * r]!));
         size = Math.max(size, Math.abs(m[i + j * r]!));
       }
-    if (asym <= 1e-12 * Math.max(size, 1e-300)) {
-      const vals = symmetricEigen(m, r, true).values;
-      return Math.max(Math.abs(vals[0]!), Math.abs(vals[r - 1]!));
-    }
+    if (asym <= 1e-12 * Math.max(size, 1e-300)) return Math.abs(dominantEigenpair(m, r, { vectors: false }).value);
   }
   return spectralNorm(m, r, c);
+}
+
+/**
+ * An eigenvector is defined up to sign: every evaluator returns the one whose largest entry (the
+ * first, on a tie) is positive, so what the driver does with it is the same everywhere.
+ */
+function canonicalSign(v: Float64Array): Float64Array {
+  let k = 0;
+  for (let i = 1; i < v.length; i++) if (Math.abs(v[i]!) > Math.abs(v[k]!)) k = i;
+  if (v[k]! < 0) for (let i = 0; i < v.length; i++) v[i] = -v[i]!;
+  return v;
 }
 
 /** max |x| with NaN propagating (Math.max does; the comparison loop would not). */
@@ -507,10 +516,16 @@ export class CpuEvaluator implements Evaluator, Handlers {
         values.push(NaN);
         rows.push(new Float64Array(n));
       } else {
-        const e = symmetricEigen(m, n);
-        const k = a.which === 'min' || (a.which === 'absmax' && Math.abs(e.values[0]!) > Math.abs(e.values[n - 1]!)) ? 0 : n - 1;
-        values.push(e.values[k]!);
-        rows.push(e.vectors.slice(k * n, (k + 1) * n));
+        // Only the wanted eigenpair: tridiagonalisation, bisection and inverse iteration (kernels).
+        if (a.which === 'absmax') {
+          const e = dominantEigenpair(m, n);
+          values.push(e.value);
+          rows.push(canonicalSign(e.vector));
+        } else {
+          const e = a.which === 'min' ? smallestEigenpairs(m, n, 1) : largestEigenpairs(m, n, 1);
+          values.push(e.values[0]!);
+          rows.push(canonicalSign(e.vectors.slice(0, n)));
+        }
       }
       await this.breathe();
     }
