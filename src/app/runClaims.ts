@@ -1,9 +1,10 @@
 /** `derivlens check`: decides every claim of the given files in the CPU worker and reports why. */
 import { SourceFile } from '../language/diagnostics';
 import { WorkerClient, WorkerDied } from '../numeric/client';
-import type { Budget, CheckResult, ClaimResult } from '../numeric/protocol';
+import type { Budget, CheckParams, CheckResult, ClaimResult } from '../numeric/protocol';
 import { DEFAULT_MEMORY_LIMIT_BYTES, buildCheckParams, estimateBytes, formatBytes } from '../numeric/request';
 import { type ClaimPlan, planClaims } from '../symbolic/claims';
+import { NonFiniteConstant } from '../symbolic/ir';
 import { ASCII, LATEX, printBundle } from '../symbolic/print';
 import { InputError, type Loaded } from './load';
 
@@ -105,12 +106,19 @@ export async function runClaims(
   const all = planClaims(lowered, derivatives, program.claims);
   const selected = options.only ? new Set(options.only) : undefined;
   const plans = selected ? all.filter((_, i) => selected.has(i)) : all;
-  const params = buildCheckParams(program, lowered, derivatives, plans, {
-    seed: options.seed,
-    budget: options.budget,
-    ...(options.fixed ? { fixed: options.fixed } : {}),
-    ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}),
-  });
+  let params: CheckParams;
+  try {
+    params = buildCheckParams(program, lowered, derivatives, plans, {
+      seed: options.seed,
+      budget: options.budget,
+      ...(options.fixed ? { fixed: options.fixed } : {}),
+      ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}),
+    });
+  } catch (e) {
+    // Planning folds constants too; an overflow there is the file's, not a bug.
+    if (e instanceof NonFiniteConstant) throw new InputError(`${loaded.path}: ${e.message}`);
+    throw e;
+  }
   params.progressToken = loaded.path;
   const limit = options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES;
   const need = estimateBytes(params);
@@ -141,8 +149,8 @@ export async function runClaims(
       return {
         ...base,
         verdict: 'proved',
-        summary: 'both sides are the same expression after canonicalisation',
-        evidence: { method: 'symbolic' },
+        summary: 'proved: both sides are the same expression after canonicalisation (error probability 0)',
+        evidence: { method: 'symbolic: one canonical form', errorProbability: 0 },
       };
     if (p.kind === 'unsupported') return { ...base, verdict: 'inconclusive', summary: p.message, evidence: { reason: 'unsupported' } };
     const r = byIndex.get(index);
