@@ -149,7 +149,7 @@ export async function runClaims(
       return {
         ...base,
         verdict: 'proved',
-        summary: 'proved: both sides are the same expression after canonicalisation (error probability 0)',
+        summary: 'both sides are the same expression after canonicalisation (error probability 0)',
         evidence: { method: 'symbolic: one canonical form', errorProbability: 0 },
       };
     if (p.kind === 'unsupported') return { ...base, verdict: 'inconclusive', summary: p.message, evidence: { reason: 'unsupported' } };

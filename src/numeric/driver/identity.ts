@@ -205,7 +205,7 @@ export async function identity(
       index: env.index,
       verdict: 'proved',
       summary:
-        `proved: equal as rational functions (transcendental subterms as symbols) at ${exact.trials} random points ` +
+        `equal as rational functions (transcendental subterms as symbols) at ${exact.trials} random points ` +
         `over random primes p ∈ [2^30, 2^31); error probability ≤ ${sci(exact.errorProbability)}`,
       evidence: {
         method: 'randomised identity testing over prime fields (Schwartz–Zippel)',
