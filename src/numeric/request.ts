@@ -115,8 +115,8 @@ export function buildCheckParams(
   // The loss and the gradients too: their bounds size the rounding noise of finite differences.
   const bounds = sideBounds(lowered.graph, [...bounded.flatMap(planned), ...(bounded.length ? roots.slice(0, 1 + k) : [])]);
   const boundNodes = bounds.flatMap((b) => (b.bound ? [b.bound] : []));
-  const { graph, positions } = toWire([...roots, ...boundNodes]);
-  const at = new Map(topoOrder([...roots, ...boundNodes]).map((n, i) => [n.id, i]));
+  const { graph, positions } = toWire([...roots, ...bounds.map((b) => b.of), ...boundNodes]);
+  const at = new Map([...bounds.map((b) => b.of), ...boundNodes].map((n, i) => [n.id, positions[roots.length + i]!]));
   const fix = (p: Pending): Quantity => (p.kind === 'expr' ? { kind: 'expr', root: positions[offset + p.slot]! } : p);
   return {
     ir: graph,
