@@ -19,6 +19,8 @@ const CASES: [string, string, number?][] = [
   ['attention_regression', readFileSync('examples/attention_regression.loss', 'utf8')],
   ['softmax_data_perturbed', readFileSync('examples/softmax_data_perturbed.loss', 'utf8')],
   ['gmm_score', readFileSync('examples/gmm_score.loss', 'utf8')],
+  // A false Hessian identity: rounding bounds of Hessian blocks, finite differences of the gradient.
+  ['exp_regression', readFileSync('examples/exp_regression.loss', 'utf8')],
   [
     'large_d',
     `dim n = 16, d = 12

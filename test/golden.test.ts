@@ -27,7 +27,7 @@ test('golden vectors cover every evaluator op', () => {
     ),
   );
   const ops: OpName[] = ['load', 'sample', 'fill', 'scalars', 'gather', 'assign', 'directions', 'move', 'evaluate', 'linear', 'mix'];
-  ops.push('normalize', 'orthogonalize', 'norms', 'distances', 'dots', 'quad', 'apply', 'eigen', 'fetch', 'release', 'stats');
+  ops.push('normalize', 'orthogonalize', 'norms', 'distances', 'exceed', 'dots', 'quad', 'apply', 'eigen', 'fetch', 'release', 'stats');
   assert.deepEqual(
     ops.filter((op) => !seen.has(op)),
     [],

@@ -40,7 +40,16 @@ const RELATIVE_ERRORS = new Set([
   'fdRelativeError',
   'symbolicVsFd',
   'fdErrorEstimate',
+  'roundingBound',
 ]);
+
+/**
+ * The gap between two sides over their rounding-error bound: the gap is itself known only to
+ * within that bound, so two evaluators agree on the ratio to ±1 (and beyond, to 1e-6 relative).
+ */
+function closeRatio(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1 + 1e-6 * Math.max(Math.abs(a), Math.abs(b));
+}
 
 function compareJson(path: string, a: unknown, b: unknown, rtol: number, floor: number, out: string[]): void {
   if (typeof a === 'number' && typeof b === 'number') {
@@ -129,9 +138,10 @@ function compareClaimWith(ca: ClaimResult, cb: ClaimResult, rtol: number, out: s
         key.startsWith('fd') &&
         typeof x === 'number' &&
         typeof y === 'number' &&
-        Math.abs(x - y) <= Math.max(rtol, Number(ca.evidence['tolerance']) / 5)
+        Math.abs(x - y) <= Math.max(rtol, Number(ca.evidence['fdTolerance'] ?? ca.evidence['tolerance']) / 5)
       )
         continue;
+      if (key === 'gapToBound' && typeof x === 'number' && typeof y === 'number' && closeRatio(x, y)) continue;
       const relative = RELATIVE_ERRORS.has(key) || (identity && key === 'tolerance');
       const floor = relative ? 1 : key === 'minEigenvalue' || key === 'smallestSlack' ? scale : 0;
       compareJson(`${at}.evidence.${key}`, x, y, rtol, floor, out);
@@ -143,7 +153,7 @@ function compareClaimWith(ca: ClaimResult, cb: ClaimResult, rtol: number, out: s
       const [d1, d2] = [values['distance'], other['distance']];
       if (typeof d1 === 'number' && typeof d2 === 'number' && Math.abs(d1 - d2) <= DISTANCE_RTOL * Math.abs(d1))
         (delete values['distance'], delete other['distance']);
-      for (const key of ['relativeError', 'tolerance']) {
+      for (const key of ['relativeError', 'tolerance', 'roundingBound']) {
         if (
           typeof values[key] === 'number' &&
           typeof other[key] === 'number' &&

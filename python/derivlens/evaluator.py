@@ -251,6 +251,17 @@ class Evaluator:
         pb = self.stacked(self.rows(a["b"]), a["names"]) if a.get("b") else 0.0
         return {"values": norms((pa - pb)[:, :, None], "norm")}
 
+    def op_exceed(self, a):
+        x = self.rows(a["a"])
+        gap = np.abs(x - like(self.rows(a["b"]), x))
+        bound = like(self.rows(a["bound"]), x)
+        with np.errstate(all="ignore"):
+            ratio = np.where((gap == 0) & (bound == 0), 0.0, gap / bound)
+        # max with NaN propagating, 0 for an empty row (as the CPU evaluator).
+        flat = ratio.reshape(ratio.shape[0], -1)
+        worst = flat.max(axis=1, initial=0.0)
+        return {"values": np.where(np.isnan(flat).any(axis=1), np.nan, worst)}
+
     def op_dots(self, a):
         x = self.rows(a["a"])
         y = like(self.rows(a["b"]), x)

@@ -33,6 +33,8 @@ class Model:
         self.sizes = [s["rows"] * s["cols"] for s in self.var_specs]
         self.dimension = sum(self.sizes)
         self.plans = {}
+        # Rounding-error bound roots (quantity kind "bound"): root -> the root bounding its rounding error.
+        self.bound_of = {b["of"]: b["bound"] for b in program.get("bounds", [])}
         self.fixed = {
             s["name"]: backend.asarray(to_matrix(np.asarray(s["fixed"], dtype=np.float64), s["rows"], s["cols"])[None])
             for s in self.specs
@@ -96,6 +98,8 @@ class Model:
 
     def roots_of(self, q):
         kind = q["kind"]
+        if kind == "bound":
+            return [self.bound_of[r] for r in self.roots_of(q["of"])]
         if kind == "expr":
             return [q["root"]]
         if kind == "stack":
@@ -109,6 +113,8 @@ class Model:
     def combine(self, q, vals):
         """Device values of roots_of(q) -> (batch, rows, cols) device array."""
         b = self.backend
+        if q["kind"] == "bound":
+            return self.combine(q["of"], vals)
         if q["kind"] == "expr":
             return vals[0]
         if q["kind"] == "hess":
@@ -145,6 +151,8 @@ class Model:
         return q["kind"] == "hess" and q["rows"] == list(range(k)) and q["cols"] == list(range(k))
 
     def shape_of(self, q):
+        if q["kind"] == "bound":
+            return self.shape_of(q["of"])
         if q["kind"] == "expr":
             return dims(self.program.nodes[q["root"]])
         if q["kind"] == "hess":

@@ -1,12 +1,12 @@
 /** `derivlens check`: decides every claim of the given files in the CPU worker and reports why. */
 import { SourceFile } from '../language/diagnostics';
 import { WorkerClient, WorkerDied } from '../numeric/client';
-import type { Budget, CheckResult, ClaimResult, Verdict } from '../numeric/protocol';
+import type { Budget, CheckParams, CheckResult, ClaimResult, Verdict } from '../numeric/protocol';
 import { DEFAULT_MEMORY_LIMIT_BYTES, buildCheckParams, estimateBytes, formatBytes, samplingSpecs } from '../numeric/request';
 import { violation } from '../numeric/sampling';
 import type { CheckedProgram } from '../language/typed';
 import { type ClaimPlan, type SymQuantity, planClaims } from '../symbolic/claims';
-import { type Node, topoOrder } from '../symbolic/ir';
+import { NonFiniteConstant, type Node, topoOrder } from '../symbolic/ir';
 import { ASCII, LATEX, printBundle } from '../symbolic/print';
 import { InputError, type Loaded } from './load';
 
@@ -138,13 +138,20 @@ export async function runClaims(
   const selected = options.only ? new Set(options.only) : undefined;
   const plans = selected ? all.filter((_, i) => selected.has(i)) : all;
   const claimIndices = plans.map((p) => all.indexOf(p));
-  const params = buildCheckParams(program, lowered, derivatives, plans, {
-    claimIndices,
-    seed: options.seed,
-    budget: options.budget,
-    ...(options.fixed ? { fixed: options.fixed } : {}),
-    ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}),
-  });
+  let params: CheckParams;
+  try {
+    params = buildCheckParams(program, lowered, derivatives, plans, {
+      claimIndices,
+      seed: options.seed,
+      budget: options.budget,
+      ...(options.fixed ? { fixed: options.fixed } : {}),
+      ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}),
+    });
+  } catch (e) {
+    // Planning folds constants too; an overflow there is the file's, not a bug.
+    if (e instanceof NonFiniteConstant) throw new InputError(`${loaded.path}: ${e.message}`);
+    throw e;
+  }
   params.progressToken = loaded.path;
   const limit = options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES;
   const need = estimateBytes(params);
@@ -183,8 +190,8 @@ export async function runClaims(
       return {
         ...base,
         verdict: 'proved',
-        summary: 'both sides are the same expression after canonicalisation',
-        evidence: { method: 'symbolic' },
+        summary: 'both sides are the same expression after canonicalisation (error probability 0)',
+        evidence: { method: 'symbolic: one canonical form', errorProbability: 0 },
       };
     if (p.kind === 'unsupported') return { ...base, verdict: 'inconclusive', summary: p.message, evidence: { reason: 'unsupported' } };
     const r = byIndex.get(claimIndex);

@@ -24,7 +24,11 @@ export type DiagnosticCode =
   | 'no-loss'
   | 'no-var'
   | 'not-differentiable'
-  | 'almost-everywhere';
+  | 'almost-everywhere'
+  /** A numeric literal beyond float64 (1e400), or a nonzero one that rounds to 0 (1e-400). */
+  | 'number-out-of-range'
+  /** A constant, or an expression folded from constants, that is ±Infinity or NaN (1 / (<x, x> - <x, x>)). */
+  | 'non-finite-constant';
 
 export type Severity = 'error' | 'warning' | 'info';
 

@@ -211,6 +211,18 @@ export function lex(text: string, diagnostics: Diagnostic[]): Token[] {
       let lit = m[0];
       if (lit.endsWith('.') && (text[i + lit.length] === '*' || text[i + lit.length] === '/')) lit = lit.slice(0, -1);
       i += lit.length;
+      const value = Number(lit);
+      if (!Number.isFinite(value) || (value === 0 && /[1-9]/.test(lit.split(/[eE]/)[0]!))) {
+        diagnostics.push({
+          code: 'number-out-of-range',
+          severity: 'error',
+          message:
+            value === 0
+              ? `${lit} rounds to 0 in float64 (the smallest is about 5e-324)`
+              : `${lit} is too large for float64 (the largest is about 1.8e308)`,
+          span: { start, end: i },
+        });
+      }
       push('number', lit, start, i);
       continue;
     }

@@ -294,6 +294,16 @@ class Checker {
       const v = evaluateConstant(t);
       if (v === undefined) {
         this.error('not-scalar', `${what} must be a number computed from numbers, dims and consts; ${this.src(e)} is not`, e.span);
+      } else if (!Number.isFinite(v)) {
+        // A literal out of range is reported by the lexer already.
+        const inside = (d: Diagnostic): boolean => d.span.start >= e.span.start && d.span.end <= e.span.end;
+        if (!this.diagnostics.some((d) => d.code === 'number-out-of-range' && inside(d)))
+          this.error(
+            'non-finite-constant',
+            `${this.src(e)} is ${Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity'} in float64`,
+            e.span,
+          );
+        return undefined;
       }
       return v;
     } catch (err) {

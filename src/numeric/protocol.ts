@@ -76,6 +76,9 @@ export type WireClaim = {
 
 export type Budget = 'quick' | 'default' | 'thorough' | number;
 
+/** Root `bound` bounds |fl(of) − of| entrywise; `missing` says why a root has no bound (an op without a rule). */
+export type RoundingBound = { of: number; bound: number; missing?: undefined } | { of: number; bound?: undefined; missing: string };
+
 export interface CheckParams {
   ir: WireGraph;
   /** Roots of the loss, of ∇ per var, and of the Hessian blocks [a][b], in the IR. */
@@ -96,6 +99,8 @@ export interface CheckParams {
    * input named `$v<k>` (a column of vec(var k)'s length): exact vᵀHv and Hv without the Hessian.
    */
   hvp: number[];
+  /** The rounding-error bound root of each side of an identity claim (see rounding.ts), or why there is none. */
+  bounds?: RoundingBound[];
   /** Wall-clock limit per claim in ms; a claim cut off is inconclusive with what it had. */
   timeLimitMs?: number;
   /** Echoed in progress notifications. */

@@ -3,13 +3,14 @@ import { evaluateConstant } from '../language/typecheck';
 import { numel, shapeOf } from '../language/shape';
 import type { CheckedProgram, Constraint } from '../language/typed';
 import type { ClaimPlan, SymQuantity } from '../symbolic/claims';
-import { type Node, topoOrder } from '../symbolic/ir';
+import { type Graph, type Node, topoOrder } from '../symbolic/ir';
 import { ALMOST_EVERYWHERE } from '../symbolic/rules';
 import type { Derivatives, LoweredProgram } from '../symbolic/lower';
 import { toWire } from '../symbolic/wire';
 import { EvaluationPlanner } from './optimize';
 import { type SearchGradient, gradientNormGradient, quadraticFormGradient, scalarGradient } from './searchRoots';
-import type { Budget, CheckParams, NumericConstraint, Quantity, SamplingSpec, WireClaim } from './protocol';
+import type { Budget, CheckParams, NumericConstraint, Quantity, RoundingBound, SamplingSpec, WireClaim } from './protocol';
+import { NoRoundingRule, roundingBounds } from './rounding';
 
 export interface RequestOptions {
   seed: number;
@@ -84,12 +85,15 @@ export function buildCheckParams(
     return (fix) => ({ roots: at.map(fix.root), inputs: g.inputs, names: searchable.map((s) => s.name) });
   };
   const withSearch = (claim: WireClaim, s: WireClaim['search']): WireClaim => (s ? { ...claim, search: s } : claim);
+  /** Sides of identity claims: they are compared against their rounding-error bounds. */
+  const bounded: Pending[] = [];
   plans.forEach((p, position) => {
     const index = options.claimIndices?.[position] ?? position;
     switch (p.kind) {
       case 'identity': {
         if (p.proved) return;
         const [lhs, rhs] = [q(p.lhs), q(p.rhs)];
+        bounded.push(lhs, rhs);
         pendingClaims.push({ index, build: (fix) => ({ index, kind: 'identity', lhs: fix.quantity(lhs), rhs: fix.quantity(rhs) }) });
         return;
       }
@@ -143,9 +147,19 @@ export function buildCheckParams(
   const kinkArgs = [...new Set(topoOrder(base).flatMap((n) => (n.kind === 'fn' && ALMOST_EVERYWHERE.has(n.fn) ? [n.args[0]!] : [])))];
   // Planned here, once, so every worker (Node or Python) executes the same re-associated IR.
   const roots = new EvaluationPlanner(lowered.graph).optimize([...base, ...kinkArgs, ...hvp]);
-  const { graph, positions } = toWire(roots);
   const k = derivatives.grads.length;
   const offset = 1 + k + k * k;
+  const planned = (p: Pending): Node[] =>
+    p.kind === 'expr'
+      ? [roots[offset + p.slot]!]
+      : p.kind === 'grad'
+        ? p.wrt.map((w) => roots[1 + w]!)
+        : p.rows.flatMap((a) => p.cols.map((b) => roots[1 + k + a * k + b]!));
+  // The loss and the gradients too: their bounds size the rounding noise of finite differences.
+  const bounds = sideBounds(lowered.graph, [...bounded.flatMap(planned), ...(bounded.length ? roots.slice(0, 1 + k) : [])]);
+  const boundNodes = bounds.flatMap((b) => (b.bound ? [b.bound] : []));
+  const { graph, positions } = toWire([...roots, ...bounds.map((b) => b.of), ...boundNodes]);
+  const at = new Map([...bounds.map((b) => b.of), ...boundNodes].map((n, i) => [n.id, positions[roots.length + i]!]));
   const root = (slot: number): number => positions[offset + slot]!;
   const fix: Fix = { quantity: (p) => (p.kind === 'expr' ? { kind: 'expr', root: root(p.slot) } : p), root };
   return {
@@ -155,12 +169,32 @@ export function buildCheckParams(
     hess: Array.from({ length: k }, (_, a) => positions.slice(1 + k + a * k, 1 + k + (a + 1) * k)),
     claims: pendingClaims.map((c) => c.build(fix)),
     ...(kinkArgs.length ? { kinks: positions.slice(base.length, base.length + kinkArgs.length) } : {}),
-    hvp: positions.slice(base.length + kinkArgs.length),
+    hvp: positions.slice(base.length + kinkArgs.length, roots.length),
+    ...(bounds.length
+      ? {
+          bounds: bounds.map((b): RoundingBound =>
+            b.bound ? { of: at.get(b.of.id)!, bound: at.get(b.bound.id)! } : { of: at.get(b.of.id)!, missing: b.missing! },
+          ),
+        }
+      : {}),
     sampling: specs,
     seed: options.seed,
     budget: options.budget,
     ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}),
   };
+}
+
+/** The rounding-error bound of each planned node (once each), or why it has none. */
+function sideBounds(g: Graph, nodes: readonly Node[]): { of: Node; bound?: Node; missing?: string }[] {
+  const unique = [...new Map(nodes.map((n) => [n.id, n])).values()];
+  return unique.map((of) => {
+    try {
+      return { of, bound: roundingBounds(g, [of])[0]! };
+    } catch (e) {
+      if (e instanceof NoRoundingRule) return { of, missing: e.message };
+      throw e;
+    }
+  });
 }
 
 /** Name of the input holding var k's part of the direction v in Hessian-vector products. */

@@ -5,6 +5,7 @@
  * diag(a) b = a ∘ b, …) and intern the result, so equal subexpressions are one node.
  */
 import type { FnName } from '../language/typed';
+import type { Span } from '../language/diagnostics';
 import {
   type Dim,
   type Shape,
@@ -90,6 +91,14 @@ export class UnsupportedError extends Error {
   }
 }
 
+/**
+ * A constant that folds to ±Infinity or NaN (1 / (<x, x> - <x, x>), 1e200 · 1e200): a user error,
+ * never a value. Lowering records where the expression was written.
+ */
+export class NonFiniteConstant extends Error {
+  span?: Span;
+}
+
 export function assertKind<K extends Kind>(node: Node, kind: K): NodeOf<K> {
   if (node.kind !== kind) throw new InternalError(`expected a '${kind}' node, got '${node.kind}'`);
   return node as NodeOf<K>;
@@ -159,10 +168,15 @@ export class Graph {
   }
 
   constant(name: string, value: number): Node {
+    if (!Number.isFinite(value)) throw new NonFiniteConstant(`the constant ${name} is ${value} in float64`);
     return this.intern('const', SCALAR, [], { name, value }, `${name}=${value}`);
   }
 
   num(value: number): Node {
+    if (!Number.isFinite(value))
+      throw new NonFiniteConstant(
+        `this expression folds to the constant ${Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity'} (it overflows float64 or divides by zero)`,
+      );
     return this.intern('num', SCALAR, [], { value }, String(Object.is(value, -0) ? 0 : value));
   }
 

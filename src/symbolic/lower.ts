@@ -3,7 +3,7 @@ import { evaluateConstant } from '../language/typecheck';
 import type { CheckedProgram, TExpr, UserFunction } from '../language/typed';
 import { gradient, hessian } from './diff';
 import { factorCommon } from './factor';
-import { type Graph, type Node, InternalError, UnsupportedError } from './ir';
+import { type Graph, type Node, InternalError, NonFiniteConstant, UnsupportedError } from './ir';
 
 export interface LoweredProgram {
   graph: Graph;
@@ -67,6 +67,16 @@ export class Lowering {
   }
 
   lower(t: TExpr): Node {
+    try {
+      return this.lowerExpr(t);
+    } catch (e) {
+      // The innermost expression whose constants fold to Infinity/NaN is where the user sees it.
+      if (e instanceof NonFiniteConstant && !e.span) e.span = t.span;
+      throw e;
+    }
+  }
+
+  private lowerExpr(t: TExpr): Node {
     const g = this.g;
     switch (t.k) {
       case 'num':

@@ -1,16 +1,34 @@
 /**
- * `lhs = rhs` at sampled points. A derivative claim (the full gradient or Hessian of the loss) is
- * also compared with finite differences along a few seeded random directions: a claim that
- * disagrees with the symbolic derivative must also disagree with finite differences beyond their
- * own error estimate to be refuted, and a symbolic derivative that disagrees with them makes the
- * claim inconclusive (the function may not be smooth there).
+ * `lhs = rhs`, in two steps.
+ *
+ * 1. Exactly (exact.ts): both sides as rational functions of the inputs and of one symbol per
+ *    transcendental subterm, evaluated over random prime fields. Equal there: `proved`, with the
+ *    error probability. A denominator that vanishes identically: an error.
+ * 2. Otherwise in float64 at sampled points, against a rigorous bound of the rounding error of the
+ *    two evaluations (rounding.ts, evaluated by the evaluator beside the sides): a gap beyond twice
+ *    that bound means the exact values differ, so the claim is refuted — a factor 1 + 1e-6 is
+ *    caught — while a true claim is never refuted by rounding. The engine's derivative is checked
+ *    against finite differences as a sanity check only: if they disagree beyond the difference's
+ *    own error, the claim is inconclusive (the function may not be smooth there).
+ *
+ * A NaN or Inf in the loss, either side or the bound makes that sample unusable (counted, the first
+ * named); a claim with no usable sample is inconclusive.
  */
+import { testIdentity } from '../exact';
 import type { Handle, Quantity } from '../evaluator/api';
-import type { ClaimResult, JsonValue, Plot } from '../protocol';
-import { type ClaimEnv, NonFinite, STREAM, nonFiniteWord, quantityName } from './session';
+import type { CheckParams, ClaimResult, JsonValue, Plot } from '../protocol';
+import { type ClaimEnv, STREAM, nonFiniteWord, quantityName } from './session';
 
-/** Rounding tolerance for comparing two float64 evaluations of the same function. */
+/** Rounding tolerance for comparing two float64 evaluations of the same function (order and Lipschitz slack). */
 export const ROUNDING_RTOL = 1e-9;
+/** A gap must exceed the rounding-error bound this many times to refute (the bound is computed in float64 too). */
+export const GAP_FACTOR = 2;
+/**
+ * A sample supports `holds` only where the rounding-error bound is at most this fraction of the
+ * sides: there a relative error of 1e-6 would have shown five times over. Elsewhere (cancellation
+ * down to rounding noise) it can refute but not confirm.
+ */
+export const PRECISE_BOUND = 1e-7;
 /** How close (relative to the point's scale) an argument of relu/abs may come to 0 before FD is meaningless. */
 const KINK_MARGIN = 1e-2;
 /** Random directions per point for the finite-difference cross-check. */
@@ -24,27 +42,27 @@ function isFull(q: Quantity, vars: number): boolean {
 }
 
 interface FdAlong {
-  /** ‖FD − symbolic‖, ‖FD − claim‖, the FD error estimate and ‖FD‖, per direction, per point. */
+  /** ‖FD − symbolic‖, the FD error estimate, the bound of its rounding noise and ‖FD‖, per direction, per point. */
   engine: number[][];
-  claim: number[][];
   error: number[][];
+  noise: number[][];
   size: number[][];
 }
 
 /**
  * Richardson-extrapolated central differences of f (the loss for a gradient claim, the gradient for
  * a Hessian claim) along FD_DIRECTIONS unit directions u at each point, compared with the symbolic
- * derivative and the claim applied to u.
+ * derivative applied to u.
  */
 async function finiteDifferences(
   env: ClaimEnv,
   points: Handle,
   count: number,
   lhs: Handle,
-  rhs: Handle,
   kind: 'grad' | 'hess',
-  lossRoot: number,
+  params: CheckParams,
 ): Promise<FdAlong> {
+  const lossRoot = params.loss;
   const a = env.arrays;
   const m = FD_DIRECTIONS;
   const streams = Array.from({ length: count * m }, (_, j) => [env.index, STREAM.fd, Math.floor(j / m), j % m]);
@@ -56,28 +74,37 @@ async function finiteDifferences(
   const dirRows = Array.from({ length: count * m * 4 }, (_, j) => Math.floor(j / 4));
   const steps = base.map((p, j) => h[p]! * [1, -1, 0.5, -0.5][j % 4]!);
   const shifted = await a.move({ of: points, rows: base }, { of: u, rows: dirRows }, steps, env.varNames, false);
-  const f = await a.evaluate({ of: shifted }, kind === 'grad' ? { kind: 'expr', root: lossRoot } : { kind: 'grad', wrt: varRange(env) });
+  const differentiated: Quantity = kind === 'grad' ? { kind: 'expr', root: lossRoot } : { kind: 'grad', wrt: varRange(env) };
+  const f = await a.evaluate({ of: shifted }, differentiated);
   const groups = Array.from({ length: count * m }, (_, j) => [4 * j, 4 * j + 1, 4 * j + 2, 4 * j + 3]);
   const hOf = (j: number): number => h[Math.floor(j / m)]!;
   // (4 D(h/2) − D(h)) / 3 with D(h) = (f(x+hu) − f(x−hu)) / 2h; the error estimate is D(h/2) − D(h).
-  const fd = await a.mix(
-    f,
-    groups,
-    groups.map((_, j) => [-1 / (6 * hOf(j)), 1 / (6 * hOf(j)), 4 / (3 * hOf(j)), -4 / (3 * hOf(j))]),
-  );
+  const weights = groups.map((_, j) => [-1 / (6 * hOf(j)), 1 / (6 * hOf(j)), 4 / (3 * hOf(j)), -4 / (3 * hOf(j))]);
+  const fd = await a.mix(f, groups, weights);
+  // Rounding of f, magnified by 1/h: Σ|w|·E_f bounds it (zero when f has no bound).
+  const noise = missingBound(differentiated, params)
+    ? Array<number>(count * m).fill(0)
+    : await a.norms(
+        {
+          of: await a.mix(
+            await a.evaluate({ of: shifted }, { kind: 'bound', of: differentiated }),
+            groups,
+            weights.map((w) => w.map(Math.abs)),
+          ),
+        },
+        'norm',
+      );
   const err = await a.mix(
     f,
     groups,
     groups.map((_, j) => [-1 / (2 * hOf(j)), 1 / (2 * hOf(j)), 1 / hOf(j), -1 / hOf(j)]),
   );
   const repeated = Array.from({ length: count * m }, (_, j) => Math.floor(j / m));
-  // The symbolic derivative and the claim along u: ⟨g, u⟩ for a gradient, H u for a Hessian.
-  const along = async (side: Handle): Promise<Handle> =>
+  // The symbolic derivative along u: ⟨g, u⟩ for a gradient, H u for a Hessian.
+  const lu =
     kind === 'grad'
-      ? scalarsHandle(env, await a.dots({ of: side, rows: repeated }, { of: u }))
-      : a.apply({ of: side, rows: repeated }, { of: u });
-  const lu = await along(lhs);
-  const ru = await along(rhs);
+      ? await scalarsHandle(env, await a.dots({ of: lhs, rows: repeated }, { of: u }))
+      : await a.apply({ of: lhs, rows: repeated }, { of: u });
   const engine = await a.norms(
     {
       of: await a.linear([
@@ -87,19 +114,10 @@ async function finiteDifferences(
     },
     'norm',
   );
-  const claim = await a.norms(
-    {
-      of: await a.linear([
-        { of: fd, coef: 1 },
-        { of: ru, coef: -1 },
-      ]),
-    },
-    'norm',
-  );
   const error = await a.norms({ of: err }, 'norm');
   const size = await a.norms({ of: fd }, 'norm');
   const per = (xs: number[]): number[][] => Array.from({ length: count }, (_, i) => xs.slice(i * m, (i + 1) * m));
-  return { engine: per(engine), claim: per(claim), error: per(error), size: per(size) };
+  return { engine: per(engine), error: per(error), noise: per(noise), size: per(size) };
 }
 
 function varRange(env: ClaimEnv): number[] {
@@ -113,20 +131,107 @@ async function scalarsHandle(env: ClaimEnv, xs: number[]): Promise<Handle> {
   return a.linear([{ of: one, coef: xs }]);
 }
 
+/** The roots a quantity reads, for looking up their rounding-error bounds. */
+function rootsOf(q: Quantity, params: CheckParams): number[] {
+  if (q.kind === 'expr') return [q.root];
+  if (q.kind === 'grad') return q.wrt.map((i) => params.grads[i]!);
+  return q.rows.flatMap((r) => q.cols.map((c) => params.hess[r]![c]!));
+}
+
+/** Why a side has no rounding-error bound (an op without a rule), if it has none. */
+function missingBound(q: Quantity, params: CheckParams): string | undefined {
+  for (const r of rootsOf(q, params)) {
+    const b = params.bounds?.find((x) => x.of === r);
+    if (!b) return 'no rounding-error bound was built for it';
+    if (b.missing !== undefined) return b.missing;
+  }
+  return undefined;
+}
+
+const sci = (x: number, digits = 1): string => x.toExponential(digits);
+
+/** The seed of the exact test of claim `index`: reproducible, different per claim. */
+function exactSeed(seed: number, index: number): number {
+  return (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b)) >>> 0;
+}
+
 export async function identity(
   env: ClaimEnv,
   lhsQ: Quantity,
   rhsQ: Quantity,
-  lossRoot: number,
-  kinkRoots: number[],
+  params: CheckParams,
   partial: Record<string, number | string>,
 ): Promise<ClaimResult> {
   const a = env.arrays;
-  const { points: count } = env.budget;
-  const total = count;
-  await env.tick(0, total);
+  const count = env.budget.points;
+  const seed = params.seed;
+  await env.tick(0, count);
   const P = await env.sample(STREAM.sample, count);
-  const losses = await a.values({ of: P }, { kind: 'expr', root: lossRoot });
+  const losses = await a.values({ of: P }, { kind: 'expr', root: params.loss });
+  const L = await a.evaluate({ of: P }, lhsQ);
+  const R = await a.evaluate({ of: P }, rhsQ);
+  const nL = await a.norms({ of: L }, 'norm');
+  const nR = await a.norms({ of: R }, 'norm');
+  const undefinedAt = (i: number): string | undefined => {
+    const where = `sample ${i + 1}`;
+    if (!Number.isFinite(losses[i]!)) return `${nonFiniteWord(losses[i]!)} in the loss at ${where}`;
+    if (!Number.isFinite(nL[i]!)) return `${nonFiniteWord(nL[i]!)} in the left side (${quantityName(lhsQ)}) at ${where}`;
+    if (!Number.isFinite(nR[i]!)) return `${nonFiniteWord(nR[i]!)} in the right side at ${where}`;
+    return undefined;
+  };
+  const defined = Array.from({ length: count }, (_, i) => undefinedAt(i));
+  const firstUndefined = defined.find((d) => d !== undefined);
+  const definedCount = defined.filter((d) => d === undefined).length;
+
+  const exact = await testIdentity(params.ir, params, lhsQ, rhsQ, exactSeed(seed, env.index), () => env.tick(0, count));
+  if (exact.kind === 'undefined') {
+    return {
+      index: env.index,
+      verdict: 'inconclusive',
+      summary: `error: the denominator ${exact.denominator} vanishes identically, so the claim's expressions are undefined everywhere`,
+      evidence: { reason: 'vanishing denominator', denominator: exact.denominator, seed },
+    };
+  }
+  if (exact.kind === 'equal') {
+    // A formal identity between functions defined nowhere on the domain proves nothing about it.
+    if (definedCount === 0)
+      return {
+        index: env.index,
+        verdict: 'inconclusive',
+        summary: `the two sides agree as rational functions, but nothing is defined on the domain: ${firstUndefined} (and at every other sample)`,
+        evidence: { points: 0, unusable: count, reason: firstUndefined!, seed },
+      };
+    return {
+      index: env.index,
+      verdict: 'proved',
+      summary:
+        `equal as rational functions (transcendental subterms as symbols) at ${exact.trials} random points ` +
+        `over random primes p ∈ [2^30, 2^31); error probability ≤ ${sci(exact.errorProbability)}`,
+      evidence: {
+        method: 'randomised identity testing over prime fields (Schwartz–Zippel)',
+        errorProbability: exact.errorProbability,
+        trials: exact.trials,
+        degreeBound: exact.degree,
+        definedAt: definedCount,
+        seed,
+      },
+    };
+  }
+  const formal =
+    exact.kind === 'different'
+      ? 'not an identity of rational functions in the transcendental subterms, so checked numerically'
+      : `not tested exactly (${exact.reason})`;
+  const missing = missingBound(lhsQ, params) ?? missingBound(rhsQ, params);
+  if (missing) {
+    return {
+      index: env.index,
+      verdict: 'inconclusive',
+      summary: `${formal}, but the rounding error of the comparison cannot be bounded: ${missing}`,
+      evidence: { reason: missing, seed },
+    };
+  }
+
+  const kinkRoots = params.kinks ?? [];
   let near: boolean[] = Array(count).fill(false);
   if (kinkRoots.length) {
     const k = await a.evaluate({ of: P }, { kind: 'stack', roots: kinkRoots });
@@ -134,8 +239,11 @@ export async function identity(
     const scale = await a.distances({ of: P }, undefined, env.varNames);
     near = closest.map((c, i) => c < KINK_MARGIN * Math.max(1, scale[i]!));
   }
-  const L = await a.evaluate({ of: P }, lhsQ);
-  const R = await a.evaluate({ of: P }, rhsQ);
+  const E = await a.linear([
+    { of: await a.evaluate({ of: P }, { kind: 'bound', of: lhsQ }), coef: 1 },
+    { of: await a.evaluate({ of: P }, { kind: 'bound', of: rhsQ }), coef: 1 },
+  ]);
+  const ratios = await a.exceed({ of: L }, { of: R }, { of: E });
   const gaps = await a.norms(
     {
       of: await a.linear([
@@ -145,85 +253,110 @@ export async function identity(
     },
     'norm',
   );
-  const nL = await a.norms({ of: L }, 'norm');
-  const nR = await a.norms({ of: R }, 'norm');
-  const vars = varRange(env).length;
-  const derivative = isFull(lhsQ, vars) ? (lhsQ.kind as 'grad' | 'hess') : undefined;
-  const fd = derivative ? await finiteDifferences(env, P, count, L, R, derivative, lossRoot) : undefined;
+  const nE = await a.norms({ of: E }, 'norm');
+  const derivative = isFull(lhsQ, varRange(env).length) ? (lhsQ.kind as 'grad' | 'hess') : undefined;
+  const fd = derivative ? await finiteDifferences(env, P, count, L, derivative, params) : undefined;
+
+  let usable = 0;
+  let firstUnusable: string | undefined;
   let worst = 0;
+  let worstBound = 0;
+  let worstRatio = 0;
   let worstFd = 0;
-  let tolUsed = ROUNDING_RTOL;
+  let fdTolerance = 0;
   let fdPoints = 0;
   let nearKinks = 0;
+  let imprecise = 0;
+  let tightest = Infinity;
   const errors: number[] = [];
+  const samples: number[] = [];
   for (let i = 0; i < count; i++) {
     const where = `sample ${i + 1}`;
-    if (!Number.isFinite(losses[i]!)) {
-      throw new NonFinite(`${nonFiniteWord(losses[i]!)} in the loss at ${where}: the domain includes points where L is undefined`);
-    }
-    if (near[i]) {
-      nearKinks++;
+    const bad =
+      defined[i] ??
+      (!Number.isFinite(nE[i]!) || Number.isNaN(ratios[i]!)
+        ? `${Number.isNaN(nE[i]!) ? 'NaN' : 'Inf'} in the rounding-error bound at ${where} (a denominator within its rounding of 0)`
+        : undefined);
+    if (bad) {
+      firstUnusable ??= bad;
       continue;
     }
-    if (!Number.isFinite(nL[i]!)) throw new NonFinite(`${nonFiniteWord(nL[i]!)} in the left side (${quantityName(lhsQ)}) at ${where}`);
-    if (!Number.isFinite(nR[i]!)) throw new NonFinite(`${nonFiniteWord(nR[i]!)} in the right side at ${where}`);
-    const scale = Math.max(nL[i]!, nR[i]!);
-    const gap = gaps[i]!;
-    let tol = ROUNDING_RTOL * scale + 1e-300;
-    let confirmed = fd === undefined;
-    if (fd) {
-      for (let d = 0; d < FD_DIRECTIONS; d++) {
-        const [engine, claim, error, size] = [fd.engine[i]![d]!, fd.claim[i]![d]!, fd.error[i]![d]!, fd.size[i]![d]!];
-        if (![engine, claim, error, size].every(Number.isFinite))
-          throw new NonFinite(`NaN/Inf in the finite-difference estimate at ${where}`);
-        const fdTol = 10 * error + 1e3 * Number.EPSILON * Math.max(size, 1);
-        if (engine > fdTol && engine > tol) {
-          return {
-            index: env.index,
-            verdict: 'inconclusive',
-            summary:
-              `the symbolic derivative and finite differences disagree at ${where} (gap ${engine.toExponential(2)} > ` +
-              `FD error estimate ${fdTol.toExponential(2)}); the function may not be smooth there`,
-            evidence: { points: i + 1, symbolicVsFd: engine, fdErrorEstimate: error },
-          };
+    usable++;
+    const scale = Math.max(nL[i]!, nR[i]!, 1e-300);
+    if (fd && near[i]) nearKinks++;
+    if (fd && !near[i]) {
+      const values = [0, 1, 2].map((d) => [fd.engine[i]![d]!, fd.error[i]![d]!, fd.noise[i]![d]!, fd.size[i]![d]!]);
+      // Finite differences that overflow or hit NaN check nothing at this sample.
+      if (values.flat().every(Number.isFinite)) {
+        for (const [engine, error, noise, size] of values as [number, number, number, number][]) {
+          // Truncation (estimated), rounding of f (bounded) and of the symbolic side (within ‖E‖).
+          const tol = 10 * error + 2 * noise + nE[i]! + 1e3 * Number.EPSILON * Math.max(size, 1);
+          if (engine > tol && engine > 1e-9 * scale) {
+            return {
+              index: env.index,
+              verdict: 'inconclusive',
+              summary:
+                `the symbolic derivative and finite differences disagree at ${where} (gap ${sci(engine, 2)} > ` +
+                `FD error estimate ${sci(tol, 2)}); the function may not be smooth there`,
+              evidence: { points: usable, symbolicVsFd: engine, fdErrorEstimate: error, seed },
+            };
+          }
+          worstFd = Math.max(worstFd, engine / scale);
+          fdTolerance = Math.max(fdTolerance, tol / scale);
         }
-        tol = Math.max(tol, fdTol);
-        worstFd = Math.max(worstFd, claim / Math.max(scale, 1e-300));
-        if (claim > fdTol) confirmed = true;
+        fdPoints++;
       }
-      fdPoints++;
     }
-    const rel = gap / Math.max(scale, 1e-300);
+    const rel = gaps[i]! / scale;
+    const boundRel = nE[i]! / scale;
+    if (ratios[i]! <= GAP_FACTOR && !(boundRel <= PRECISE_BOUND)) {
+      imprecise++;
+      tightest = Math.min(tightest, boundRel);
+      continue;
+    }
     errors.push(rel);
-    tolUsed = Math.max(tolUsed, tol / Math.max(scale, 1e-300));
+    samples.push(i + 1);
     worst = Math.max(worst, rel);
-    Object.assign(partial, { points: i + 1, maxRelativeError: worst });
-    if (gap > tol && confirmed) {
-      const rtol = tol / Math.max(scale, 1e-300);
+    worstBound = Math.max(worstBound, boundRel);
+    worstRatio = Math.max(worstRatio, ratios[i]!);
+    Object.assign(partial, { points: samples.length, maxRelativeError: worst });
+    if (ratios[i]! > GAP_FACTOR) {
+      const times = Number.isFinite(ratios[i]!) ? `${ratios[i]!.toPrecision(2)} times` : 'infinitely many times (both sides are exact)';
       const values: Record<string, JsonValue> = {
         lhs: await env.valueJson(L, i),
         rhs: await env.valueJson(R, i),
         relativeError: rel,
-        tolerance: rtol,
+        roundingBound: boundRel,
       };
       return {
         index: env.index,
         verdict: 'refuted',
-        summary: `the two sides differ at ${where}: relative error ${rel.toExponential(3)} (tolerance ${rtol.toExponential(1)}${fd ? ', confirmed by finite differences' : ''})`,
-        evidence: { points: i + 1, relativeError: rel, tolerance: rtol },
+        summary:
+          `the two sides differ at ${where}: relative error ${rel.toExponential(3)}, ${times} the rounding-error bound ` +
+          `of the two evaluations there (${sci(boundRel)} relative)`,
+        evidence: { points: samples.length, relativeError: rel, roundingBound: boundRel, gapToBound: ratios[i]!, seed },
         counterexample: { point: await env.pointJson(P, i), values },
-        plots: derivative ? [await fdStepPlot(env, P, i, L, derivative, lossRoot)] : [],
+        plots: derivative ? [await fdStepPlot(env, P, i, L, derivative, params.loss)] : [],
       };
     }
   }
-  const compared = count - nearKinks;
-  const kinkNote = nearKinks ? `; ${nearKinks} point${nearKinks === 1 ? '' : 's'} near a kink of relu/abs skipped` : '';
-  if (compared === 0) {
+  const unusable = count - usable;
+  if (usable === 0) {
     return {
       index: env.index,
       verdict: 'inconclusive',
-      summary: 'every sampled point lies near a kink of relu/abs, where the derivative is undefined',
-      evidence: { points: 0, nearKinks },
+      summary: `no usable sample: ${firstUnusable} (and NaN/Inf at every other sample); ${formal}`,
+      evidence: { points: 0, unusable, reason: firstUnusable!, seed },
+    };
+  }
+  if (samples.length === 0) {
+    return {
+      index: env.index,
+      verdict: 'inconclusive',
+      summary:
+        `the sides agree at ${usable} sampled points, but only to within the rounding-error bound of their evaluation, ` +
+        `which is too large to decide: at best ${sci(tightest)} of their size (seed ${seed}); ${formal}`,
+      evidence: { points: 0, imprecise, roundingBound: tightest, seed, ...(unusable ? { unusable, unusableReason: firstUnusable! } : {}) },
     };
   }
   const plots: Plot[] = [
@@ -232,21 +365,33 @@ export async function identity(
       xLabel: 'sample',
       yLabel: 'relative error',
       logY: true,
-      series: [{ label: 'lhs vs rhs', x: errors.map((_, i) => i + 1), y: errors.map((e) => Math.max(e, 1e-18)) }],
+      series: [{ label: 'lhs vs rhs', x: samples, y: errors.map((e) => Math.max(e, 1e-18)) }],
     },
   ];
-  if (derivative && fdPoints > 0) plots.push(await fdStepPlot(env, P, near.indexOf(false), L, derivative, lossRoot));
-  const fdNote = fdPoints ? `; finite differences agree to ${worstFd.toExponential(2)}` : '';
+  if (derivative && fdPoints > 0) plots.push(await fdStepPlot(env, P, samples.find((s) => !near[s - 1])! - 1, L, derivative, params.loss));
+  const notes = [
+    fdPoints ? `finite differences agree to ${sci(worstFd, 2)}` : '',
+    nearKinks ? `finite differences skipped at ${nearKinks} point${nearKinks === 1 ? '' : 's'} near a kink of relu/abs` : '',
+    unusable ? `${unusable} of ${count} samples unusable (first: ${firstUnusable})` : '',
+    imprecise ? `${imprecise} sample${imprecise === 1 ? '' : 's'} where rounding swamps the comparison not counted` : '',
+    formal,
+  ].filter(Boolean);
   return {
     index: env.index,
     verdict: 'holds',
-    summary: `equal at ${compared} sampled points (max relative error ${worst.toExponential(2)}, tolerance ${tolUsed.toExponential(1)}${fdNote}${kinkNote})`,
+    summary:
+      `equal at ${samples.length} sampled point${samples.length === 1 ? '' : 's'} within the rounding-error bound of the two evaluations ` +
+      `(max relative error ${sci(worst, 2)}, bound ${sci(worstBound)} relative; seed ${seed}); ${notes.join('; ')}`,
     evidence: {
-      points: compared,
+      points: samples.length,
       maxRelativeError: worst,
-      tolerance: tolUsed,
-      ...(fdPoints ? { fdPoints, fdMaxRelativeError: worstFd } : {}),
+      roundingBound: worstBound,
+      gapToBound: worstRatio,
+      seed,
+      ...(fdPoints ? { fdPoints, fdMaxRelativeError: worstFd, fdTolerance } : {}),
       ...(nearKinks ? { nearKinks } : {}),
+      ...(imprecise ? { imprecise } : {}),
+      ...(unusable ? { unusable, unusableReason: firstUnusable! } : {}),
     },
     plots,
   };

@@ -42,6 +42,7 @@ export function evaluatorProgram(params: CheckParams): { program: EvaluatorProgr
     hess: params.hess,
     hvp: params.hvp,
     sampling: params.sampling,
+    ...(params.bounds ? { bounds: params.bounds.flatMap((b) => (b.bound === undefined ? [] : [{ of: b.of, bound: b.bound }])) } : {}),
     ...(domains.length ? { domains } : {}),
     seed: params.seed,
   };
@@ -56,7 +57,7 @@ async function decide(
 ): Promise<ClaimResult> {
   switch (claim.kind) {
     case 'identity':
-      return identity(env, claim.lhs, claim.rhs, params.loss, params.kinks ?? [], partial);
+      return identity(env, claim.lhs, claim.rhs, params, partial);
     case 'definite': {
       const sign = claim.which === 'psd' || claim.which === 'pd' ? 1 : -1;
       const strict = claim.which === 'pd' || claim.which === 'nd';

@@ -108,6 +108,10 @@ export class Arrays {
   async distances(a: RowRef, b: RowRef | undefined, names: string[]): Promise<number[]> {
     return (await this.call('distances', { a, ...(b ? { b } : {}), names })).values;
   }
+  /** Per row: max |a − b| / bound over the entries. */
+  async exceed(a: RowRef, b: RowRef, bound: RowRef): Promise<number[]> {
+    return (await this.call('exceed', { a, b, bound })).values;
+  }
   async dots(a: RowRef, b: RowRef): Promise<number[]> {
     return (await this.call('dots', { a, b })).values;
   }

@@ -27,6 +27,8 @@ export interface EvaluatorProgram {
   /** ∇²L·v per var, v's part for var k being the input `$v<k>`. */
   hvp: number[];
   sampling: SamplingSpec[];
+  /** Rounding-error bound roots: `bound` bounds |fl(of) − of| entrywise (quantity kind 'bound'). */
+  bounds?: { of: number; bound: number }[];
   /** Per-claim domains: further spec lists (same names, narrowed constraints); `sample` picks one by index. */
   domains?: SamplingSpec[][];
   seed: number;
@@ -38,7 +40,9 @@ export type EvalQuantity =
   /** ∇²L·v over all vars (stacked), v from the `vectors` handle of the op. */
   | { kind: 'hvp' }
   /** Several roots' values flattened (column-major) and stacked into one column; `inputs` split the op's vectors into named inputs. */
-  | { kind: 'stack'; roots: number[]; inputs?: { name: string; size: number }[] };
+  | { kind: 'stack'; roots: number[]; inputs?: { name: string; size: number }[] }
+  /** The rounding-error bound of a quantity, laid out as the quantity (each root replaced by its bound root). */
+  | { kind: 'bound'; of: Quantity };
 
 /** Rows of one handle: every row, or the listed ones (repeats allowed). */
 export interface RowRef {
@@ -89,6 +93,11 @@ export interface Ops {
   norms: [{ of: RowRef; kind: NormKind }, { values: number[] }];
   /** Per row: ‖x_a − x_b‖₂ over the named entries of two point sets (‖x_a‖₂ when b is absent). */
   distances: [{ a: RowRef; b?: RowRef; names: string[] }, { values: number[] }];
+  /**
+   * Per row: max over entries of |a − b| / bound (0 where a = b and bound = 0; x/0 = Inf; NaN
+   * anywhere gives NaN): how far the gap between two values exceeds their rounding-error bound.
+   */
+  exceed: [{ a: RowRef; b: RowRef; bound: RowRef }, { values: number[] }];
   /** Per row: ⟨a_i, b_i⟩. */
   dots: [{ a: RowRef; b: RowRef }, { values: number[] }];
   /** Per row: vᵀ Q v (Q a square quantity, or a scalar s giving s‖v‖²); for the full Hessian by Hessian-vector products. */

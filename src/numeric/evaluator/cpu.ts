@@ -41,6 +41,7 @@ class Program {
   readonly samplers: Sampler[];
   readonly domains: SamplingSpec[][];
   private readonly plans = new Map<string, CompiledPlan>();
+  private readonly boundOf: Map<number, number>;
 
   constructor(readonly p: EvaluatorProgram) {
     this.nodes = fromWire(new Graph(), p.ir);
@@ -49,6 +50,14 @@ class Program {
     this.varSpecs = p.sampling.filter((s) => s.role === 'var');
     this.sizes = this.varSpecs.map((s) => s.rows * s.cols);
     this.dimension = this.sizes.reduce((a, b) => a + b, 0);
+    this.boundOf = new Map((p.bounds ?? []).map((b) => [b.of, b.bound]));
+  }
+
+  /** The rounding-error bound root of a root. */
+  private bound(root: number): number {
+    const b = this.boundOf.get(root);
+    if (b === undefined) throw new Error(`no rounding bound for root ${root}`);
+    return b;
   }
 
   plan(roots: number[]): CompiledPlan {
@@ -61,10 +70,8 @@ class Program {
   /** The quantity at one point as column-major data with its shape. */
   evaluate(q: EvalQuantity, point: Point, v?: Float64Array): { data: Float64Array; r: number; c: number } {
     switch (q.kind) {
-      case 'expr': {
-        const n = this.nodes[q.root]!;
-        return { data: this.plan([q.root]).run(point)[0]!, r: n.shape.rows.value, c: n.shape.cols.value };
-      }
+      case 'expr':
+        return this.expr(q.root, point);
       case 'stack': {
         if (!q.inputs?.length) return stacked(this.plan(q.roots).run(point));
         if (!v) throw new Error('a stack with inputs needs vectors');
@@ -78,6 +85,12 @@ class Program {
       }
       case 'grad':
         return stacked(this.plan(q.wrt.map((i) => this.p.grads[i]!)).run(point));
+      case 'bound': {
+        const of = q.of;
+        if (of.kind === 'expr') return this.expr(this.bound(of.root), point);
+        if (of.kind === 'grad') return stacked(this.plan(of.wrt.map((i) => this.bound(this.p.grads[i]!))).run(point));
+        return this.hess(point, of.rows, of.cols, (a, b) => this.bound(this.p.hess[a]![b]!));
+      }
       case 'hvp': {
         if (!v) throw new Error('hvp needs vectors');
         const inputs = new Map(point);
@@ -89,12 +102,22 @@ class Program {
         return stacked(this.plan(this.p.hvp).run(inputs));
       }
       case 'hess':
-        return this.hess(point, q.rows, q.cols);
+        return this.hess(point, q.rows, q.cols, (a, b) => this.p.hess[a]![b]!);
     }
   }
 
-  private hess(point: Point, rows: number[], cols: number[]): { data: Float64Array; r: number; c: number } {
-    const blocks = this.plan(rows.flatMap((a) => cols.map((b) => this.p.hess[a]![b]!))).run(point);
+  private expr(root: number, point: Point): { data: Float64Array; r: number; c: number } {
+    const n = this.nodes[root]!;
+    return { data: this.plan([root]).run(point)[0]!, r: n.shape.rows.value, c: n.shape.cols.value };
+  }
+
+  private hess(
+    point: Point,
+    rows: number[],
+    cols: number[],
+    block: (a: number, b: number) => number,
+  ): { data: Float64Array; r: number; c: number } {
+    const blocks = this.plan(rows.flatMap((a) => cols.map((b) => block(a, b)))).run(point);
     const r = rows.reduce((s, i) => s + this.sizes[i]!, 0);
     const c = cols.reduce((s, i) => s + this.sizes[i]!, 0);
     const out = new Float64Array(r * c);
@@ -448,6 +471,25 @@ export class CpuEvaluator implements Evaluator, Handlers {
       return Math.sqrt(s);
     });
     return { values };
+  }
+
+  op_exceed(a: OpArgs<'exceed'>): OpAnswer<'exceed'> {
+    const x = this.values(a.a).rows;
+    const y = this.values(a.b).rows;
+    const bound = this.values(a.bound).rows;
+    return {
+      values: x.map((u, i) => {
+        const [v, e] = [y[i]!, bound[i]!];
+        let worst = 0;
+        for (let j = 0; j < u.length; j++) {
+          const gap = Math.abs(u[j]! - v[j]!);
+          const r = gap === 0 && e[j] === 0 ? 0 : gap / e[j]!;
+          // NaN propagates (a comparison with NaN is false).
+          if (!(r <= worst)) worst = r;
+        }
+        return worst;
+      }),
+    };
   }
 
   op_dots(a: OpArgs<'dots'>): OpAnswer<'dots'> {
