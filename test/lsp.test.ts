@@ -380,7 +380,7 @@ describe('checks through the language server', () => {
     const lenses = await lsp.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
     assert.deepEqual(
       lenses.map((l) => l.command!.title),
-      ['✓ holds (8 points)', ...Array(6).fill('✗ refuted')],
+      ['✓ proved', ...Array(6).fill('✗ refuted')],
     );
     const problems = lsp.diagnostics.get(uri)!;
     assert.equal(problems.filter((d) => d.code === 'claim-refuted').length, 6);
@@ -405,7 +405,7 @@ describe('checks through the language server', () => {
 
   test('reports, exports and counterexamples come from the same store', async () => {
     const report = await lsp.request<{ content: string }>('derivlens/report', { uri, format: 'text' });
-    assert.match(report.content, /7 claims: 0 proved, 1 hold, 6 refuted, 0 inconclusive {2}\(seed 1, budget quick, cpu-node/);
+    assert.match(report.content, /7 claims: 1 proved, 0 hold, 6 refuted, 0 inconclusive {2}\(seed 1, budget quick, cpu-node/);
     const latex = await lsp.request<{ content: string }>('derivlens/export', { uri, format: 'latex' });
     assert.match(latex.content, /\\begin\{tabular\}/);
     const numpy = await lsp.request<{ content: string }>('derivlens/counterexample', { uri, claim: 1, format: 'numpy' });
@@ -420,7 +420,7 @@ describe('checks through the language server', () => {
       const s = lsp.lastState(uri);
       return s && s.claims[4]?.status === 'unchecked' ? s : undefined;
     });
-    assert.equal(state.claims[0]!.verdict, 'holds');
+    assert.equal(state.claims[0]!.verdict, 'proved');
     assert.equal(state.claims[4]!.edited, true);
     const lenses = await lsp.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
     assert.equal(lenses[4]!.command!.title, '▶ Check (edited since the last run)');
@@ -438,7 +438,7 @@ describe('checks through the language server', () => {
     const kept = await lsp.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
     assert.deepEqual(
       kept.map((l) => l.command!.title),
-      ['✓ holds (8 points)', ...Array(3).fill('✗ refuted'), '▶ Check (edited since the last run)', '✗ refuted'],
+      ['✓ proved', ...Array(3).fill('✗ refuted'), '▶ Check (edited since the last run)', '✗ refuted'],
     );
     const result = await lsp.request<CheckResult>('derivlens/check', { uri, claims: [4] });
     assert.equal(result.claims[0]!.verdict, 'refuted');

@@ -434,7 +434,14 @@ def main():
             interrupt()
             op = method.removeprefix("evaluator/")
             if op == "initialize":
-                result = {"protocolVersion": PROTOCOL_VERSION, "backend": backend.name, "device": backend.device, "gpu": backend.gpu}
+                result = {
+                    "protocolVersion": PROTOCOL_VERSION,
+                    "backend": backend.name,
+                    "device": backend.device,
+                    "gpu": backend.gpu,
+                    # Where Lanczos on Hessian-vector products beats forming Hessians (see EvaluatorInfo).
+                    "lanczosFrom": 1024 if backend.gpu else 2048,
+                }
             else:
                 result = evaluator.run(op, msg.get("params") or {})
             reply = {"result": encode(result)}

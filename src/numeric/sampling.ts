@@ -70,11 +70,17 @@ export function describeConstraint(c: NumericConstraint, name: string): string {
  */
 export const EXACT_SPECTRAL_SIDE = 64;
 
+/** The last top singular vector per spec: searches move data a little at a time, so it is a good start. */
+const warmStarts = new WeakMap<SamplingSpec, Float64Array>();
+
 function norm(x: Float64Array, spec: SamplingSpec, kind: '2' | 'F' | 'spectral' | '1'): number {
   if (kind === '1') return x.reduce((s, v) => s + Math.abs(v), 0);
   if (kind === 'spectral') {
     if (Math.min(spec.rows, spec.cols) <= EXACT_SPECTRAL_SIDE) return spectralNorm(x, spec.rows, spec.cols);
-    return lanczosSpectralNorm(x, spec.rows, spec.cols, { tolerance: 1e-14 }).norm;
+    const start = warmStarts.get(spec);
+    const result = lanczosSpectralNorm(x, spec.rows, spec.cols, { tolerance: 1e-14, ...(start ? { start } : {}) });
+    warmStarts.set(spec, result.vector);
+    return result.norm;
   }
   return euclidean(x);
 }

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CancellationToken, ErrorCodes, ResponseError, createMessageConnection } from 'vscode-jsonrpc/node';
 import { StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { LANCZOS_MIN_DIMENSION, runClaims } from './driver/index';
+import { runClaims } from './driver/index';
 import type { Evaluator, EvaluatorInfo } from './evaluator/api';
 import { CpuEvaluator } from './evaluator/cpu';
 import { PythonEvaluator } from './evaluator/python';
@@ -40,9 +40,10 @@ function silenceLimitMs(): number {
   return Number.isFinite(v) && v > 0 ? v : 30_000;
 }
 
-export function lanczosMinDimension(): number {
+/** DERIVLENS_LANCZOS_MIN_DIM overrides the evaluator's own choice (tests force Lanczos at small d). */
+export function lanczosMinDimension(): number | undefined {
   const v = Number(process.env['DERIVLENS_LANCZOS_MIN_DIM']);
-  return Number.isInteger(v) && v > 0 ? v : LANCZOS_MIN_DIMENSION;
+  return Number.isInteger(v) && v > 0 ? v : undefined;
 }
 
 /**
@@ -63,7 +64,7 @@ export function check(
   const cancelled = new Promise<never>((_, reject) => token.onCancellationRequested(() => reject(new Cancelled())));
   cancelled.catch(() => {});
   const run = runClaims(params, evaluator, {
-    lanczosMinDimension: lanczosMinDimension(),
+    ...(lanczosMinDimension() ? { lanczosMinDimension: lanczosMinDimension()! } : {}),
     progress: async (claim, done, total) => {
       latest = { claim, done, total };
       const now = Date.now();

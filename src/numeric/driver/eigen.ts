@@ -39,9 +39,9 @@ export function minEigenObjective(env: ClaimEnv, claim: EigenClaim): Objective &
   const search = claim.search;
   return {
     lanczos,
-    async evaluate(points): Promise<ObjectiveValues> {
+    async evaluate(points, near): Promise<ObjectiveValues> {
       const e = lanczos
-        ? await lanczosEigen(env, points, claim.sign, 'min')
+        ? await lanczosEigen(env, points, claim.sign, 'min', near)
         : await a.eigen(points, claim.upper, claim.lower, claim.sign, 'min');
       // A non-finite matrix leaves a meaningless eigenvalue: the point is unusable.
       return { values: e.values.map((v, i) => (Number.isFinite(e.scales[i]!) ? v : e.scales[i]!)), scales: e.scales, state: e.vectors };

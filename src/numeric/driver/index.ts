@@ -14,7 +14,7 @@ import { lipschitz } from './lipschitz';
 import { scalarOrder } from './order';
 import { Arrays, ClaimEnv, NonFinite, OutOfTime } from './session';
 
-/** Full-Hessian eigenvalue claims use Lanczos on Hessian-vector products from this many variables on. */
+/** Full-Hessian eigenvalue claims use Lanczos on Hessian-vector products from this many variables on, unless the evaluator says otherwise. */
 export const LANCZOS_MIN_DIMENSION = 1024;
 
 export interface DriverHooks {
@@ -113,7 +113,7 @@ export async function runClaims(params: CheckParams, evaluator: Evaluator, hooks
       budget,
       (done, total) => hooks.progress(claim.index, done, total),
       deadline,
-      { lanczosMinDimension: hooks.lanczosMinDimension ?? LANCZOS_MIN_DIMENSION },
+      { lanczosMinDimension: hooks.lanczosMinDimension ?? evaluator.info.lanczosFrom ?? LANCZOS_MIN_DIMENSION },
       params.seed,
     );
     const partial: Record<string, number | string> = {};

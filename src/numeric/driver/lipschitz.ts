@@ -347,8 +347,8 @@ function localObjective(
     return {
       objective: {
         relative: true,
-        async evaluate(points) {
-          const e = lanczos ? await lanczosEigen(env, points, 1, 'absmax') : await a.eigen(points, hess, undefined, 1, 'absmax');
+        async evaluate(points, near) {
+          const e = lanczos ? await lanczosEigen(env, points, 1, 'absmax', near) : await a.eigen(points, hess, undefined, 1, 'absmax');
           const b = await a.values(points, claim.bound);
           return {
             values: e.values.map((v, i) => (Number.isFinite(e.scales[i]!) ? -Math.abs(v) / b[i]! : NaN)),

@@ -42,7 +42,8 @@ export interface ObjectiveValues {
 }
 
 export interface Objective {
-  evaluate(points: Required<RowRef>): Promise<ObjectiveValues>;
+  /** The objective at points; `near` holds, row by row, the state at a nearby point (a warm start). */
+  evaluate(points: Required<RowRef>, near?: RowRef): Promise<ObjectiveValues>;
   /** ∇(objective) in z-coordinates at each row (not normalised), when known exactly. */
   gradient?(points: Required<RowRef>, state: RowRef | undefined, signs: number[]): Promise<Handle>;
   /** A smooth proxy of the objective at probe points, given the owning restart's state (for SPSA). */
@@ -155,7 +156,7 @@ export async function localSearch(
       const rows = screened
         ? asks.map((j) => j * CANDIDATES + tried[j]!)
         : asks.flatMap((j) => range(CANDIDATES - tried[j]!).map((t) => j * CANDIDATES + tried[j]! + t));
-      const got = await objective.evaluate({ of: cands, rows });
+      const got = await objective.evaluate({ of: cands, rows }, state ? { of: state, rows: rows.map((i) => candRows[i]!) } : undefined);
       undecided = [];
       let k = 0;
       for (const j of asks) {

@@ -139,6 +139,12 @@ export interface EvaluatorInfo {
   backend: string;
   device: string;
   gpu: boolean;
+  /**
+   * From this many variables on, full-Hessian eigenvalues are cheaper here by Lanczos on
+   * Hessian-vector products than by forming the Hessian (a GPU forms and eigen-solves stacks of
+   * Hessians fast; the CPU's dense path wins to several thousand).
+   */
+  lanczosFrom?: number;
 }
 
 export interface Evaluator {
