@@ -204,7 +204,12 @@ function minAbs(x: Float64Array): number {
 type Handlers = { [K in OpName as `op_${K}`]: (a: OpArgs<K>) => OpAnswer<K> | Promise<OpAnswer<K>> };
 
 export class CpuEvaluator implements Evaluator, Handlers {
-  readonly info: EvaluatorInfo = { backend: 'cpu-node', device: `CPU (Node ${process.version}, ${process.arch})`, gpu: false, lanczosFrom: 4096 };
+  readonly info: EvaluatorInfo = {
+    backend: 'cpu-node',
+    device: `CPU (Node ${process.version}, ${process.arch})`,
+    gpu: false,
+    lanczosFrom: 4096,
+  };
   private program?: Program;
   private readonly store = new Map<Handle, Stored>();
   private lastYield = Date.now();

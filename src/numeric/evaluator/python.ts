@@ -103,7 +103,12 @@ export class PythonEvaluator implements Evaluator {
       child.kill();
       throw new EvaluatorDied(`the Python evaluator speaks protocol ${hello.protocolVersion}, not ${EVALUATOR_PROTOCOL_VERSION}`);
     }
-    Object.assign(evaluator.info, { backend: hello.backend, device: hello.device, gpu: hello.gpu, ...(hello.lanczosFrom ? { lanczosFrom: hello.lanczosFrom } : {}) });
+    Object.assign(evaluator.info, {
+      backend: hello.backend,
+      device: hello.device,
+      gpu: hello.gpu,
+      ...(hello.lanczosFrom ? { lanczosFrom: hello.lanczosFrom } : {}),
+    });
     return evaluator;
   }
 
