@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { DerivativePlan } from '../src/numeric/point';
 import { compile } from '../src/numeric/evaluate';
 import { topoOrder } from '../src/symbolic/ir';
-import { ALMOST_EVERYWHERE } from '../src/symbolic/rules';
+import { ALMOST_EVERYWHERE } from '../src/symbolic/ops';
 import { fdJacobian, relativeError } from '../src/numeric/fd';
 import { analyze } from '../src/symbolic/analyze';
 

@@ -8,7 +8,7 @@ import type { ProgressParams } from '../numeric/protocol';
 import { DerivativePlan } from '../numeric/point';
 import type { Budget } from '../numeric/protocol';
 import { topoOrder } from '../symbolic/ir';
-import { ALMOST_EVERYWHERE } from '../symbolic/rules';
+import { ALMOST_EVERYWHERE } from '../symbolic/ops';
 import { ClaimRunFailed, type FileOutcome, runClaims, derivativesSummary } from '../app/runClaims';
 import { exportLatex, exportPython } from '../app/export';
 import { InputError, type Loaded, dataFor } from '../app/load';

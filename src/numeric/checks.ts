@@ -5,7 +5,7 @@
  */
 import { toJson } from './data';
 import { centralColumn, fdJacobian } from './fd';
-import { allFinite, euclidean, spectralNorm, symmetricEigen } from './linalg';
+import { allFinite, euclidean, spectralNorm, symmetricEigen } from '../math/linalg';
 import { type Model, type Point, type Value } from './model';
 import type { Budget, ClaimResult, Counterexample, JsonValue, Plot, PointJson, Quantity, SamplingSpec, WireClaim } from './protocol';
 import { Sampler, project } from './sampling';

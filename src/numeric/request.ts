@@ -4,7 +4,7 @@ import { numel, shapeOf } from '../language/shape';
 import type { CheckedProgram, Constraint } from '../language/typed';
 import type { ClaimPlan, SymQuantity } from '../symbolic/claims';
 import { type Node, topoOrder } from '../symbolic/ir';
-import { ALMOST_EVERYWHERE } from '../symbolic/rules';
+import { ALMOST_EVERYWHERE } from '../symbolic/ops';
 import type { Derivatives, LoweredProgram } from '../symbolic/lower';
 import { toWire } from '../symbolic/wire';
 import { EvaluationPlanner } from './optimize';

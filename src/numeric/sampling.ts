@@ -2,7 +2,7 @@
  * Draws givens and vars from their declared constraints, and projects search iterates back onto
  * the feasible set. Every draw is a pure function of (seed, stream ids), so `--seed` reproduces it.
  */
-import { euclidean, spectralNorm } from './linalg';
+import { euclidean, spectralNorm } from '../math/linalg';
 import type { NumericConstraint, SamplingSpec } from './protocol';
 import { Stream, streamKey } from './rng';
 

@@ -4,7 +4,6 @@
  * apply local, always-valid rewrites (identities, constant folding, transposes pushed down,
  * diag(a) b = a ∘ b, …) and intern the result, so equal subexpressions are one node.
  */
-import type { FnName } from '../language/typed';
 import {
   type Dim,
   type Shape,
@@ -22,8 +21,10 @@ import {
   shapeOf,
   transposeShape,
 } from '../language/shape';
+import { ELEMENTWISE } from './ops/elementwise';
 
-export type ElementwiseFn = FnName;
+/** The name of an elementwise function: a key of ELEMENTWISE in ops/elementwise.ts. */
+export type ElementwiseFn = string;
 
 /** A 1-based position in an index expression: a literal or a summation index. */
 export type IndexRef = { kind: 'lit'; value: number } | { kind: 'index'; name: string };
@@ -66,11 +67,25 @@ export type Node = Common &
           | 'vec'
           | 'unvec'
           | 'softmax'
-          | 'normalize';
+          | 'normalize'
+          | 'det'
+          | 'logdet'
+          | 'inv'
+          | 'logsumexp'
+          // Values computed from data at a sample, with no derivative (claims' constants).
+          | 'sigmaMax'
+          | 'sigmaMin'
+          | 'lambdaMax'
+          | 'lambdaMin'
+          | 'normInf'
+          | 'max'
+          | 'min';
       }
     | { kind: 'fn'; fn: ElementwiseFn }
     | { kind: 'norm'; p: '2' | 'F' }
     | { kind: 'slice'; row: IndexRef | null; col: IndexRef | null }
+    /** Rows (index−1)·size+1 … index·size: member `index` of a family of matrices stacked by rows. */
+    | { kind: 'rowBlock'; index: IndexRef; size: number }
     | { kind: 'indexSum'; index: string; lower: number; upper: number }
   );
 
@@ -428,6 +443,8 @@ export class Graph {
         return this.isSymmetric(a.args[0]!) && this.isSymmetric(a.args[1]!);
       case 'matmul':
         return this.transposeIfCheap(a.args[0]!) === a.args[1]!;
+      case 'inv':
+        return this.isSymmetric(a.args[0]!);
       default:
         return false;
     }
@@ -451,11 +468,101 @@ export class Graph {
   }
 
   fn(fn: ElementwiseFn, a: Node): Node {
+    const def = ELEMENTWISE[fn];
+    if (!def) throw new InternalError(`unknown elementwise function '${fn}'`);
     if (a.kind === 'num') {
-      const folded = foldScalarFn(fn, a.value);
+      const folded = def.fold?.(a.value);
       if (folded !== undefined) return this.num(folded);
     }
     return this.intern('fn', a.shape, [a], { fn }, fn);
+  }
+
+  // ---- square matrices -----------------------------------------------------------------------
+
+  inv(m: Node): Node {
+    if (isScalarShape(m.shape)) return this.pow(m, this.num(-1));
+    this.requireSquare('inv', m);
+    switch (m.kind) {
+      case 'identity':
+        return m;
+      case 'inv':
+        return m.args[0]!;
+      case 'diag':
+        return this.diag(this.divide(this.ones(m.args[0]!.shape), m.args[0]!));
+      case 'scale':
+        return this.scale(this.pow(m.args[0]!, this.num(-1)), this.inv(m.args[1]!));
+      case 'transpose':
+        return this.transpose(this.inv(m.args[0]!));
+      default:
+        return this.intern('inv', m.shape, [m]);
+    }
+  }
+
+  det(m: Node): Node {
+    if (isScalarShape(m.shape)) return m;
+    this.requireSquare('det', m);
+    switch (m.kind) {
+      case 'identity':
+        return this.num(1);
+      case 'transpose':
+        return this.det(m.args[0]!);
+      case 'inv':
+        return this.pow(this.det(m.args[0]!), this.num(-1));
+      case 'scale':
+        // det(c M) = c^n det(M)
+        return this.mulScalars(this.pow(m.args[0]!, this.num(m.shape.rows.value)), this.det(m.args[1]!));
+      default:
+        return this.intern('det', SCALAR, [m]);
+    }
+  }
+
+  /** log det M; NaN where det M < 0 (the value is log of the determinant, not of its absolute value). */
+  logdet(m: Node): Node {
+    if (isScalarShape(m.shape)) return this.fn('log', m);
+    this.requireSquare('logdet', m);
+    switch (m.kind) {
+      case 'identity':
+        return this.num(0);
+      case 'transpose':
+        return this.logdet(m.args[0]!);
+      case 'inv':
+        return this.neg(this.logdet(m.args[0]!));
+      default:
+        return this.intern('logdet', SCALAR, [m]);
+    }
+  }
+
+  /** log Σᵢ exp(vᵢ), evaluated stably. */
+  logsumexp(v: Node): Node {
+    if (isScalarShape(v.shape)) return v;
+    return this.intern('logsumexp', SCALAR, [v]);
+  }
+
+  /** A value computed from data at a sample (σ_max, σ_min, λ_max, λ_min, ‖·‖_∞); it has no derivative. */
+  dataConstant(kind: 'sigmaMax' | 'sigmaMin' | 'lambdaMax' | 'lambdaMin' | 'normInf', a: Node): Node {
+    if (kind === 'lambdaMax' || kind === 'lambdaMin') {
+      this.requireSquare(kind, a);
+      if (isScalarShape(a.shape)) return a;
+    }
+    return this.intern(kind, SCALAR, [a]);
+  }
+
+  /** Entrywise max / min of two tensors of one shape. */
+  extremum(kind: 'max' | 'min', a: Node, b: Node): Node {
+    this.requireSameShape(kind, a, b);
+    if (a === b) return a;
+    const av = this.numValue(a);
+    const bv = this.numValue(b);
+    if (av !== undefined && bv !== undefined) return this.num(kind === 'max' ? Math.max(av, bv) : Math.min(av, bv));
+    return this.intern(kind, a.shape, [a, b]);
+  }
+
+  /** Member `index` (1-based) of a family of matrices with `rows` rows each, stacked by rows. */
+  rowBlock(x: Node, index: IndexRef, rows: Dim): Node {
+    const shape = shapeOf(rows, x.shape.cols);
+    if (this.isZero(x)) return this.zeros(shape);
+    if (x.kind === 'scale') return this.scale(x.args[0]!, this.rowBlock(x.args[1]!, index, rows));
+    return this.intern('rowBlock', shape, [x], { index, size: rows.value }, `[${refKey(index)}/${rows.value}]`);
   }
 
   /** Scalar power; both operands are scalars. */
@@ -585,31 +692,12 @@ export class Graph {
     return this.intern('indexSum', body.shape, [body], { index, lower, upper }, `${index}=${lower}..${upper}`);
   }
 
+  private requireSquare(op: string, a: Node): void {
+    if (!dimEq(a.shape.rows, a.shape.cols)) throw new InternalError(`${op} of a non-square ${shapeKey(a.shape)}`);
+  }
+
   private requireSameShape(op: string, a: Node, b: Node): void {
     if (!shapeEq(a.shape, b.shape)) throw new InternalError(`${op} of ${shapeKey(a.shape)} and ${shapeKey(b.shape)}`);
-  }
-}
-
-export function foldScalarFn(fn: ElementwiseFn, x: number): number | undefined {
-  switch (fn) {
-    case 'exp':
-      return x === 0 ? 1 : undefined;
-    case 'log':
-      return x === 1 ? 0 : undefined;
-    case 'cosh':
-      return x === 0 ? 1 : undefined;
-    case 'sinh':
-    case 'tanh':
-    case 'sqrt':
-    case 'abs':
-    case 'relu':
-      return x === 0 ? 0 : x === 1 && fn !== 'tanh' && fn !== 'sinh' ? 1 : undefined;
-    case 'sigmoid':
-      return x === 0 ? 0.5 : undefined;
-    case 'step':
-      return x > 0 ? 1 : x < 0 ? 0 : undefined;
-    case 'sign':
-      return Math.sign(x);
   }
 }
 

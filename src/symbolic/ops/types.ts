@@ -1,0 +1,83 @@
+/**
+ * What defining an op means. Every IR kind has exactly one `OpDef` (in the file of its op or
+ * family, collected by index.ts) holding everything that depends on the op:
+ * - `rebuild`: the op on new arguments, through Graph's smart constructors;
+ * - `vjp` / `jac`: reverse-mode and forward-mode derivative rules (see diff.ts);
+ * - `kernel`: its float64 evaluation for the TypeScript evaluator (numeric/evaluate.ts);
+ * - `print`: ASCII and LaTeX (symbolic/print.ts);
+ * - `numpy`: the expression in an exported NumPy/JAX module (app/export.ts).
+ * The Python evaluator has a kernel of the same name in python/derivlens/kernels.py; a test fails
+ * when the two registries differ. A further per-op entry (an exact evaluation over a prime field,
+ * issue #12) is one more field here and one more line per op.
+ *
+ * A `FunctionDef` is the surface side of a built-in function (`det(M)`, `softplus(x)`): the
+ * signature the checker uses and how a call lowers to IR.
+ */
+import type { FunctionSignature } from '../../language/functions';
+import type { Graph, IndexRef, Kind, Node, NodeOf } from '../ir';
+import type { Prec, Printed, Syntax } from '../syntax';
+
+export type VjpRule<K extends Kind = Kind> = (g: Graph, node: NodeOf<K>, cotangent: Node) => (Node | null)[];
+export type JacRule<K extends Kind = Kind> = (g: Graph, node: NodeOf<K>, argJacobians: (Node | null)[]) => Node | null;
+
+/** What a compiled plan reads while it runs. */
+export interface EvalContext {
+  /** Givens and vars by name, column-major. */
+  inputs: ReadonlyMap<string, Float64Array>;
+  /** Per-plan cache of index-free nodes' values. */
+  cache: (Float64Array | undefined)[];
+  /** Current values of the summation indices. */
+  indices: Map<string, number>;
+}
+
+export type Kernel = (ctx: EvalContext) => Float64Array;
+
+export interface KernelInputs {
+  /** The compiled kernel of argument i. */
+  arg(i: number): Kernel;
+  /** The compiled kernel of any node already compiled (an argument's argument, say). */
+  of(n: Node): Kernel;
+}
+
+export interface PrintContext {
+  readonly syntax: Syntax;
+  /** Argument i, printed (by name when it is named). */
+  arg(i: number): Printed;
+  print(n: Node): Printed;
+  /** Parenthesised when its precedence is below `min`. */
+  wrap(p: Printed, min: Prec): string;
+  ref(r: IndexRef): string;
+  /** The size subscript of 1_n, 0_{n x d}: the length of a vector, rows × cols of a matrix. */
+  sizeOf(n: Node): string;
+}
+
+export interface ExportContext {
+  /** The Python variable holding argument i (a 2-D array). */
+  arg(i: number): string;
+  ref(r: IndexRef): string;
+  rows: number;
+  cols: number;
+  /** 'jax' when the module imports jax.numpy as np. */
+  flavor: 'numpy' | 'jax';
+}
+
+export interface OpDef<K extends Kind = Kind> {
+  kind: K;
+  /** Node attributes the wire format carries (beyond kind, shape and arguments). */
+  attrs?: readonly string[];
+  rebuild(g: Graph, node: NodeOf<K>, args: Node[]): Node;
+  vjp: VjpRule<K>;
+  jac: JacRule<K>;
+  kernel(node: NodeOf<K>, k: KernelInputs): Kernel;
+  print(node: NodeOf<K>, p: PrintContext): Printed;
+  numpy(node: NodeOf<K>, e: ExportContext): string;
+  /** Python helper functions (name → definition) that this node's `numpy` expression calls. */
+  pyHelpers?(node: NodeOf<K>, flavor: 'numpy' | 'jax'): Readonly<Record<string, string>>;
+}
+
+export type OpTable = { readonly [K in Kind]: OpDef<K> };
+
+export interface FunctionDef extends FunctionSignature {
+  /** The call on lowered arguments. */
+  lower(g: Graph, args: readonly Node[]): Node;
+}
