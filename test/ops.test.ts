@@ -191,7 +191,10 @@ print(json.dumps(results))
         a.forEach((x, e) => {
           const y = b[e]!;
           const same = Number.isNaN(x) ? Number.isNaN(y) : x === y || Math.abs(x - y) <= 1e-12 * scale;
-          if (!same) failures.push(`${backend} ${root.kind}${root.kind === 'fn' ? `(${(root as { fn: string }).fn})` : ''} point ${p} [${e}]: ${x} vs ${y}`);
+          if (!same)
+            failures.push(
+              `${backend} ${root.kind}${root.kind === 'fn' ? `(${(root as { fn: string }).fn})` : ''} point ${p} [${e}]: ${x} vs ${y}`,
+            );
         });
       });
     });

@@ -146,7 +146,7 @@ class Checks:
         specs = self.model.var_specs if specs is None else specs
         p = self.model.with_vars(point, x, specs)
         for s in specs:
-            p[s["name"]] = project(p[s["name"]], s)
+            p[s["name"]] = project(p[s["name"]], s, self.sampler.centre_at(p))
         return p
 
     def is_full_hessian(self, q):

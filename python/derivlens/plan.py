@@ -2,6 +2,8 @@
 (batch, rows, cols), or (1, rows, cols) for what does not depend on the point. The IR arrives
 already planned (re-associated) by the client, so this is a direct, kernel-per-node evaluation."""
 
+import numpy as np
+
 from .kernels import KERNELS
 
 
@@ -118,6 +120,29 @@ class Plan:
         if key not in cache:
             cache[key] = self.program.backend.constant(make())
         return cache[key]
+
+
+class PointEvaluator:
+    """The value of one root at one point (flat column-major values by name), as a flat column-major
+    vector: a ball's centre at the givens drawn so far, say (sampling.Sampler's `centre`)."""
+
+    def __init__(self, program):
+        self.program = program
+        self.shapes = {w["attrs"]["name"]: dims(w) for w in program.nodes if w["kind"] in ("given", "var")}
+        self.plans = {}
+
+    def __call__(self, root, point):
+        plan = self.plans.get(root)
+        if plan is None:
+            plan = self.plans[root] = Plan(self.program, [root])
+        b = self.program.backend
+        inputs = {}
+        for name, value in point.items():
+            if name in self.shapes:
+                rows, cols = self.shapes[name]
+                inputs[name] = b.asarray(np.asarray(value, dtype=np.float64).reshape(cols, rows).T[None])
+        out = b.to_numpy(plan.run(inputs)[0])[0]
+        return np.ascontiguousarray(out.T).reshape(-1)
 
 
 class KernelContext:

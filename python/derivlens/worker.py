@@ -102,6 +102,7 @@ def run_check(params, backend, progress=lambda claim, done, total: None):
     work advances and may raise to cancel. Used by the RPC loop and by replay.py."""
     from .checks import Checks, Env, budget_plan
     from .model import Model
+    from .plan import PointEvaluator
     from .sampling import Sampler, SamplingError
 
     need = estimate_bytes(params)
@@ -109,7 +110,8 @@ def run_check(params, backend, progress=lambda claim, done, total: None):
     if need > limit:
         raise RpcError(INVALID_PARAMS, f"this check needs about {format_bytes(need)}, over the limit of {format_bytes(limit)}")
     model = Model(params, backend)
-    sampler = Sampler(params["sampling"], params["seed"])
+    centre = PointEvaluator(model.program)
+    sampler = Sampler(params["sampling"], params["seed"], centre)
     budget = budget_plan(params["budget"])
     results = []
     for claim in params["claims"]:
@@ -117,7 +119,10 @@ def run_check(params, backend, progress=lambda claim, done, total: None):
         deadline = time.monotonic() + limit_ms / 1000 if limit_ms else math.inf
         tick = lambda done, total, index=claim["index"]: progress(index, done, total)
         try:
-            results.append(Checks(Env(model, sampler, budget, tick, deadline)).run_claim(claim))
+            # A claim with its own domain (`claim … for …`) samples and projects within it.
+            own = claim.get("sampling")
+            env = (Model({**params, "sampling": own}, backend), Sampler(own, params["seed"], centre)) if own else (model, sampler)
+            results.append(Checks(Env(*env, budget, tick, deadline)).run_claim(claim))
         except SamplingError as e:
             results.append(
                 {"index": claim["index"], "verdict": "inconclusive", "summary": f"sampling failed: {e}", "evidence": {"reason": str(e)}}

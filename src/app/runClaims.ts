@@ -4,6 +4,7 @@ import { WorkerClient, WorkerDied } from '../numeric/client';
 import type { Budget, CheckResult, ClaimResult } from '../numeric/protocol';
 import { DEFAULT_MEMORY_LIMIT_BYTES, buildCheckParams, estimateBytes, formatBytes } from '../numeric/request';
 import { type ClaimPlan, planClaims } from '../symbolic/claims';
+import { deriveDefinition } from '../symbolic/lower';
 import { ASCII, LATEX, printBundle } from '../symbolic/print';
 import { InputError, type Loaded } from './load';
 
@@ -37,7 +38,7 @@ export class ClaimRunFailed extends Error {}
 function claimKind(p: ClaimPlan): string {
   switch (p.kind) {
     case 'identity':
-      return p.lhs.kind === 'grad' || (p.claim.kind === 'compare' && p.claim.lhs.k === 'deriv' && p.claim.lhs.order === 1)
+      return p.lhs.kind === 'grad' || (p.claim.kind === 'compare' && p.claim.lhs.k === 'deriv' && p.claim.lhs.op === 'grad')
         ? 'gradient'
         : p.lhs.kind === 'hess' || (p.claim.kind === 'compare' && p.claim.lhs.k === 'deriv')
           ? 'hessian'
@@ -84,6 +85,34 @@ export function derivativesSummary(loaded: Loaded): FileOutcome['derivatives'] {
   };
 }
 
+/** `derive --of f`: the derivatives of one definition (grad/hess of a scalar, jac of a vector or matrix), printed. */
+export interface DefinitionSummary {
+  of: string;
+  first: { kind: 'grad' | 'jac'; wrt: string; ascii: string; latex: string }[];
+  hess: { wrt: string[]; ascii: string; latex: string }[];
+  definitions: { name: string; ascii: string; latex: string }[];
+}
+
+export function definitionSummary(loaded: Loaded, name: string): DefinitionSummary {
+  if (name !== loaded.lowered.lossName && !loaded.lowered.lets.has(name))
+    throw new InputError(`--of ${name}: no let or loss of that name in ${loaded.path}`);
+  const d = deriveDefinition(loaded.lowered, name);
+  const roots = [...d.first.map((f) => f.node), ...d.hess.map((h) => h.node)];
+  const ascii = printBundle(ASCII, roots, loaded.lowered.graph.names);
+  const latex = printBundle(LATEX, roots, loaded.lowered.graph.names);
+  const at = (i: number) => ({ ascii: ascii.roots[i]!, latex: latex.roots[i]! });
+  return {
+    of: name,
+    first: d.first.map((f, i) => ({ kind: d.scalar ? 'grad' : 'jac', wrt: f.wrt, ...at(i) })),
+    hess: d.hess.map((h, i) => ({ wrt: h.wrt, ...at(d.first.length + i) })),
+    definitions: ascii.definitions.map((def, i) => ({
+      name: def.name,
+      ascii: def.text,
+      latex: `${latex.definitions[i]!.name} = ${latex.definitions[i]!.text}`,
+    })),
+  };
+}
+
 export interface RunClaimsOptions {
   seed: number;
   budget: Budget;
@@ -102,7 +131,7 @@ export async function runClaims(
   cancel?: AbortSignal,
 ): Promise<FileOutcome> {
   const { program, lowered, derivatives } = loaded;
-  const all = planClaims(lowered, derivatives, program.claims);
+  const all = loaded.analysis.plans ?? planClaims(lowered, derivatives, program.claims);
   const selected = options.only ? new Set(options.only) : undefined;
   const plans = selected ? all.filter((_, i) => selected.has(i)) : all;
   const params = buildCheckParams(program, lowered, derivatives, plans, {

@@ -1,6 +1,7 @@
 /** Parser and shape-checker cases: one line each, input → expected diagnostics. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { FUNCTIONS } from '../symbolic/ops';
 import { typecheckSource } from './typecheck';
 import { SourceFile, formatDiagnostic } from './diagnostics';
 
@@ -9,7 +10,7 @@ const HEAD = 'dim n = 6, d = 4\ngiven A : R^{n x d}\ngiven b : R^n\nvar x : R^d\
 function errors(body: string): string[] {
   const text = HEAD + body;
   const file = new SourceFile('t.loss', text);
-  return typecheckSource(text).diagnostics.map((d) => formatDiagnostic(file, d).split('\n')[0]!);
+  return typecheckSource(text, FUNCTIONS).diagnostics.map((d) => formatDiagnostic(file, d).split('\n')[0]!);
 }
 
 const CASES: [string, string[]][] = [
@@ -61,7 +62,7 @@ test('garbage never throws and every diagnostic has a position', () => {
     'sum_{j=1}^{n}',
     '((((((((((',
   ]) {
-    const r = typecheckSource(text);
+    const r = typecheckSource(text, FUNCTIONS);
     for (const d of r.diagnostics) assert.ok(d.span.start >= 0 && d.span.end <= text.length, `${text}: ${d.message}`);
   }
 });

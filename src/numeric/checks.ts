@@ -585,7 +585,11 @@ function flatDirection(sampler: Sampler, ids: number[], n: number, specs?: reado
 
 function projectVars(model: Model, point: Point, x: Float64Array, specs: readonly SamplingSpec[] = model.varSpecs): Point {
   const p = model.withVars(point, x, specs);
-  for (const spec of specs) p.set(spec.name, project(p.get(spec.name)!, spec));
+  for (const spec of specs)
+    p.set(
+      spec.name,
+      project(p.get(spec.name)!, spec, (root) => model.evaluate({ kind: 'expr', root }, p).data),
+    );
   return p;
 }
 

@@ -31,4 +31,3 @@ export function compile(roots: readonly Node[]): CompiledPlan {
     },
   };
 }
-

@@ -1,11 +1,11 @@
 /** Builds the worker request for a file: the IR of every needed expression, sampling specs, claims. */
 import { evaluateConstant } from '../language/typecheck';
 import { numel, shapeOf } from '../language/shape';
-import type { CheckedProgram, Constraint } from '../language/typed';
+import type { CheckedProgram, ClaimDomain, Constraint, Declaration, TExpr } from '../language/typed';
 import type { ClaimPlan, SymQuantity } from '../symbolic/claims';
-import { type Node, topoOrder } from '../symbolic/ir';
+import { InternalError, type Node, topoOrder } from '../symbolic/ir';
 import { ALMOST_EVERYWHERE } from '../symbolic/ops';
-import type { Derivatives, LoweredProgram } from '../symbolic/lower';
+import { type Derivatives, type LoweredProgram, Lowering } from '../symbolic/lower';
 import { toWire } from '../symbolic/wire';
 import { EvaluationPlanner } from './optimize';
 import type { Budget, CheckParams, NumericConstraint, Quantity, SamplingSpec, WireClaim } from './protocol';
@@ -18,35 +18,65 @@ export interface RequestOptions {
   timeLimitMs?: number;
 }
 
-function numericConstraint(c: Constraint): NumericConstraint {
-  const value = (t: Parameters<typeof evaluateConstant>[0]): number => evaluateConstant(t) ?? NaN;
+/** Where each centre expression of a ball went in the request's IR. */
+type CentreRoots = ReadonlyMap<TExpr, number>;
+
+function numericConstraint(c: Constraint, centres: CentreRoots): NumericConstraint {
+  const value = (t: TExpr): number => evaluateConstant(t) ?? NaN;
   switch (c.kind) {
-    case 'normBall':
-      return { kind: 'normBall', norm: c.norm, radius: value(c.radius) };
+    case 'normBall': {
+      if (!c.center) return { kind: 'normBall', norm: c.norm, radius: value(c.radius) };
+      const center = centres.get(c.center);
+      if (center === undefined) throw new InternalError('a centred ball whose centre is not in the request');
+      return { kind: 'normBall', norm: c.norm, radius: value(c.radius), center };
+    }
     case 'lower':
       return { kind: 'lower', bound: value(c.bound) };
     case 'upper':
       return { kind: 'upper', bound: value(c.bound) };
     case 'sum':
       return { kind: 'sum', value: value(c.value) };
+    case 'sym':
+    case 'psd':
+      return { kind: c.kind };
   }
 }
 
-export function samplingSpecs(program: CheckedProgram, fixed: ReadonlyMap<string, Float64Array> = new Map()): SamplingSpec[] {
+/**
+ * The sampling specs of the file's givens and vars, with a claim's own domain (`claim … for …`)
+ * added to the constraints of the names it narrows. Centred balls need `centres` (buildCheckParams).
+ */
+export function samplingSpecs(
+  program: CheckedProgram,
+  fixed: ReadonlyMap<string, Float64Array> = new Map(),
+  centres: CentreRoots = new Map(),
+  domain: readonly ClaimDomain[] = [],
+): SamplingSpec[] {
   const spec =
     (role: 'given' | 'var') =>
-    (d: CheckedProgram['givens'][number]): SamplingSpec => {
+    (d: Declaration): SamplingSpec => {
       const f = fixed.get(d.name);
+      const narrowed = domain.find((x) => x.name === d.name)?.constraints ?? [];
       return {
         name: d.name,
         role,
         rows: d.shape.rows.value,
         cols: d.shape.cols.value,
-        constraints: d.constraints.map(numericConstraint),
+        constraints: [...d.constraints, ...narrowed].map((c) => numericConstraint(c, centres)),
+        ...(d.family ? { blocks: d.family.count.value } : {}),
         ...(f ? { fixed: Array.from(f) } : {}),
       };
     };
   return [...program.givens.map(spec('given')), ...program.vars.map(spec('var'))];
+}
+
+/** Every centre expression of a ball, in the declarations and in the claims' own domains. */
+function centreExpressions(program: CheckedProgram, plans: readonly ClaimPlan[]): TExpr[] {
+  const of = (cs: readonly Constraint[]): TExpr[] => cs.flatMap((c) => (c.kind === 'normBall' && c.center ? [c.center] : []));
+  return [
+    ...[...program.givens, ...program.vars].flatMap((d) => of(d.constraints)),
+    ...plans.flatMap((p) => (p.claim.domain ?? []).flatMap((d) => of(d.constraints))),
+  ];
 }
 
 /**
@@ -95,6 +125,9 @@ export function buildCheckParams(
         return;
     }
   });
+  const centreExprs = centreExpressions(program, plans);
+  const lowering = new Lowering(lowered.graph, lowered.defs, lowered.vars);
+  const centreSlots = new Map(centreExprs.map((t) => [t, slot(lowering.lower(t))]));
   const base = [lowered.loss, ...derivatives.grads, ...derivatives.hess.flat(), ...extra];
   const hvp = hessianVectorProducts(lowered, derivatives);
   const kinkArgs = [...new Set(topoOrder(base).flatMap((n) => (n.kind === 'fn' && ALMOST_EVERYWHERE.has(n.fn) ? [n.args[0]!] : [])))];
@@ -104,15 +137,22 @@ export function buildCheckParams(
   const k = derivatives.grads.length;
   const offset = 1 + k + k * k;
   const fix = (p: Pending): Quantity => (p.kind === 'expr' ? { kind: 'expr', root: positions[offset + p.slot]! } : p);
+  const centres = new Map([...centreSlots].map(([t, at]) => [t, positions[offset + at]!]));
+  // A claim with its own domain carries the whole sampling list, narrowed for it.
+  const domainOf = new Map(plans.map((p, index) => [index, p.claim.domain]));
   return {
     ir: graph,
     loss: positions[0]!,
     grads: positions.slice(1, 1 + k),
     hess: Array.from({ length: k }, (_, a) => positions.slice(1 + k + a * k, 1 + k + (a + 1) * k)),
-    claims: pendingClaims.map((c) => c.build(fix)),
+    claims: pendingClaims.map((c) => {
+      const claim = c.build(fix);
+      const domain = domainOf.get(c.index);
+      return domain ? { ...claim, sampling: samplingSpecs(program, options.fixed, centres, domain) } : claim;
+    }),
     ...(kinkArgs.length ? { kinks: positions.slice(base.length, base.length + kinkArgs.length) } : {}),
     hvp: positions.slice(base.length + kinkArgs.length),
-    sampling: samplingSpecs(program, options.fixed),
+    sampling: samplingSpecs(program, options.fixed, centres),
     seed: options.seed,
     budget: options.budget,
     ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}),

@@ -16,7 +16,7 @@ import {
   progressNotification,
 } from './protocol';
 import { DEFAULT_MEMORY_LIMIT_BYTES, estimateBytes, formatBytes } from './request';
-import { Sampler, SamplingError } from './sampling';
+import { Sampler, SamplingError, irCentre } from './sampling';
 
 const BACKEND = 'cpu-node';
 const DEVICE = `CPU (Node ${process.version}, ${process.arch})`;
@@ -35,7 +35,8 @@ export async function check(
   progress: (claim: number, done: number, total: number) => void,
 ): Promise<CheckResult> {
   const model = new Model(params);
-  const sampler = new Sampler(params.sampling, params.seed);
+  const centre = irCentre(params.ir);
+  const sampler = new Sampler(params.sampling, params.seed, centre);
   const budget = budgetPlan(params.budget);
   const claims: ClaimResult[] = [];
   let lastYield = Date.now();
@@ -55,7 +56,12 @@ export async function check(
     };
     const deadline = params.timeLimitMs ? Date.now() + params.timeLimitMs : Infinity;
     try {
-      claims.push(await runClaim({ model, sampler, budget, tick, deadline }, claim));
+      // A claim with its own domain (`claim … for …`) samples and projects within it.
+      const own = claim.sampling && {
+        model: new Model({ ...params, sampling: claim.sampling }),
+        sampler: new Sampler(claim.sampling, params.seed, centre),
+      };
+      claims.push(await runClaim({ model: own?.model ?? model, sampler: own?.sampler ?? sampler, budget, tick, deadline }, claim));
     } catch (e) {
       if (e instanceof SamplingError) {
         claims.push({

@@ -1,28 +1,39 @@
-/** One entry point from source text to derivatives: parse, check, lower, differentiate. */
+/** One entry point from source text to derivatives: parse, check, lower, differentiate, plan the claims. */
 import { typecheckSource } from '../language/typecheck';
 import type { Diagnostic } from '../language/diagnostics';
 import type { CheckedProgram } from '../language/typed';
+import { type ClaimPlan, planClaims } from './claims';
 import { Graph, UnsupportedError } from './ir';
 import { type Derivatives, type LoweredProgram, derive, lowerProgram } from './lower';
+import { FUNCTIONS } from './ops';
 
 export interface Analysis {
   diagnostics: Diagnostic[];
   program: CheckedProgram;
-  /** Present when the file has no errors. */
+  /** Present when the file has no errors outside its claims (an ill-typed claim costs only itself). */
   lowered?: LoweredProgram;
   derivatives?: Derivatives;
+  /** One plan per claim of program.claims; those that cannot be checked are also diagnostics. */
+  plans?: ClaimPlan[];
 }
 
 export function analyze(text: string, overrides?: ReadonlyMap<string, number>): Analysis {
-  const { program, diagnostics } = typecheckSource(text, overrides);
-  if (diagnostics.some((d) => d.severity === 'error') || !program.loss) return { diagnostics, program };
+  const { program, diagnostics } = typecheckSource(text, FUNCTIONS, overrides);
+  if (diagnostics.some((d) => d.severity === 'error' && !d.claimOnly) || !program.loss) return { diagnostics, program };
   const lowered = lowerProgram(new Graph(), program);
+  let derivatives: Derivatives;
   try {
-    const derivatives = derive(lowered);
-    return { diagnostics, program, lowered, derivatives };
+    derivatives = derive(lowered);
   } catch (e) {
     if (!(e instanceof UnsupportedError)) throw e;
-    diagnostics.push({ code: 'not-differentiable', severity: 'error', message: e.message, span: program.loss.span });
+    const span = (e.node && lowered.graph.spans.get(e.node.id)) ?? program.loss.span;
+    diagnostics.push({ code: 'not-differentiable', severity: 'error', message: e.message, span });
     return { diagnostics, program, lowered };
   }
+  const plans = planClaims(lowered, derivatives, program.claims);
+  for (const p of plans)
+    if (p.kind === 'unsupported')
+      diagnostics.push({ code: 'not-differentiable', severity: 'error', message: p.message, span: p.span, claimOnly: true });
+  diagnostics.sort((a, b) => a.span.start - b.span.start);
+  return { diagnostics, program, lowered, derivatives, plans };
 }

@@ -21,6 +21,7 @@ import {
   shapeOf,
   transposeShape,
 } from '../language/shape';
+import type { Span } from '../language/diagnostics';
 import { ELEMENTWISE } from './ops/elementwise';
 
 /** The name of an elementwise function: a key of ELEMENTWISE in ops/elementwise.ts. */
@@ -97,6 +98,9 @@ export class InternalError extends Error {}
 
 /** A rewrite or rule that needs a capability the engine lacks; the message names the op. */
 export class UnsupportedError extends Error {
+  /** The node whose rule failed, when known: its source position (Graph.spans) locates the diagnostic. */
+  node?: Node;
+
   constructor(
     readonly op: string,
     message: string,
@@ -132,6 +136,8 @@ export class Graph {
   private nextId = 0;
   /** Display names from `let`/`loss` statements, used by printers for CSE-style output. */
   readonly names = new Map<number, string>();
+  /** Where in the source a node was first written (lowering records it), for diagnostics about it. */
+  readonly spans = new Map<number, Span>();
 
   get size(): number {
     return this.table.size;
@@ -375,7 +381,42 @@ export class Graph {
     if (a.kind === 'diag' && isColumn(b.shape)) return this.hadamard(a.args[0]!, b);
     if (a.kind === 'diag' && b.kind === 'matmul' && b.args[0]!.kind === 'diag') return this.matmul(this.matmul(a, b.args[0]!), b.args[1]!);
     if (a.kind === 'ones' && isRow(a.shape) && isColumn(b.shape)) return this.sum(b);
+    // Kronecker mixed product (A ⊗ B)(C ⊗ D) = AC ⊗ BD, also at the head of a product chain.
+    if (this.kronCompatible(a, b)) return this.kron(this.matmul(a.args[0]!, b.args[0]!), this.matmul(a.args[1]!, b.args[1]!));
+    if (b.kind === 'matmul' && this.kronCompatible(a, b.args[0]!)) return this.matmul(this.matmul(a, b.args[0]!), b.args[1]!);
+    // D_nᵀ (X ⊗ Y) D_n = X ∘ Y, with D_n the diagonal embedding (vec(diag(v)) = D_n v).
+    if (this.isDiagEmbedding(a, true) && b.kind === 'matmul' && b.args[0]!.kind === 'kron') {
+      const [x, y] = b.args[0]!.args as [Node, Node];
+      const rest = b.args[1]!;
+      if (shapeEq(x.shape, y.shape) && dimEq(x.shape.rows, x.shape.cols)) {
+        if (this.isDiagEmbedding(rest, false)) return this.hadamard(x, y);
+        if (rest.kind === 'matmul' && this.isDiagEmbedding(rest.args[0]!, false)) return this.matmul(this.hadamard(x, y), rest.args[1]!);
+      }
+    }
     return this.intern('matmul', shape, [a, b]);
+  }
+
+  private kronCompatible(a: Node, b: Node): boolean {
+    if (a.kind !== 'kron' || b.kind !== 'kron') return false;
+    const [p, q] = a.args as [Node, Node];
+    const [r, t] = b.args as [Node, Node];
+    return dimEq(p.shape.cols, r.shape.rows) && dimEq(q.shape.cols, t.shape.rows);
+  }
+
+  /** Is n = D_n = (I ⊗ 1) ∘ (1 ⊗ I) (or, with `transposed`, its transpose)? */
+  isDiagEmbedding(n: Node, transposed: boolean): boolean {
+    if (transposed) return n.kind === 'transpose' && this.isDiagEmbedding(n.args[0]!, false);
+    if (n.kind !== 'hadamard') return false;
+    const [u, v] = n.args as [Node, Node];
+    return (
+      u.kind === 'kron' &&
+      v.kind === 'kron' &&
+      u.args[0]!.kind === 'identity' &&
+      u.args[1]!.kind === 'ones' &&
+      v.args[0]!.kind === 'ones' &&
+      v.args[1]!.kind === 'identity' &&
+      isColumn(u.args[1]!.shape)
+    );
   }
 
   hadamard(a: Node, b: Node): Node {
@@ -417,6 +458,7 @@ export class Graph {
       case 'scale':
         return this.scale(a.args[0]!, this.transpose(a.args[1]!));
       case 'matmul':
+        if (this.isSymmetric(a)) return a;
         return this.matmul(this.transpose(a.args[1]!), this.transpose(a.args[0]!));
       case 'kron':
         return this.kron(this.transpose(a.args[0]!), this.transpose(a.args[1]!));
@@ -441,13 +483,32 @@ export class Graph {
       case 'add':
       case 'hadamard':
         return this.isSymmetric(a.args[0]!) && this.isSymmetric(a.args[1]!);
-      case 'matmul':
-        return this.transposeIfCheap(a.args[0]!) === a.args[1]!;
+      case 'matmul': {
+        // F₁ F₂ … F_k is symmetric when F_{k+1−i} = F_iᵀ and the middle factor (k odd) is symmetric: Aᵀ D A.
+        const chain = this.productChain(a);
+        for (let i = 0, j = chain.length - 1; i < j; i++, j--) if (this.transposeIfCheap(chain[i]!) !== chain[j]) return false;
+        return chain.length % 2 === 0 || this.isSymmetric(chain[(chain.length - 1) / 2]!);
+      }
       case 'inv':
-        return this.isSymmetric(a.args[0]!);
+      case 'kron':
+        return a.args.every((x) => this.isSymmetric(x));
+      case 'given':
+        return this.symmetricInputs.has(a.name);
+      case 'rowBlock':
+        return a.args[0]!.kind === 'given' && this.symmetricInputs.has(a.args[0]!.name);
       default:
         return false;
     }
+  }
+
+  /**
+   * Givens declared `sym` or `psd` (for a family: each member): their transposes are themselves.
+   * Not vars: Wᵀ → W would change the derivative in non-symmetric directions.
+   */
+  readonly symmetricInputs = new Set<string>();
+
+  private productChain(n: Node): Node[] {
+    return n.kind === 'matmul' ? [...this.productChain(n.args[0]!), ...this.productChain(n.args[1]!)] : [n];
   }
 
   private transposeIfCheap(a: Node): Node | undefined {

@@ -31,6 +31,7 @@ export class Printer {
       arg: (i) => this.expr(node.args[i]!),
       print: (n) => this.expr(n),
       wrap: (p, min) => (p.prec < min ? S.paren(p.text) : p.text),
+      base: (p) => (p.prec < Prec.Postfix || p.superscript ? S.paren(p.text) : p.text),
       ref: (r) => (r.kind === 'lit' ? String(r.value) : r.name),
       sizeOf: (n) => {
         const s = n.shape;

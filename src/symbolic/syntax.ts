@@ -18,6 +18,8 @@ export const enum Prec {
 export interface Printed {
   text: string;
   prec: Prec;
+  /** Ends in a superscript (a transpose, a power): another superscript needs parentheses around it. */
+  superscript?: boolean;
 }
 
 export interface Syntax {
@@ -59,11 +61,9 @@ export const GREEK = new Set([
   'gamma',
   'delta',
   'epsilon',
-  'varepsilon',
   'zeta',
   'eta',
   'theta',
-  'vartheta',
   'iota',
   'kappa',
   'lambda',
@@ -72,12 +72,10 @@ export const GREEK = new Set([
   'xi',
   'pi',
   'rho',
-  'varrho',
   'sigma',
   'tau',
   'upsilon',
   'phi',
-  'varphi',
   'chi',
   'psi',
   'omega',
@@ -130,8 +128,7 @@ export const LATEX: Syntax = {
   pow: (b, e) => `${b}^{${e}}`,
   inner: (a, b) => `\\langle ${a}, ${b} \\rangle`,
   norm: (a, p) => `\\left\\| ${a} \\right\\|_{${p === 'inf' ? '\\infty' : p}}`,
-  call: (fn, args) =>
-    fn === 'sqrt' ? `\\sqrt{${args.join(', ')}}` : `${latexFunctionName(fn)}\\left(${args.join(', ')}\\right)`,
+  call: (fn, args) => (fn === 'sqrt' ? `\\sqrt{${args.join(', ')}}` : `${latexFunctionName(fn)}\\left(${args.join(', ')}\\right)`),
   paren: (s) => `\\left(${s}\\right)`,
   dim: dimLatex,
 };

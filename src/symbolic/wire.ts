@@ -15,7 +15,6 @@ export interface WireGraph {
   nodes: WireNode[];
 }
 
-
 /** Serialises everything reachable from the roots; returns each root's position. */
 export function toWire(roots: readonly Node[]): { graph: WireGraph; positions: number[] } {
   const order = topoOrder(roots);

@@ -75,10 +75,7 @@ export const matmulOp: OpDef<'matmul'> = {
   },
   jac: (g, n, [ja, jb]) => {
     const [a, b] = n.args as [Node, Node];
-    return addAll(g, [
-      times(g, g.kron(g.transpose(b), g.identity(a.shape.rows)), ja!),
-      times(g, g.kron(g.identity(b.shape.cols), a), jb!),
-    ]);
+    return addAll(g, [times(g, g.kron(g.transpose(b), g.identity(a.shape.rows)), ja!), times(g, g.kron(g.identity(b.shape.cols), a), jb!)]);
   },
   kernel: (n, k) => {
     const [left, right] = n.args as [Node, Node];
@@ -181,7 +178,7 @@ export const transposeOp: OpDef<'transpose'> = {
       return out;
     };
   },
-  print: (_n, p) => ({ text: p.syntax.transpose(p.wrap(p.arg(0), Prec.Atom)), prec: Prec.Postfix }),
+  print: (_n, p) => ({ text: p.syntax.transpose(p.base(p.arg(0))), prec: Prec.Postfix, superscript: true }),
   numpy: (_n, e) => `${e.arg(0)}.T`,
 };
 
@@ -202,6 +199,6 @@ export const powOp: OpDef<'pow'> = {
     const [b, e] = [k.arg(0), k.arg(1)];
     return (ctx) => Float64Array.of(b(ctx)[0]! ** e(ctx)[0]!);
   },
-  print: (_n, p) => ({ text: p.syntax.pow(p.wrap(p.arg(0), Prec.Atom), p.arg(1).text), prec: Prec.Postfix }),
+  print: (_n, p) => ({ text: p.syntax.pow(p.base(p.arg(0)), p.arg(1).text), prec: Prec.Postfix, superscript: true }),
   numpy: (_n, e) => `${e.arg(0)} ** ${e.arg(1)}`,
 };

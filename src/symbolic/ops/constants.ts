@@ -114,9 +114,7 @@ const extremum = (kind: 'max' | 'min'): FunctionDef => ({
   arity: 2,
   elementwise: true,
   shape: ([a, b], [ta, tb]) =>
-    shapeEq(a!, b!)
-      ? a!
-      : shapeError(`${kind}(${ta}, ${tb}): ${ta} is ${shapeText(a!)} but ${tb} is ${shapeText(b!)}`),
+    shapeEq(a!, b!) ? a! : shapeError(`${kind}(${ta}, ${tb}): ${ta} is ${shapeText(a!)} but ${tb} is ${shapeText(b!)}`),
   constant: ([a, b]) => (kind === 'max' ? Math.max(a!, b!) : Math.min(a!, b!)),
   lower: (g, [a, b]) => g.extremum(kind, a!, b!),
 });

@@ -21,11 +21,17 @@ export const kronOp: OpDef<'kron'> = {
     const ga =
       a.vars.size === 0
         ? null
-        : g.matmul(g.matmul(g.kron(g.identity(m), ones(one, p)), g.hadamard(G, g.kron(ones(m, nn), b))), g.kron(g.identity(nn), ones(q, one)));
+        : g.matmul(
+            g.matmul(g.kron(g.identity(m), ones(one, p)), g.hadamard(G, g.kron(ones(m, nn), b))),
+            g.kron(g.identity(nn), ones(q, one)),
+          );
     const gb =
       b.vars.size === 0
         ? null
-        : g.matmul(g.matmul(g.kron(ones(one, m), g.identity(p)), g.hadamard(G, g.kron(a, ones(p, q)))), g.kron(ones(nn, one), g.identity(q)));
+        : g.matmul(
+            g.matmul(g.kron(ones(one, m), g.identity(p)), g.hadamard(G, g.kron(a, ones(p, q)))),
+            g.kron(ones(nn, one), g.identity(q)),
+          );
     return [ga, gb];
   },
   /** Magnus–Neudecker: vec(A ⊗ B) = (I_n ⊗ K_{q,m} ⊗ I_p)(vec A ⊗ vec B). */

@@ -82,7 +82,7 @@ const filled = <K extends 'ones' | 'zeros'>(kind: K): OpDef<K> => ({
     const d = p.sizeOf(n);
     const base = p.syntax.latex ? `\\mathbf{${digit}}_{${d}}` : `${digit}_${d}`;
     return n.shape.rows.value === 1 && n.shape.cols.value > 1
-      ? { text: p.syntax.transpose(base), prec: Prec.Postfix }
+      ? { text: p.syntax.transpose(base), prec: Prec.Postfix, superscript: true }
       : { text: base, prec: Prec.Atom };
   },
   numpy: (_n, e) => `np.${kind}((${e.rows}, ${e.cols}))`,

@@ -56,7 +56,7 @@ export const invOp: OpDef<'inv'> = {
     const size = n.shape.rows.value;
     return (ctx) => inverse(a(ctx), size);
   },
-  print: (_n, p) => ({ text: p.syntax.pow(p.wrap(p.arg(0), Prec.Atom), '-1'), prec: Prec.Postfix }),
+  print: (_n, p) => ({ text: p.syntax.pow(p.base(p.arg(0)), '-1'), prec: Prec.Postfix, superscript: true }),
   numpy: (_n, e) => `np.linalg.inv(${e.arg(0)})`,
 };
 

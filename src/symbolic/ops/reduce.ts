@@ -30,7 +30,12 @@ export const innerOp: OpDef<'inner'> = {
   print: (n, p) => {
     const [a, b] = n.args as [Node, Node];
     const S = p.syntax;
-    if (a === b) return { text: S.pow(S.norm(p.arg(0).text, isColumn(a.shape) || isRow(a.shape) ? '2' : 'F'), '2'), prec: Prec.Postfix };
+    if (a === b)
+      return {
+        text: S.pow(S.norm(p.arg(0).text, isColumn(a.shape) || isRow(a.shape) ? '2' : 'F'), '2'),
+        prec: Prec.Postfix,
+        superscript: true,
+      };
     return { text: S.inner(p.arg(0).text, p.print(b).text), prec: Prec.Atom };
   },
   numpy: (_n, e) => `np.sum(${e.arg(0)} * ${e.arg(1)}).reshape(1, 1)`,

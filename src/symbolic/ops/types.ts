@@ -46,6 +46,8 @@ export interface PrintContext {
   print(n: Node): Printed;
   /** Parenthesised when its precedence is below `min`. */
   wrap(p: Printed, min: Prec): string;
+  /** As the base of a superscript (^T, ^2, ^{-1}): parenthesised unless a postfix without one. */
+  base(p: Printed): string;
   ref(r: IndexRef): string;
   /** The size subscript of 1_n, 0_{n x d}: the length of a vector, rows × cols of a matrix. */
   sizeOf(n: Node): string;

@@ -18,7 +18,10 @@ export const vecOp: OpDef<'vec'> = {
     const a = n.args[0]!;
     // vec(Xᵀ) is how the tensor-trick papers' row-major vec_r(X) is stored.
     if (a.kind === 'transpose' && !isColumn(a.shape) && !isRow(a.shape))
-      return { text: p.syntax.latex ? `\\mathrm{vec}_r\\left(${p.print(a.args[0]!).text}\\right)` : `vec_r(${p.print(a.args[0]!).text})`, prec: Prec.Atom };
+      return {
+        text: p.syntax.latex ? `\\mathrm{vec}_r\\left(${p.print(a.args[0]!).text}\\right)` : `vec_r(${p.print(a.args[0]!).text})`,
+        prec: Prec.Atom,
+      };
     return { text: p.syntax.call('vec', [p.arg(0).text]), prec: Prec.Atom };
   },
   numpy: (_n, e) => `${e.arg(0)}.reshape(-1, 1, order="F")`,
