@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { toJson } from '../src/numeric/data';
-import { samplingSpecs } from '../src/numeric/request';
-import { Sampler } from '../src/numeric/sampling';
+import { buildCheckParams } from '../src/numeric/request';
+import { Sampler, irCentre } from '../src/numeric/sampling';
 import { capture } from './cli';
 import { analyzeOk } from './helpers';
 
@@ -22,8 +22,10 @@ const hasModule = (m: string): boolean => spawnSync('python3', ['-c', `import ${
 /** A point in the file's domain as eval's JSON (givens and vars together). */
 function pointFor(text: string, seed: number): Record<string, unknown> {
   const a = analyzeOk(text);
-  const specs = samplingSpecs(a.program);
-  const p = new Sampler(specs, seed).draw(seed);
+  // The check request has the IR of every ball's centre; the sampler evaluates them.
+  const params = buildCheckParams(a.program, a.lowered, a.derivatives, [], { seed, budget: 'quick' });
+  const specs = params.sampling;
+  const p = new Sampler(specs, seed, irCentre(params.ir)).draw(seed);
   return Object.fromEntries(
     specs.map((s) => [
       s.name,
