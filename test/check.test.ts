@@ -171,3 +171,28 @@ test('budget trades points for time', async () => {
   assert.equal(pts(many.out), 50);
   assert.equal((await capture(['check', 'examples/exp_regression.loss', '--budget', 'lots'])).code, 2);
 });
+
+test('an ill-typed claim is an error on that claim; every other claim is still checked and the exit code is 2', async () => {
+  const dir = tmp();
+  const src = write(
+    dir,
+    'claims.loss',
+    'dim n = 4, d = 3\ngiven A : R^{n x d} with ||A||_2 <= 1\nvar x : R^d with ||x||_2 <= 1\nloss L = 0.5 ||A x||_2^2\n' +
+      'claim grad L = A x\nclaim grad L = A^T A x\nclaim grad L = 2 A^T A x\nclaim lambda_max(A^T A) = ||A||_2^2 <= 1 = sum(x)\n',
+  );
+  const r = await capture(['check', src, '--json', '--seed', '2']);
+  assert.equal(r.code, 2, 'input errors win over refutations');
+  assert.match(r.err, /claims\.loss:5:7: error\[shape-mismatch\]: the two sides differ: grad L is R\^d but A x is R\^n/);
+  assert.match(r.err, /1 error \(in claims, which are left out; the rest of the file is used\)/);
+  const claims = (JSON.parse(r.out) as { claims: JsonClaim[] }).claims;
+  assert.deepEqual(
+    claims.map((c) => [c.line, c.text, c.verdict]),
+    [
+      [6, 'grad L = A^T A x', 'proved'],
+      [7, 'grad L = 2 A^T A x', 'refuted'],
+      [8, 'lambda_max(A^T A) = ||A||_2^2', 'holds'],
+      [8, '||A||_2^2 <= 1', 'holds'],
+      [8, '1 = sum(x)', 'refuted'],
+    ],
+  );
+});

@@ -371,13 +371,16 @@ export class Graph {
     if (b.kind === 'identity') return a;
     if (a.kind === 'scale') return this.scale(a.args[0]!, this.matmul(a.args[1]!, b));
     if (b.kind === 'scale') return this.scale(b.args[0]!, this.matmul(a, b.args[1]!));
+    // (P Q) v → P (Q v): matrix-vector products instead of a matrix-matrix one (and uᵀ Q v = <u, Q v>).
+    if (a.kind === 'matmul' && isColumn(b.shape) && !this.names.has(a.id)) return this.matmul(a.args[0]!, this.matmul(a.args[1]!, b));
     if (isRow(a.shape) && isColumn(b.shape)) {
       // uᵀ v is the inner product <u, v>.
       return this.inner(this.transpose(a), b);
     }
     if (a.kind === 'diag' && b.kind === 'diag') return this.diag(this.hadamard(a.args[0]!, b.args[0]!));
-    // (P Q) v → P (Q v): matrix-vector products instead of a matrix-matrix one.
-    if (a.kind === 'matmul' && isColumn(b.shape) && !this.names.has(a.id)) return this.matmul(a.args[0]!, this.matmul(a.args[1]!, b));
+    // K_{m,n} vec(M) = vec(Mᵀ): the commutation matrix is the row-major vec.
+    if (a.kind === 'commutation' && b.kind === 'vec' && dimEq(b.args[0]!.shape.rows, a.m) && dimEq(b.args[0]!.shape.cols, a.n))
+      return this.vec(this.transpose(b.args[0]!));
     if (a.kind === 'diag' && isColumn(b.shape)) return this.hadamard(a.args[0]!, b);
     if (a.kind === 'diag' && b.kind === 'matmul' && b.args[0]!.kind === 'diag') return this.matmul(this.matmul(a, b.args[0]!), b.args[1]!);
     if (a.kind === 'ones' && isRow(a.shape) && isColumn(b.shape)) return this.sum(b);
