@@ -4,8 +4,20 @@ import { test } from 'node:test';
 import { ASCII, printBundle } from '../src/symbolic/print';
 import { analyzeOk } from './helpers';
 
-const HEAD =
-  'dim n = 4, d = 3\nconst lambda = 0.5\ngiven A : R^{n x d}\ngiven A2 : R^{n x d}\ngiven B : R^{n x d}\ngiven b : R^n\ngiven P : (R^{d x d})^2\nvar X : R^{d x d}\nvar Y : R^{d x d}\nvar x : R^d\ndef phi(t) = log(1 + exp(t))\n';
+const HEAD = [
+  'dim n = 4, d = 3',
+  'const lambda = 0.5',
+  'given A : R^{n x d}',
+  'given A2 : R^{n x d}',
+  'given B : R^{n x d}',
+  'given b : R^n',
+  'given P : (R^{d x d})^2',
+  'var X : R^{d x d}',
+  'var Y : R^{d x d}',
+  'var x : R^d',
+  'def phi(t) = log(1 + exp(t))',
+  '',
+].join('\n');
 
 const PAIRS: [string, string][] = [
   ['0.5 ||softmax(A x) - b||_2^2', '\\frac{1}{2}\\| \\langle \\exp(Ax), {\\bf 1}_n \\rangle^{-1} \\exp(Ax) - b \\|_2^2'],

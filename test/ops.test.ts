@@ -87,7 +87,7 @@ function opCases(g: Graph): { roots: Node[]; inputs: Record<string, Shape> } {
     g.diagvec(A),
     g.unvec(w, shapeOf(n, m)),
     g.vec(B),
-    g.matmul(g.commutation(n, m), g.vec(B)),
+    g.matmul(g.commutation(m, n), w),
     g.softmax(u),
     g.normalize(g.fn('exp', v)),
     g.normalize(g.add(g.fn('exp', v), u)),
