@@ -42,7 +42,11 @@ async function main(): Promise<void> {
   if (written.status !== 0) throw new Error(`reference_large.py --write-data failed: ${written.stderr}`);
   const worker = await connectWorker(
     'python',
-    { node: { command: process.execPath, args: [resolve('dist/worker.js')] }, pythonWorker: resolve('python/worker.py'), python: PYTHON },
+    {
+      node: { command: process.execPath, args: [resolve('dist/worker.js')] },
+      pythonEvaluator: resolve('python/evaluator.py'),
+      python: PYTHON,
+    },
     undefined,
     600_000,
   );

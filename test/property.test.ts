@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { compile } from '../src/numeric/evaluate';
-import { fdJacobian, relativeError } from '../src/numeric/fd';
+import { fdJacobian, relativeError } from './fd';
 import { deriveDefinition } from '../src/symbolic/lower';
 import { analyzeOk, checkAgainstFd, rng } from './helpers';
 

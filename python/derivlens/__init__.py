@@ -1,1 +1,1 @@
-"""DerivLens Python worker: serves the JSON-RPC protocol of src/numeric/protocol.ts on NumPy, JAX or PyTorch."""
+"""DerivLens Python evaluator: the ops of src/numeric/evaluator/api.ts on NumPy, JAX or PyTorch."""

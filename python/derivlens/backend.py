@@ -1,5 +1,5 @@
-"""Array backends: PyTorch (CUDA when present), JAX (x64) or NumPy, all in float64. The checks
-drive control flow on the host in NumPy; the backends run the batched evaluation and eigensolves."""
+"""Array backends: PyTorch (CUDA when present), JAX (x64) or NumPy, all in float64: the batched
+evaluation and eigensolves of the evaluator run on them."""
 
 import os
 import platform
@@ -83,15 +83,15 @@ class NumpyBackend:
         s = 0.5 * (a + self.swap(a))
         return self.xp.linalg.eigh(s)
 
-    def min_eigenpairs(self, m):
-        """Per matrix of the stack: λ_min, its eigenvector, max |entry|, all-finite, any-NaN.
-        Non-finite matrices are zeroed before the eigensolve (and reported by the flags)."""
+    def extreme_eigenpairs(self, m, largest=False):
+        """Per matrix of the stack: the smallest (or largest) eigenvalue, its eigenvector and the
+        largest |entry| — NaN (Inf) there when the matrix holds a NaN (an Inf), whose eigenpair is
+        then meaningless: non-finite matrices are zeroed before the eigensolve."""
         xp = self.xp
         finite = xp.isfinite(m).all(axis=(1, 2))
-        has_nan = xp.isnan(m).any(axis=(1, 2))
-        clean = xp.where(finite[:, None, None], m, 0.0)
-        vals, vecs = self.eigh(clean)
-        return vals[:, 0], vecs[:, :, 0], xp.abs(clean).max(axis=(1, 2)), finite, has_nan
+        vals, vecs = self.eigh(xp.where(finite[:, None, None], m, 0.0))
+        k = -1 if largest else 0
+        return vals[:, k], vecs[:, :, k], xp.abs(m).max(axis=(1, 2))
 
     def free_bytes(self):
         """Bytes one batch's values may take: DERIVLENS_BATCH_BYTES, else a quarter of physical
@@ -150,10 +150,10 @@ class JaxBackend(NumpyBackend):
     def sync(self, values):
         self.jax.block_until_ready(values)
 
-    def min_eigenpairs(self, m):
-        if not hasattr(self, "_min_eigenpairs"):
-            self._min_eigenpairs = self.jax.jit(super().min_eigenpairs)
-        return self._min_eigenpairs(m)
+    def extreme_eigenpairs(self, m, largest=False):
+        if not hasattr(self, "_eigenpairs"):
+            self._eigenpairs = self.jax.jit(super().extreme_eigenpairs, static_argnums=1)
+        return self._eigenpairs(m, largest)
 
     def free_bytes(self):
         if self.gpu:
@@ -218,13 +218,12 @@ class TorchBackend(NumpyBackend):
     def eigh(self, a):
         return self.torch.linalg.eigh(0.5 * (a + self.swap(a)))
 
-    def min_eigenpairs(self, m):
+    def extreme_eigenpairs(self, m, largest=False):
         t = self.torch
         finite = t.isfinite(m).flatten(1).all(dim=1)
-        has_nan = t.isnan(m).flatten(1).any(dim=1)
-        clean = t.where(finite[:, None, None], m, t.zeros_like(m))
-        vals, vecs = self.eigh(clean)
-        return vals[:, 0], vecs[:, :, 0], clean.abs().flatten(1).amax(dim=1), finite, has_nan
+        vals, vecs = self.eigh(t.where(finite[:, None, None], m, t.zeros_like(m)))
+        k = -1 if largest else 0
+        return vals[:, k], vecs[:, :, k], m.abs().flatten(1).amax(dim=1)
 
     def sync(self, values):
         if self.gpu:

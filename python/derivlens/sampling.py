@@ -13,7 +13,12 @@ FEASIBILITY_TOL = 1e-9
 
 
 class SamplingError(Exception):
-    pass
+    """The domain of `name` cannot be sampled; `reason` is "simplex" (an impossible sum) or
+    "tries". The driver words the message (samplingFailure in src/numeric/sampling.ts)."""
+
+    def __init__(self, name, reason):
+        super().__init__(f"{name}: {reason}")
+        self.data = {"name": name, "reason": reason}
 
 
 def parse(constraints):
@@ -32,27 +37,6 @@ def parse(constraints):
         else:
             p["matrix"] = "psd" if kind == "psd" or p.get("matrix") == "psd" else "sym"
     return p
-
-
-def fmt_num(v):
-    """A number as JavaScript's String(v) writes it (for messages that must match the CPU worker)."""
-    if isinstance(v, float) and v.is_integer() and abs(v) < 1e21:
-        return str(int(v))
-    return repr(v)
-
-
-def describe(c, name):
-    kind = c["kind"]
-    if kind == "normBall":
-        subject = name if c.get("center") is None else f"{name} - centre"
-        return f"||{subject}||_{'2' if c['norm'] == 'spectral' else c['norm']} <= {fmt_num(c['radius'])}"
-    if kind in ("sym", "psd"):
-        return f"{name} {kind}"
-    if kind == "lower":
-        return f"{name} >= {fmt_num(c['bound'])}"
-    if kind == "upper":
-        return f"{name} <= {fmt_num(c['bound'])}"
-    return f"sum({name}) = {fmt_num(c['value'])}"
 
 
 def column_major(x, rows, cols):
@@ -111,7 +95,9 @@ def centre_value(centre, root):
     return centre(root)
 
 
-def violation(x, spec, centre=None):
+def feasible(x, spec, centre=None):
+    """Does x satisfy every constraint (up to rounding)? Per member for a family; `centre(root)` gives
+    the centre of a centred ball."""
     member = member_spec(spec)
     for b in range(spec.get("blocks", 1)):
         m = get_member(x, spec, b)
@@ -132,8 +118,8 @@ def violation(x, spec, centre=None):
                 sym = column_major(m, n, n)
                 ok = asymmetry(m, n) <= tol and (kind == "sym" or float(np.linalg.eigvalsh(0.5 * (sym + sym.T))[0]) >= -tol * n)
             if not ok:
-                return describe(c, spec["name"])
-    return None
+                return False
+    return True
 
 
 def draw_structured(kind, n, rng):
@@ -172,9 +158,7 @@ def draw_deviation(spec, p, rng):
         if "lower" in p:
             mass = p["sum"] - size * p["lower"]
             if mass < 0:
-                raise SamplingError(
-                    f"{spec['name']}: sum({spec['name']}) = {fmt_num(p['sum'])} is impossible with {spec['name']} >= {fmt_num(p['lower'])}"
-                )
+                raise SamplingError(spec["name"], "simplex")
             e = rng.exponentials(size)
             return p["lower"] + (mass * e) / _sequential_sum(e)
         x = rng.normals(size)
@@ -290,12 +274,11 @@ class Sampler:
             for b in range(spec.get("blocks", 1)):
                 for _ in range(50):
                     m = draw_once(member, p, rng, centre)
-                    if violation(m, member, centres) is None:
+                    if feasible(m, member, centres):
                         set_member(x, spec, b, m)
                         break
                 else:
-                    text = ", ".join(describe(c, spec["name"]) for c in spec["constraints"])
-                    raise SamplingError(f"could not draw {spec['name']} satisfying {text} (50 tries)")
+                    raise SamplingError(spec["name"], "tries")
             out[spec["name"]] = x
         return out
 

@@ -218,7 +218,7 @@ function parseSeed(s: string | undefined): number {
 function workerPaths(io: Io): WorkerPaths {
   return {
     node: { command: process.execPath, args: [join(io.distDir, 'worker.js')] },
-    pythonWorker: join(io.distDir, '..', 'python', 'worker.py'),
+    pythonEvaluator: join(io.distDir, '..', 'python', 'evaluator.py'),
     python: process.env['DERIVLENS_PYTHON'] || 'python3',
   };
 }

@@ -86,7 +86,7 @@ export class Ctx implements vscode.Disposable {
           args: [join(this.extension.extensionPath, 'dist', 'worker.js')],
           env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
         },
-        pythonWorker: join(this.extension.extensionPath, 'python', 'worker.py'),
+        pythonEvaluator: join(this.extension.extensionPath, 'python', 'evaluator.py'),
         python: config.python,
       };
       this.worker = { key, connected: connectWorker(config.backend, paths) };

@@ -1,8 +1,8 @@
 /**
- * Which worker runs a check: the bundled Node CPU worker, or the Python worker (python/worker.py,
- * NumPy/JAX/PyTorch, CUDA when present) that speaks the same protocol. `auto` uses Python only when
- * it reports a GPU. A Python that cannot start is reported once and replaced by the CPU worker, so
- * a check never fails for want of an interpreter.
+ * Which evaluator the check worker (dist/worker.js, which runs the check driver) uses: the CPU one in
+ * its own process, or the Python one (python/evaluator.py, NumPy/JAX/PyTorch, CUDA when present) in a
+ * child process. `auto` uses Python only when it reports a GPU. A Python that cannot start is
+ * reported once and replaced by the CPU evaluator, so a check never fails for want of an interpreter.
  */
 import { type WorkerCommand, WorkerClient } from './client';
 import type { InitializeResult, ProgressParams } from './protocol';
@@ -14,11 +14,11 @@ export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'cpu', 'python
 export interface WorkerPaths {
   /** How to run dist/worker.js: Node (or Electron as Node) and its environment. */
   node: WorkerCommand;
-  /** python/worker.py of this installation. */
-  pythonWorker: string;
+  /** python/evaluator.py of this installation. */
+  pythonEvaluator: string;
   /** The interpreter: from a machine-scoped setting or DERIVLENS_PYTHON, never from a workspace. */
   python: string;
-  /** Environment of the Python worker (DERIVLENS_PY_BACKEND picks torch/jax/numpy). */
+  /** Environment of the Python evaluator (DERIVLENS_PY_BACKEND picks torch/jax/numpy). */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -29,8 +29,13 @@ export interface ConnectedWorker {
   fallback?: string;
 }
 
+/** The check worker with the Python evaluator. */
 export function pythonCommand(paths: WorkerPaths): WorkerCommand {
-  return { command: paths.python, args: [paths.pythonWorker], env: { ...process.env, ...paths.env } };
+  return {
+    command: paths.node.command,
+    args: [...paths.node.args, '--evaluator', 'python', '--python', paths.python, '--script', paths.pythonEvaluator],
+    env: { ...process.env, ...paths.node.env, ...paths.env },
+  };
 }
 
 /** Starts and initialises the worker for `choice`. */
@@ -52,7 +57,7 @@ export async function connectWorker(
   } catch (e) {
     await client.stop();
     const why = (e as Error).message.trim().split('\n').filter(Boolean);
-    return cpu(`Python worker unavailable (${why.slice(-1)[0] ?? `${paths.python} gave no reason`}); using the CPU worker`);
+    return cpu(`Python evaluator unavailable (${why.slice(-1)[0] ?? `${paths.python} gave no reason`}); using the CPU evaluator`);
   }
   if (choice === 'auto' && !info.gpu) {
     await client.stop();

@@ -3,7 +3,6 @@
  * WorkerDied (never a silent success); the next request starts a fresh worker.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
 import { CancellationTokenSource, type MessageConnection, createMessageConnection } from 'vscode-jsonrpc/node';
 import { StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import {
@@ -47,7 +46,21 @@ export class WorkerClient {
   ) {}
 
   /** Starts the worker if none is running; answers what it runs on. */
-  async start(): Promise<InitializeResult> {
+  start(): Promise<InitializeResult> {
+    // Concurrent callers share one start: a second process would orphan the first.
+    if (!this.starting) {
+      this.starting = this.spawnWorker();
+      this.starting.then(
+        () => (this.starting = undefined),
+        () => (this.starting = undefined),
+      );
+    }
+    return this.starting;
+  }
+
+  private starting?: Promise<InitializeResult>;
+
+  private async spawnWorker(): Promise<InitializeResult> {
     if (this.connection && this.info) return this.info;
     this.exitReason = undefined;
     const child = spawn(this.worker.command, this.worker.args, {
@@ -93,9 +106,6 @@ export class WorkerClient {
 
   /** Runs a check; rejects with WorkerDied if the process goes away meanwhile. */
   async check(params: CheckParams, cancel?: AbortSignal): Promise<CheckResult> {
-    // DERIVLENS_RECORD=file.jsonl keeps every request, to replay on a GPU machine (python/replay.py).
-    const record = process.env['DERIVLENS_RECORD'];
-    if (record) appendFileSync(record, `${JSON.stringify(params)}\n`);
     await this.start();
     const source = new CancellationTokenSource();
     const onAbort = (): void => source.cancel();

@@ -22,8 +22,10 @@ export interface InitializeResult {
   backend: string;
   /** e.g. "CPU (Node v20.20.2, x64)", "CUDA NVIDIA H100 (PyTorch 2.5, float64)". */
   device: string;
-  /** True when checks run on a GPU (the Python worker on CUDA). */
+  /** True when checks run on a GPU (the Python evaluator on CUDA). */
   gpu?: boolean;
+  /** Process id of the Python evaluator, when the worker runs one (diagnostics and fault tests). */
+  evaluatorPid?: number;
 }
 
 /** Contract: the first request; a worker answering another protocolVersion must not be used. */
@@ -60,16 +62,17 @@ export type Quantity =
   /** The Hessian block rows × cols over the listed variables. */
   | { kind: 'hess'; rows: number[]; cols: number[] };
 
-/** `sampling`: the claim's own domain (all specs, some narrowed by `claim … for …`); else the request's. */
-export type WireClaim = { index: number; sampling?: SamplingSpec[] } &
-  /** lhs = rhs at sampled points; `derivative` adds an independent finite-difference check. */
-  (
-    | { kind: 'identity'; lhs: Quantity; rhs: Quantity }
-    /** Scalars: lhs <= rhs; square matrices: rhs − lhs ⪰ 0 (op '<=') in the Loewner order. */
-    | { kind: 'order'; op: '<=' | '>='; lhs: Quantity; rhs: Quantity }
-    | { kind: 'definite'; which: 'psd' | 'nsd' | 'pd' | 'nd'; subject: Quantity }
-    | { kind: 'lipschitz'; of: Quantity; bound: Quantity }
-  );
+export type WireClaim = {
+  index: number;
+  /** The claim's own domain (`claim … for ||X||_F <= 1`): every spec, with this claim's constraints. */
+  sampling?: SamplingSpec[];
+} & /** lhs = rhs at sampled points; a derivative of the loss is also checked against finite differences. */ (
+  | { kind: 'identity'; lhs: Quantity; rhs: Quantity }
+  /** Scalars: lhs <= rhs; square matrices: rhs − lhs ⪰ 0 (op '<=') in the Loewner order. */
+  | { kind: 'order'; op: '<=' | '>='; lhs: Quantity; rhs: Quantity }
+  | { kind: 'definite'; which: 'psd' | 'nsd' | 'pd' | 'nd'; subject: Quantity }
+  | { kind: 'lipschitz'; of: Quantity; bound: Quantity }
+);
 
 export type Budget = 'quick' | 'default' | 'thorough' | number;
 

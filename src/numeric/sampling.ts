@@ -10,7 +10,26 @@ import { type CompiledPlan, compile } from './evaluate';
 import type { NumericConstraint, SamplingSpec } from './protocol';
 import { Stream, streamKey } from './rng';
 
-export class SamplingError extends Error {}
+export type SamplingFailure = 'simplex' | 'tries';
+
+/** The domain of a spec cannot be sampled; the message is worded once here for every evaluator. */
+export class SamplingError extends Error {
+  constructor(
+    readonly spec: SamplingSpec,
+    readonly reason: SamplingFailure,
+  ) {
+    super(samplingFailure(spec, reason));
+  }
+}
+
+export function samplingFailure(spec: SamplingSpec, reason: SamplingFailure): string {
+  if (reason === 'simplex') {
+    const sum = spec.constraints.find((c) => c.kind === 'sum');
+    const lower = spec.constraints.filter((c) => c.kind === 'lower').map((c) => c.bound);
+    return `${spec.name}: sum(${spec.name}) = ${sum?.value} is impossible with ${spec.name} >= ${Math.max(...lower)}`;
+  }
+  return `could not draw ${spec.name} satisfying ${spec.constraints.map((c) => describeConstraint(c, spec.name)).join(', ')} (50 tries)`;
+}
 
 /**
  * The value (column-major) of IR root `root` — the centre of a ball — at a point of which only
@@ -196,7 +215,7 @@ function drawDeviation(spec: SamplingSpec, p: Parsed, rng: Stream): Float64Array
     if (p.lower !== undefined) {
       // Uniform on the simplex {x >= lo, Σx = s}: lo + (s − n·lo)·Dirichlet(1).
       const mass = p.sum - size * p.lower;
-      if (mass < 0) throw new SamplingError(`${spec.name}: sum(${spec.name}) = ${p.sum} is impossible with ${spec.name} >= ${p.lower}`);
+      if (mass < 0) throw new SamplingError(spec, 'simplex');
       let total = 0;
       for (let i = 0; i < size; i++) total += x[i] = rng.exponential();
       for (let i = 0; i < size; i++) x[i] = p.lower + (mass * x[i]!) / total;
@@ -255,7 +274,8 @@ function projectMember(x: Float64Array, spec: SamplingSpec, p: Parsed, centre?: 
     const c = p.ball.center === undefined ? undefined : centreValue(centre, p.ball.center);
     const dev = minus(y, c);
     const current = norm(dev, spec, p.ball.norm);
-    if (current > p.ball.radius) for (let i = 0; i < y.length; i++) y[i] = (c ? c[i]! : 0) + (dev[i]! * p.ball.radius) / current;
+    const scale = p.ball.radius / current;
+    if (current > p.ball.radius) for (let i = 0; i < y.length; i++) y[i] = c ? c[i]! + dev[i]! * scale : dev[i]! * scale;
   }
   return y;
 }
@@ -335,10 +355,7 @@ export class Sampler {
             ok = true;
           }
         }
-        if (!ok)
-          throw new SamplingError(
-            `could not draw ${spec.name} satisfying ${spec.constraints.map((c) => describeConstraint(c, spec.name)).join(', ')} (50 tries)`,
-          );
+        if (!ok) throw new SamplingError(spec, 'tries');
       }
       out.set(spec.name, x);
     });

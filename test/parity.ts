@@ -1,9 +1,9 @@
 /**
- * Compares two workers' answers to the same request: same verdicts, and every number (evidence,
- * counterexample points and values, eigenvectors) equal to a relative tolerance. Used by the
- * parity tests of the Python worker against the CPU worker.
+ * Compares two evaluators' answers to the same request (the same driver on the CPU and the Python
+ * evaluator): same verdicts, the same summary text, and every number (evidence, counterexample
+ * points and values, eigenvectors, numbers in the summary) equal to a documented tolerance.
  */
-import type { CheckResult } from './protocol';
+import type { CheckResult } from '../src/numeric/protocol';
 
 /** Relative difference, measured against the larger magnitude (and `floor` near zero). */
 function close(a: number, b: number, rtol: number, floor: number): boolean {
@@ -59,6 +59,26 @@ function compareJson(path: string, a: unknown, b: unknown, rtol: number, floor: 
   if (a !== b) out.push(`${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
 }
 
+const NUMBER = /-?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?/g;
+
+/** One unit in the last printed digit of a number as the summary wrote it (toPrecision, toExponential). */
+function lastDigit(text: string): number {
+  const [mantissa, exponent] = text.replace('-', '').split('e');
+  const decimals = mantissa!.includes('.') ? mantissa!.split('.')[1]!.length : 0;
+  return 10 ** (Number(exponent ?? 0) - decimals);
+}
+
+/**
+ * Summaries must read the same; their numbers may differ by one unit in the last printed digit (two
+ * values equal to 1e-10 can round apart) or by 1e-10 absolute (relative errors at rounding level).
+ */
+export function compareSummaries(a: string, b: string): string | undefined {
+  const [na, nb] = [a.match(NUMBER) ?? [], b.match(NUMBER) ?? []];
+  if (a.replace(NUMBER, '#') !== b.replace(NUMBER, '#') || na.length !== nb.length) return `"${a}" vs "${b}"`;
+  const bad = na.findIndex((x, i) => Math.abs(Number(x) - Number(nb[i])) > Math.max(lastDigit(x), lastDigit(nb[i]!)) * 1.0001 + 1e-10);
+  return bad >= 0 ? `"${a}" vs "${b}" (${na[bad]} vs ${nb[bad]})` : undefined;
+}
+
 /** Differences between two results, each as "path: value vs value"; empty when they agree. */
 export function compareResults(a: CheckResult, b: CheckResult, rtol: number): string[] {
   const out: string[] = [];
@@ -67,6 +87,8 @@ export function compareResults(a: CheckResult, b: CheckResult, rtol: number): st
     const cb = b.claims[i]!;
     const at = `claim ${ca.index}`;
     if (ca.verdict !== cb.verdict) out.push(`${at}.verdict: ${ca.verdict} vs ${cb.verdict}`);
+    const summary = compareSummaries(ca.summary, cb.summary);
+    if (summary) out.push(`${at}.summary: ${summary}`);
     const identity = 'maxRelativeError' in ca.evidence || 'relativeError' in ca.evidence;
     // An eigenvalue is known to rounding of the matrix entries (tolerance = 1e-9·max|M_ij|·rows);
     // a slack to rounding of the two sides (tolerance = 1e-9·max(|lhs|, |rhs|)).
