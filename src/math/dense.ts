@@ -6,7 +6,7 @@
  */
 import { gramMatrix, symmetricEigen } from './linalg';
 
-export interface Lu {
+interface Lu {
   /** L (unit lower, below the diagonal) and U (upper, with the diagonal) packed column-major. */
   lu: Float64Array;
   /** Row swapped with row k at step k. */
@@ -16,7 +16,7 @@ export interface Lu {
 }
 
 /** LU = P A for an n×n column-major A (Doolittle, the largest |entry| of each column as pivot). */
-export function luFactor(a: Float64Array, n: number): Lu {
+function luFactor(a: Float64Array, n: number): Lu {
   const lu = Float64Array.from(a);
   const pivots = new Int32Array(n);
   let sign = 1;

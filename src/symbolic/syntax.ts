@@ -36,7 +36,7 @@ export interface Syntax {
   dim(d: Dim): string;
 }
 
-export function formatNumber(v: number): string {
+function formatNumber(v: number): string {
   if (Number.isInteger(v)) return String(v);
   return String(Number(v.toPrecision(15)));
 }
@@ -55,7 +55,7 @@ export const ASCII: Syntax = {
 };
 
 /** Greek letters a name may be spelled as (`lambda`, `λ`, `\lambda`); LaTeX prints them as `\lambda`. */
-export const GREEK = new Set([
+const GREEK = new Set([
   'alpha',
   'beta',
   'gamma',
@@ -106,12 +106,12 @@ const LATEX_FN: Record<string, string> = {
   sum: '\\operatorname{sum}',
 };
 
-export function latexFunctionName(fn: string): string {
+function latexFunctionName(fn: string): string {
   return LATEX_FN[fn] ?? (GREEK.has(fn) ? `\\${fn}` : `\\mathrm{${fn}}`);
 }
 
 /** `x` → x, `A1` → A_{1}, `lambda` → \lambda, `W_0` → W_{0}, `beta2` → \beta_{2}, `Dinv` → \mathrm{Dinv}. */
-export function latexName(n: string): string {
+function latexName(n: string): string {
   const m = /^([A-Za-z]+)(?:_([A-Za-z0-9]+)|([0-9]+))?$/.exec(n);
   if (!m) return n;
   const base = m[1]!;
