@@ -16,6 +16,9 @@
       case 'reveal':
         vscode.postMessage({ type: 'reveal', line: Number(button.dataset.line) });
         break;
+      case 'rerun-at-counterexample':
+        vscode.postMessage({ type: 'rerun-at-counterexample', claim });
+        break;
       case 'copy-json':
       case 'copy-numpy':
         vscode.postMessage({ type: button.dataset.action, claim });

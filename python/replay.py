@@ -45,14 +45,8 @@ def numbers(x):
     return np.asarray(x, dtype=np.float64).reshape(-1)
 
 
-def deviation(recorded, got, up_to_sign=False, atol=ATOL):
-    """Largest violation of the tolerance (0 when within it); inf when shapes or finiteness differ.
-    An eigenvector (`up_to_sign`, a fetched value) may come back negated."""
-    if up_to_sign:
-        flip = float(np.dot(numbers(recorded["value"]), numbers(got["value"]))) < 0
-        return deviation({**recorded, "value": []}, {**got, "value": []}) + deviation(
-            numbers(recorded["value"]), -numbers(got["value"]) if flip else numbers(got["value"]), atol=atol
-        )
+def deviation(recorded, got, atol=ATOL):
+    """Largest violation of the tolerance (0 when within it); inf when shapes or finiteness differ."""
     a, b = numbers(recorded), numbers(got)
     if a.shape != b.shape:
         return math.inf
@@ -88,16 +82,11 @@ def combination_scale(evaluator, cancel, op, args):
 def replay(ops, backend):
     """Runs the ops; returns the differences (op number, op, deviation or error text) and seconds."""
     evaluator = Evaluator(backend)
-    sign_free = set()  # handles holding eigenvectors, defined up to sign
     cancel = {}  # handle -> S of a linear combination (see CANCEL)
     diffs = []
     started = time.perf_counter()
     for k, entry in enumerate(ops):
         op, args = entry["op"], entry["args"]
-        if op == "eigen":
-            sign_free.add(args["out"])
-        if op == "gather" and all(p["of"] in sign_free for p in args["parts"]):
-            sign_free.add(args["out"])
         sources = [v["of"] for v in args.values() if isinstance(v, dict) and "of" in v]
         try:
             if op in ("linear", "mix"):
@@ -114,7 +103,7 @@ def replay(ops, backend):
             continue  # timings, not numbers of the check
         recorded, got = decode(json.dumps(entry["answer"])), decode(json.dumps(got))
         atol = ATOL + CANCEL * max([cancel.get(h, 0.0) for h in sources] + [0.0])
-        dev = deviation(recorded, got, op == "fetch" and args["of"] in sign_free, atol)
+        dev = deviation(recorded, got, atol)
         if dev > 0:
             diffs.append((k, op, dev))
     return diffs, time.perf_counter() - started, evaluator

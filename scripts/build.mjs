@@ -1,18 +1,21 @@
-// Bundles the CLI, the CPU worker and the VS Code extension (node, CommonJS; `vscode` comes from the
-// host), prepares the KaTeX stylesheet with its woff2 fonts inlined for self-contained reports, and
+// Bundles the CLI, the CPU worker, the language server and the VS Code extension (node, CommonJS;
+// `vscode` comes from the host; the WebAssembly kernels inlined), prepares the KaTeX stylesheet with
+// its woff2 fonts inlined for self-contained reports, and
 // copies KaTeX into media/ for the webview.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { inlineWasm } from './inline-wasm.mjs';
 
 const require = createRequire(import.meta.url);
 // mathjax-full reads its version from its package.json at run time unless PACKAGE_VERSION is defined.
 const mathjaxVersion = JSON.parse(readFileSync(require.resolve('mathjax-full/package.json'), 'utf8')).version;
-const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', ...inlineWasm };
 await Promise.all([
   build({ ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js' }),
   build({ ...common, entryPoints: ['src/numeric/worker.ts'], outfile: 'dist/worker.js' }),
+  build({ ...common, entryPoints: ['src/server/server.ts'], outfile: 'dist/server.js' }),
   build({
     ...common,
     entryPoints: ['src/extension/extension.ts'],

@@ -3,7 +3,7 @@
  * evaluator): same verdicts, the same summary text, and every number (evidence, counterexample
  * points and values, eigenvectors, numbers in the summary) equal to a documented tolerance.
  */
-import type { CheckResult } from '../src/numeric/protocol';
+import type { CheckResult, ClaimResult } from '../src/numeric/protocol';
 
 /** Relative difference, measured against the larger magnitude (and `floor` near zero). */
 function close(a: number, b: number, rtol: number, floor: number): boolean {
@@ -26,6 +26,13 @@ function magnitude(v: unknown): number {
  * float64 implementations; such numbers are compared on the scale 1 they are relative to, i.e.
  * both workers must agree that the sides match to the same 1e-10.
  */
+/**
+ * The distance of a close pair is known to rounding of its points: relative error ~ε‖x‖/‖x − y‖,
+ * about 1e-10 for pairs 1e-6 apart.
+ */
+const DISTANCE_RTOL = 1e-8;
+const SEARCH_RTOL = 1e-8;
+
 const RELATIVE_ERRORS = new Set([
   'maxRelativeError',
   'fdMaxRelativeError',
@@ -85,6 +92,16 @@ export function compareResults(a: CheckResult, b: CheckResult, rtol: number): st
   if (a.claims.length !== b.claims.length) return [`claims: ${a.claims.length} vs ${b.claims.length}`];
   a.claims.forEach((ca, i) => {
     const cb = b.claims[i]!;
+    // Evidence computed from finite differences says how far two evaluators may take it apart.
+    const accuracy = Number(ca.evidence['accuracy'] ?? 0);
+    if (accuracy > rtol) return compareClaimWith(ca, cb, accuracy, out);
+    compareClaimWith(ca, cb, rtol, out);
+  });
+  return out;
+}
+
+function compareClaimWith(ca: ClaimResult, cb: ClaimResult, rtol: number, out: string[]): void {
+  {
     const at = `claim ${ca.index}`;
     if (ca.verdict !== cb.verdict) out.push(`${at}.verdict: ${ca.verdict} vs ${cb.verdict}`);
     const summary = compareSummaries(ca.summary, cb.summary);
@@ -93,8 +110,19 @@ export function compareResults(a: CheckResult, b: CheckResult, rtol: number): st
     // An eigenvalue is known to rounding of the matrix entries (tolerance = 1e-9·max|M_ij|·rows);
     // a slack to rounding of the two sides (tolerance = 1e-9·max(|lhs|, |rhs|)).
     const scale = typeof ca.evidence['tolerance'] === 'number' && !identity ? ca.evidence['tolerance'] * 1e9 : 0;
+    // A Lipschitz ratio of a close pair is known to its rounding noise (ratioNoise, from ‖F‖/‖x − y‖):
+    // the ratio, the slack bound/ratio and the counterexample's ratio agree within twice that.
+    const noise = Math.max(Number(ca.evidence['ratioNoise'] ?? 0), Number(cb.evidence['ratioNoise'] ?? 0));
+    const ratio = Number(ca.evidence['bestRatio']);
+    const withinNoise = (key: string, x: unknown, y: unknown): boolean => {
+      if (!(noise > 0) || typeof x !== 'number' || typeof y !== 'number') return false;
+      const allowed = key === 'slack' ? (2 * noise * Math.abs(x)) / ratio : key === 'bestRatio' || key === 'ratio' ? 2 * noise : -1;
+      return Math.abs(x - y) <= allowed + rtol * Math.abs(x);
+    };
     for (const key of new Set([...Object.keys(ca.evidence), ...Object.keys(cb.evidence)])) {
       const [x, y] = [ca.evidence[key], cb.evidence[key]];
+      if (withinNoise(key, x, y) || key === 'ratioNoise') continue;
+      if (key === 'distance' && typeof x === 'number' && typeof y === 'number' && Math.abs(x - y) <= DISTANCE_RTOL * Math.abs(x)) continue;
       // Finite differences are known to their error estimate (identity tolerance = 10× it):
       // two FD measurements agree when they differ by less than twice that estimate.
       if (
@@ -111,6 +139,10 @@ export function compareResults(a: CheckResult, b: CheckResult, rtol: number): st
     if (ca.counterexample || cb.counterexample) {
       const values = { ...ca.counterexample?.values };
       const other = { ...cb.counterexample?.values };
+      if (withinNoise('ratio', values['ratio'], other['ratio'])) (delete values['ratio'], delete other['ratio']);
+      const [d1, d2] = [values['distance'], other['distance']];
+      if (typeof d1 === 'number' && typeof d2 === 'number' && Math.abs(d1 - d2) <= DISTANCE_RTOL * Math.abs(d1))
+        (delete values['distance'], delete other['distance']);
       for (const key of ['relativeError', 'tolerance']) {
         if (
           typeof values[key] === 'number' &&
@@ -119,8 +151,13 @@ export function compareResults(a: CheckResult, b: CheckResult, rtol: number): st
         )
           (delete values[key], delete other[key]);
       }
-      compareJson(`${at}.counterexample`, { ...ca.counterexample, values }, { ...cb.counterexample, values: other }, rtol, 0, out);
+      // Where a local search found the counterexample, its point is known to SEARCH_RTOL: a step whose
+      // gain sits at the acceptance threshold (1e-9 relative) may be taken by one evaluator only.
+      const { point: pa, other: oa, ...restA } = ca.counterexample ?? {};
+      const { point: pb, other: ob, ...restB } = cb.counterexample ?? {};
+      const searched = 'restarts' in ca.evidence;
+      compareJson(`${at}.counterexample.point`, { pa, oa }, { pa: pb, oa: ob }, searched ? Math.max(rtol, SEARCH_RTOL) : rtol, 0, out);
+      compareJson(`${at}.counterexample`, { ...restA, values }, { ...restB, values: other }, rtol, 0, out);
     }
-  });
-  return out;
+  }
 }

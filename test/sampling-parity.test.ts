@@ -13,7 +13,7 @@ import type { SamplingSpec } from '../src/numeric/protocol';
 import { Sampler, irCentre, project, violation } from '../src/numeric/sampling';
 import { Graph } from '../src/symbolic/ir';
 import { toWire } from '../src/symbolic/wire';
-import { symmetricEigen } from '../src/math/linalg';
+import { symmetricEigen } from '../src/numeric/linalg';
 
 const PYTHON = process.env['DERIVLENS_PYTHON'] || 'python3';
 

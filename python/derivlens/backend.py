@@ -83,15 +83,14 @@ class NumpyBackend:
         s = 0.5 * (a + self.swap(a))
         return self.xp.linalg.eigh(s)
 
-    def extreme_eigenpairs(self, m, largest=False):
-        """Per matrix of the stack: the smallest (or largest) eigenvalue, its eigenvector and the
-        largest |entry| — NaN (Inf) there when the matrix holds a NaN (an Inf), whose eigenpair is
-        then meaningless: non-finite matrices are zeroed before the eigensolve."""
+    def extreme_eigenpairs(self, m, which="min"):
+        """Per matrix of the stack: the smallest, largest or largest-in-magnitude eigenvalue (signed),
+        its eigenvector and the largest |entry| — NaN (Inf) there when the matrix holds a NaN (an
+        Inf), whose eigenpair is then meaningless: non-finite matrices are zeroed before the eigensolve."""
         xp = self.xp
         finite = xp.isfinite(m).all(axis=(1, 2))
         vals, vecs = self.eigh(xp.where(finite[:, None, None], m, 0.0))
-        k = -1 if largest else 0
-        return vals[:, k], vecs[:, :, k], xp.abs(m).max(axis=(1, 2))
+        return pick_extreme(xp, vals, vecs, which) + (xp.abs(m).max(axis=(1, 2)),)
 
     def free_bytes(self):
         """Bytes one batch's values may take: DERIVLENS_BATCH_BYTES, else a quarter of physical
@@ -150,10 +149,10 @@ class JaxBackend(NumpyBackend):
     def sync(self, values):
         self.jax.block_until_ready(values)
 
-    def extreme_eigenpairs(self, m, largest=False):
+    def extreme_eigenpairs(self, m, which="min"):
         if not hasattr(self, "_eigenpairs"):
             self._eigenpairs = self.jax.jit(super().extreme_eigenpairs, static_argnums=1)
-        return self._eigenpairs(m, largest)
+        return self._eigenpairs(m, which)
 
     def free_bytes(self):
         if self.gpu:
@@ -218,12 +217,11 @@ class TorchBackend(NumpyBackend):
     def eigh(self, a):
         return self.torch.linalg.eigh(0.5 * (a + self.swap(a)))
 
-    def extreme_eigenpairs(self, m, largest=False):
+    def extreme_eigenpairs(self, m, which="min"):
         t = self.torch
         finite = t.isfinite(m).flatten(1).all(dim=1)
         vals, vecs = self.eigh(t.where(finite[:, None, None], m, t.zeros_like(m)))
-        k = -1 if largest else 0
-        return vals[:, k], vecs[:, :, k], m.abs().flatten(1).amax(dim=1)
+        return pick_extreme(t, vals, vecs, which) + (m.abs().flatten(1).amax(dim=1),)
 
     def sync(self, values):
         if self.gpu:
@@ -234,6 +232,17 @@ class TorchBackend(NumpyBackend):
             free, _total = self.torch.cuda.mem_get_info()
             return int(0.5 * free)
         return super().free_bytes()
+
+
+def pick_extreme(xp, vals, vecs, which):
+    """(eigenvalue, eigenvector) per matrix from ascending eigh output: the first, the last, or the
+    one of larger magnitude (the last on a tie, as the CPU evaluator)."""
+    if which == "min":
+        return vals[:, 0], vecs[:, :, 0]
+    if which == "max":
+        return vals[:, -1], vecs[:, :, -1]
+    first = xp.abs(vals[:, 0]) > xp.abs(vals[:, -1])
+    return xp.where(first, vals[:, 0], vals[:, -1]), xp.where(first[:, None], vecs[:, :, 0], vecs[:, :, -1])
 
 
 def select_backend(preference=None):

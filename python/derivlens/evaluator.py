@@ -198,10 +198,11 @@ class Evaluator:
         delta = self.rows(a["delta"])[:, :, 0]
         scale = np.asarray(a["scale"], dtype=np.float64)[:, None]
         data = dict(base.data)
+        weights = a.get("weights") or [1.0] * len(a["names"])
         off = 0
-        for n in a["names"]:
+        for n, w in zip(a["names"], weights):
             size = self.size(n)
-            moved = self.full(base, n) + scale * delta[:, off : off + size]
+            moved = self.full(base, n) + (w * scale) * delta[:, off : off + size]
             if a["project"]:
                 spec = self.spec(n, base.domain)
                 moved = (
@@ -292,12 +293,29 @@ class Evaluator:
                 m = m - model.combine(lower, vals[len(up) :])
             if sign != 1.0:
                 m = sign * m
-            return [b.to_numpy(t) for t in b.extreme_eigenpairs(m, a["which"] == "max")]
+            return [b.to_numpy(t) for t in b.extreme_eigenpairs(m, a["which"])]
 
         chunks = model.run(up + lo, self.rows(a["points"]), reduce=reduce, label="matrix formation")
         values, vectors, scales = (np.concatenate([c[i] for c in chunks]) for i in range(3))
+        # Defined up to sign: the largest entry (the first, on a tie) positive, as cpu.ts returns it.
+        peak = np.abs(vectors).argmax(axis=1)
+        vectors = vectors * np.where(vectors[np.arange(len(vectors)), peak] < 0, -1.0, 1.0)[:, None]
         self.store[a["out"]] = vectors[:, :, None]
         return {"values": values, "scales": scales}
+
+    def op_extract(self, a):
+        points = self.rows(a["of"])
+        self.store[a["out"]] = self.stacked(points, a["names"])[:, :, None]
+        return {}
+
+    def op_pick(self, a):
+        x = flat_batch(self.rows(a["of"]))
+        return {"values": x[np.arange(x.shape[0]), np.asarray(a["entries"], dtype=np.int64)]}
+
+    def op_signChange(self, a):  # noqa: N802 — the op's name in api.ts
+        x, y = flat_batch(self.rows(a["a"])), flat_batch(like(self.rows(a["b"]), self.rows(a["a"])))
+        opposite = ((x > 0) & (y < 0)) | ((x < 0) & (y > 0))
+        return {"values": np.where(opposite.any(axis=1), opposite.argmax(axis=1), -1)}
 
     def op_fetch(self, a):
         x = self.store[a["of"]]

@@ -126,8 +126,16 @@ class Model:
         return out
 
     def evaluate(self, q, points, vectors=None, reduce=None, label=None):
-        """Quantity q at every point as host (batch, rows, cols), or reduce's results per chunk."""
-        extra = self.direction_inputs(vectors) if q["kind"] == "hvp" else None
+        """Quantity q at every point as host (batch, rows, cols), or reduce's results per chunk;
+        `vectors` (batch, n) feed hvp's `$v<k>` inputs or a stack's named inputs."""
+        extra = None
+        if q["kind"] == "hvp":
+            extra = self.direction_inputs(vectors)
+        elif q.get("inputs"):
+            extra, off = {}, 0
+            for spec in q["inputs"]:
+                extra[spec["name"]] = np.asarray(vectors)[:, off : off + spec["size"], None]
+                off += spec["size"]
         finish = (lambda vals: reduce(self.combine(q, vals))) if reduce else (lambda vals: self.backend.to_numpy(self.combine(q, vals)))
         chunks = self.run(self.roots_of(q), points, reduce=finish, extra=extra, label=label)
         return chunks if reduce else np.concatenate(chunks)

@@ -44,6 +44,10 @@ def column_major(x, rows, cols):
     return x.reshape(cols, rows).T
 
 
+# Same rule as EXACT_SPECTRAL_SIDE in sampling.ts: larger matrices are projected by radial scaling.
+EXACT_SPECTRAL_SIDE = 64
+
+
 def spectral_norm(flat, rows, cols):
     if rows == 1 or cols == 1:
         return float(np.sqrt(np.dot(flat, flat)))
@@ -212,11 +216,35 @@ def project_member(x, spec, p, centre=None):
         y = project_structured(y, spec["rows"], p["matrix"])
     if "ball" in p:
         c = None if p["ball"][2] is None else centre_value(centre, p["ball"][2])
-        dev = y if c is None else y - c
-        current = norm(dev, spec, p["ball"][0])
-        if current > p["ball"][1]:
-            y = (0.0 if c is None else c) + dev * (p["ball"][1] / current)
+        # Around a centre c: project x − c onto the ball at 0, then add c back.
+        dev = project_ball(y if c is None else y - c, spec, p["ball"][0], p["ball"][1])
+        return dev if c is None else c + dev
     return y
+
+
+def project_ball(y, spec, kind, radius):
+    """Euclidean projection onto a norm ball, as projectBall in sampling.ts: radial scaling (2, F),
+    singular values clipped at r (spectral, through the smaller Gram matrix), soft thresholding (1)."""
+    current = norm(y, spec, kind)
+    if not current > radius:
+        return y
+    rows, cols = spec["rows"], spec["cols"]
+    if kind == "1":
+        a = np.sort(np.abs(y))[::-1]
+        t = (np.cumsum(a) - radius) / np.arange(1, a.size + 1)
+        ok = np.nonzero(a - t > 0)[0]
+        theta = t[ok[-1]] if ok.size else 0.0
+        return np.sign(y) * np.maximum(0.0, np.abs(y) - theta)
+    if kind != "spectral" or rows == 1 or cols == 1 or min(rows, cols) > EXACT_SPECTRAL_SIDE:
+        return y * (radius / current)
+    m = column_major(y, rows, cols)
+    on_cols = cols <= rows
+    values, vectors = np.linalg.eigh(m.T @ m if on_cols else m @ m.T)
+    with np.errstate(divide="ignore"):
+        shrink = np.minimum(1.0, radius / np.sqrt(np.maximum(values, 0.0)))
+    p = (vectors * shrink) @ vectors.T
+    out = m @ p if on_cols else p @ m
+    return out.T.reshape(-1)
 
 
 def project_structured(y, n, kind):

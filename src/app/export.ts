@@ -5,7 +5,7 @@
  */
 import { type IndexRef, InternalError, type Node, topoOrder } from '../symbolic/ir';
 import { opDef } from '../symbolic/ops';
-import type { FileOutcome } from './runClaims';
+import type { ClaimOutcome, FileOutcome } from './runClaims';
 import { derivativesSummary } from './runClaims';
 import type { Loaded } from './load';
 
@@ -202,4 +202,18 @@ ${doc('The Hessian (2-D)')}
 ${hessFn.code}
     return np.block([${blocks}])
 `;
+}
+
+/** A counterexample as a NumPy snippet: the point, the second point of a pair, the reported values. */
+export function counterexampleNumpy(c: ClaimOutcome): string | undefined {
+  const ce = c.counterexample;
+  if (!ce) return undefined;
+  const repr = (v: number): string => (Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'np.nan' : v > 0 ? 'np.inf' : '-np.inf');
+  const arr = (v: unknown): string => (typeof v === 'number' ? repr(v) : `np.array(${JSON.stringify(v)})`);
+  const lines = ['import numpy as np', `# counterexample for: ${c.text}`, `# ${c.verdict}: ${c.summary}`];
+  for (const [k, v] of Object.entries(ce.point)) lines.push(`${k} = ${arr(v)}`);
+  if (ce.other) for (const [k, v] of Object.entries(ce.other)) lines.push(`${k}_other = ${arr(v)}`);
+  for (const [k, v] of Object.entries(ce.values)) lines.push(`${k}_reported = ${arr(v)}`);
+  if (ce.eigenvector) lines.push(`eigenvector = ${arr(ce.eigenvector)}`);
+  return `${lines.join('\n')}\n`;
 }

@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import katex from 'katex';
 import type { Plot } from '../numeric/protocol';
 import type { ClaimOutcome, FileOutcome } from './runClaims';
+import { REPORT_STYLE, claimAnchor } from './reportStyle';
 import type { SweepOutcome } from './sweep';
+
+export { REPORT_STYLE, claimAnchor };
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -106,10 +109,6 @@ export interface BodyOptions {
   interactive?: boolean;
 }
 
-export function claimAnchor(fileIndex: number, claimIndex: number): string {
-  return `f${fileIndex}-claim-${claimIndex + 1}`;
-}
-
 function claimHtml(c: ClaimOutcome, id: string, fileIndex: number, opts: BodyOptions): string {
   const evidence = Object.entries(c.evidence)
     .map(
@@ -121,20 +120,29 @@ function claimHtml(c: ClaimOutcome, id: string, fileIndex: number, opts: BodyOpt
   if (c.counterexample) {
     const json = JSON.stringify(c.counterexample, null, 1);
     const shown = json.length > 20000 ? `${json.slice(0, 20000)}\n…` : json;
-    const how = 'reproduce with <code>derivlens eval FILE --data point.json --at point.json</code>';
-    ce = `<details open><summary>Counterexample (${how})</summary><pre class="ce">${esc(shown)}</pre></details>`;
+    // In the editor the button below re-runs the claim at this point; the file report names the CLI.
+    const how = opts.interactive ? '' : ' (reproduce with <code>derivlens eval FILE --data point.json --at point.json</code>)';
+    ce = `<details open><summary>Counterexample${how}</summary><pre class="ce">${esc(shown)}</pre></details>`;
   }
+  const domain = c.outsideDomain ? `<p class="domain">⚠ ${esc(c.outsideDomain)}</p>` : '';
+  const reproduced = c.reproduced
+    ? `<p class="reproduced">Re-run at the counterexample: <span class="badge ${c.reproduced.verdict}">${c.reproduced.verdict}</span> ${esc(c.reproduced.summary)}</p>`
+    : '';
   const plots = (c.plots ?? []).map(svgPlot).join('');
   const data = `data-file="${fileIndex}" data-claim="${c.claimIndex}" data-line="${c.line}"`;
   const button = (action: string, label: string): string => `<button ${data} data-action="${action}">${label}</button>`;
-  const copies = c.counterexample ? button('copy-json', 'Copy as JSON') + button('copy-numpy', 'Copy as NumPy') : '';
+  const copies = c.counterexample
+    ? button('rerun-at-counterexample', 'Re-run at this point') +
+      button('copy-json', 'Copy as JSON') +
+      button('copy-numpy', 'Copy as NumPy')
+    : '';
   const buttons = opts.interactive
     ? `<div class="actions">${button('rerun', 'Re-run')}${button('reveal', 'Show in editor')}${copies}</div>`
     : '';
   return `<section class="claim ${c.verdict}" id="${id}">
 <h3><span class="badge ${c.verdict}">${c.verdict}</span> line ${c.line}: <code>${esc(c.text)}</code></h3>${buttons}
-<p>${esc(c.summary)}</p>
-<table class="evidence">${evidence}</table>${ce}<div class="plots">${plots}</div></section>`;
+<p>${esc(c.summary)}</p>${domain}
+<table class="evidence">${evidence}</table>${ce}${reproduced}<div class="plots">${plots}</div></section>`;
 }
 
 function fileHtml(o: FileOutcome, k: number, opts: BodyOptions): string {
@@ -161,42 +169,6 @@ function fileHtml(o: FileOutcome, k: number, opts: BodyOptions): string {
 <h3>Loss</h3>${tex(`L = ${d.loss.latex}`)}<h3>Gradient</h3>${grads}<h3>Hessian</h3>${hess}${defs ? `<h3>where</h3>${defs}` : ''}
 ${o.claims.length ? `<h3>Claims</h3>${o.claims.map((c) => claimHtml(c, claimAnchor(k, c.claimIndex), k, opts)).join('')}` : ''}</article>`;
 }
-
-/** Colours come from VS Code's theme variables inside the webview, with fallbacks for the file. */
-export const REPORT_STYLE = `
-:root { color-scheme: light dark;
-  --fg: var(--vscode-editor-foreground, #1b1b1f);
-  --bg: var(--vscode-editor-background, #fdfdfd);
-  --muted: var(--vscode-descriptionForeground, #666);
-  --card: var(--vscode-editorWidget-background, #f3f4f6);
-  --ok: #2b8a3e;
-  --bad: #c92a2a;
-  --unk: #e67700;
-  --line: var(--vscode-panel-border, #ccc);
-  }
-@media (prefers-color-scheme: dark) { :root { --fg: var(--vscode-editor-foreground, #e6e6e6);
-  --bg: var(--vscode-editor-background, #17181c);
-  --muted: var(--vscode-descriptionForeground, #a0a0a0);
-  --card: var(--vscode-editorWidget-background, #23252b);
-  --line: var(--vscode-panel-border, #444);
-  } }
-button { background: var(--vscode-button-background, #2f6fde); color: var(--vscode-button-foreground, #fff); border: none; padding: 3px 10px; margin-right: 6px; border-radius: 2px; cursor: pointer; }
-button:hover { background: var(--vscode-button-hoverBackground, #2559b8); }
-.actions { margin: .3em 0; }
-body { font: 15px/1.5 system-ui, sans-serif; color: var(--fg); background: var(--bg); max-width: 1100px; margin: 2em auto; padding: 0 1em; }
-.katex-display { overflow-x: auto; overflow-y: hidden; padding: .3em 0; }
-.meta { color: var(--muted); }
-.claim { background: var(--card); border-left: 4px solid var(--line); padding: .5em 1em; margin: 1em 0; border-radius: 4px; }
-.claim.refuted { border-color: var(--bad); } .claim.holds, .claim.proved { border-color: var(--ok); } .claim.inconclusive { border-color: var(--unk); }
-.badge { color: #fff; padding: 1px 8px; border-radius: 10px; font-size: 12px; text-transform: uppercase; }
-.badge.proved, .badge.holds { background: var(--ok); } .badge.refuted { background: var(--bad); } .badge.inconclusive { background: var(--unk); }
-.evidence th { text-align: left; font-weight: normal; color: var(--muted); padding-right: 1em; }
-pre.ce { max-height: 16em; overflow: auto; font-size: 12px; }
-.plots { display: flex; flex-wrap: wrap; gap: 8px; }
-svg.plot { background: var(--bg); font-size: 10px; fill: var(--fg); }
-svg.plot .frame { fill: none; stroke: var(--line); } svg.plot .grid { stroke: var(--line); stroke-dasharray: 2 3; }
-svg.plot .ref { stroke: var(--bad); stroke-dasharray: 6 3; } svg.plot .reflabel { fill: var(--bad); } svg.plot .title { font-size: 12px; font-weight: 600; }
-`;
 
 /** The KaTeX stylesheet with its fonts inlined as data: URIs (prepared by the build). */
 function katexCss(assetsDir: string): string {

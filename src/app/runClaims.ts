@@ -1,10 +1,14 @@
 /** `derivlens check`: decides every claim of the given files in the CPU worker and reports why. */
 import { SourceFile } from '../language/diagnostics';
 import { WorkerClient, WorkerDied } from '../numeric/client';
-import type { Budget, CheckResult, ClaimResult } from '../numeric/protocol';
-import { DEFAULT_MEMORY_LIMIT_BYTES, buildCheckParams, estimateBytes, formatBytes } from '../numeric/request';
-import { type ClaimPlan, planClaims } from '../symbolic/claims';
-import { deriveDefinition } from '../symbolic/lower';
+import type { Budget, CheckResult, ClaimResult, Verdict } from '../numeric/protocol';
+import { DEFAULT_MEMORY_LIMIT_BYTES, buildCheckParams, estimateBytes, formatBytes, samplingSpecs } from '../numeric/request';
+import { violation } from '../numeric/sampling';
+import { compile } from '../numeric/evaluate';
+import type { CheckedProgram, TExpr } from '../language/typed';
+import { type ClaimPlan, type SymQuantity, planClaims } from '../symbolic/claims';
+import { Graph, type Node, topoOrder } from '../symbolic/ir';
+import { Lowering, deriveDefinition } from '../symbolic/lower';
 import { ASCII, LATEX, printBundle } from '../symbolic/print';
 import { InputError, type Loaded } from './load';
 
@@ -31,6 +35,10 @@ export interface ClaimOutcome extends Omit<ClaimResult, 'index'> {
   kind: string;
   /** Position among the file's claims. */
   claimIndex: number;
+  /** The fixed data (--data) breaks a declared constraint this claim depends on: what and where. */
+  outsideDomain?: string;
+  /** In the editor: the verdict of a re-run with every given and var fixed at the counterexample. */
+  reproduced?: { verdict: Verdict; summary: string };
 }
 
 export class ClaimRunFailed extends Error {}
@@ -113,6 +121,52 @@ export function definitionSummary(loaded: Loaded, name: string): DefinitionSumma
   };
 }
 
+/**
+ * Fixed values that break their declaration's constraints: name → the constraint broken. A ball
+ * centred at an expression of givens is checked when those givens are fixed too.
+ */
+export function domainViolations(program: CheckedProgram, fixed: ReadonlyMap<string, Float64Array>): Map<string, string> {
+  const out = new Map<string, string>();
+  const centreExprs = [...program.givens, ...program.vars].flatMap((d) =>
+    d.constraints.flatMap((c) => (c.kind === 'normBall' && c.center ? [c.center] : [])),
+  );
+  const lowering = new Lowering(new Graph());
+  const centreNodes = centreExprs.map((t) => lowering.lower(t));
+  const centres = new Map<TExpr, number>(centreExprs.map((t, i) => [t, i]));
+  const centre = (root: number): Float64Array => {
+    const node = centreNodes[root]!;
+    if (topoOrder([node]).some((n) => n.kind === 'given' && !fixed.has(n.name))) throw new CentreUnknown();
+    return compile([node]).run(fixed)[0]!;
+  };
+  for (const spec of samplingSpecs(program, fixed, centres)) {
+    if (!spec.fixed) continue;
+    try {
+      const broken = violation(Float64Array.from(spec.fixed), spec, centre);
+      if (broken) out.set(spec.name, broken);
+    } catch (e) {
+      if (!(e instanceof CentreUnknown)) throw e;
+    }
+  }
+  return out;
+}
+
+/** A ball's centre depends on givens that are sampled, not fixed: it cannot be checked before sampling. */
+class CentreUnknown extends Error {}
+
+/** The givens and vars a claim's quantities depend on (derivatives: those of the loss). */
+function dependencies(plan: ClaimPlan, loss: Node): Set<string> {
+  const quantities: SymQuantity[] =
+    plan.kind === 'identity' || plan.kind === 'order'
+      ? [plan.lhs, plan.rhs]
+      : plan.kind === 'definite'
+        ? [plan.subject]
+        : plan.kind === 'lipschitz'
+          ? [plan.of, plan.bound]
+          : [];
+  const roots = quantities.map((q) => (q.kind === 'expr' ? q.node : loss));
+  return new Set(topoOrder(roots).flatMap((n) => (n.kind === 'given' || n.kind === 'var' ? [n.name] : [])));
+}
+
 export interface RunClaimsOptions {
   seed: number;
   budget: Budget;
@@ -134,7 +188,9 @@ export async function runClaims(
   const all = loaded.analysis.plans ?? planClaims(lowered, derivatives, program.claims);
   const selected = options.only ? new Set(options.only) : undefined;
   const plans = selected ? all.filter((_, i) => selected.has(i)) : all;
+  const claimIndices = plans.map((p) => all.indexOf(p));
   const params = buildCheckParams(program, lowered, derivatives, plans, {
+    claimIndices,
     seed: options.seed,
     budget: options.budget,
     ...(options.fixed ? { fixed: options.fixed } : {}),
@@ -163,9 +219,17 @@ export async function runClaims(
     throw e;
   }
   const byIndex = new Map(result.claims.map((c) => [c.index, c]));
+  const violations = options.fixed ? domainViolations(program, options.fixed) : new Map<string, string>();
+  const outsideDomain = (p: ClaimPlan): { outsideDomain?: string } => {
+    const broken = [...dependencies(p, lowered.loss)].filter((n) => violations.has(n));
+    return broken.length
+      ? { outsideDomain: `data outside the declared domain: ${broken.map((n) => `${n} breaks ${violations.get(n)}`).join('; ')}` }
+      : {};
+  };
   const file = new SourceFile(loaded.path, loaded.text);
-  const claims = plans.map((p, index): ClaimOutcome => {
-    const base = { line: file.lineCol(p.claim.span.start).line, text: p.claim.text, kind: claimKind(p), claimIndex: all.indexOf(p) };
+  const claims = plans.map((p, position): ClaimOutcome => {
+    const claimIndex = claimIndices[position]!;
+    const base = { line: file.lineCol(p.claim.span.start).line, text: p.claim.text, kind: claimKind(p), claimIndex, ...outsideDomain(p) };
     if (p.kind === 'identity' && p.proved)
       return {
         ...base,
@@ -174,7 +238,7 @@ export async function runClaims(
         evidence: { method: 'symbolic' },
       };
     if (p.kind === 'unsupported') return { ...base, verdict: 'inconclusive', summary: p.message, evidence: { reason: 'unsupported' } };
-    const r = byIndex.get(index);
+    const r = byIndex.get(claimIndex);
     if (!r)
       return {
         ...base,

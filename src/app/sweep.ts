@@ -4,6 +4,7 @@
  * point, and fit growth exponents by least squares in log-log space.
  */
 import { parse } from '../language/parser';
+import type { CheckedProgram } from '../language/typed';
 import { compile } from '../numeric/evaluate';
 import type { WorkerClient } from '../numeric/client';
 import { type ClaimPlan, planClaims } from '../symbolic/claims';
@@ -50,6 +51,26 @@ export function parseSweep(spec: string): SweepGrid {
   if (diagnostics.length > 0 || !st || st.kind !== 'sweep')
     throw new InputError(`--sweep: ${diagnostics[0]?.message ?? 'expected NAME in [v1, v2, ...], ...'}`);
   return { names: st.items.map((i) => i.name), values: st.items.map((i) => i.values) };
+}
+
+/**
+ * The checks the type checker makes of a `sweep` statement, for a grid from --sweep: every name a
+ * dim or const of the file, named once, dims given positive whole numbers.
+ */
+export function validateSweep(grid: SweepGrid, program: CheckedProgram, path: string): void {
+  const seen = new Set<string>();
+  grid.names.forEach((name, k) => {
+    if (seen.has(name)) throw new InputError(`--sweep: ${name} is given twice`);
+    seen.add(name);
+    const isDim = program.dims.some((d) => d.name === name);
+    if (!isDim && !program.consts.some((c) => c.name === name))
+      throw new InputError(`--sweep: '${name}' is not a dim or const of ${path} (only those can be swept)`);
+    const bad = grid.values[k]!.find((v) => (isDim ? !Number.isInteger(v) || v < 1 : !Number.isFinite(v)));
+    if (bad !== undefined)
+      throw new InputError(
+        `--sweep: ${name} ${isDim ? 'is a dimension and takes positive whole numbers' : 'takes finite numbers'}, not ${bad}`,
+      );
+  });
 }
 
 function* gridPoints(grid: SweepGrid): Generator<Record<string, number>> {

@@ -31,6 +31,7 @@ export function formatOutcome(o: FileOutcome): string {
   for (const c of o.claims) {
     lines.push(`  ${o.file}:${c.line}: ${MARK[c.verdict]}  ${c.text}`);
     lines.push(`      ${c.summary}`);
+    if (c.outsideDomain) lines.push(`      ⚠ ${c.outsideDomain}`);
     if (c.counterexample) lines.push('      counterexample:', ...formatCounterexample(c));
   }
   const count = (v: string): number => o.claims.filter((c) => c.verdict === v).length;

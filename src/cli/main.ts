@@ -9,13 +9,14 @@ import { DerivativePlan } from '../numeric/point';
 import type { Budget } from '../numeric/protocol';
 import { topoOrder } from '../symbolic/ir';
 import { ALMOST_EVERYWHERE } from '../symbolic/ops';
-import { ClaimRunFailed, type FileOutcome, definitionSummary, runClaims, derivativesSummary } from '../app/runClaims';
+import { ClaimRunFailed, type FileOutcome, definitionSummary, domainViolations, runClaims, derivativesSummary } from '../app/runClaims';
+import { SourceFile } from '../language/diagnostics';
 import { exportLatex, exportPython } from '../app/export';
 import { InputError, type Loaded, dataFor } from '../app/load';
-import { type SweepOutcome, parseSweep, runSweep } from '../app/sweep';
+import { type SweepOutcome, parseSweep, runSweep, validateSweep } from '../app/sweep';
 import { formatOutcome, formatSweep } from '../app/text';
 import { progressBar, writeReport } from './format';
-import { hasErrors, load, readJson } from './load';
+import { checkOutputPath, hasErrors, load, readJson, writeOutput } from './load';
 
 const USAGE = `usage:
   derivlens derive FILE [--json] [--of NAME]
@@ -262,7 +263,10 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
   const memoryGiB = values['memory-limit'] === undefined ? undefined : Number(values['memory-limit']);
   if (memoryGiB !== undefined && !(memoryGiB > 0)) throw new InputError('--memory-limit must be a positive number of GiB');
   const memory = memoryGiB ? { memoryLimitBytes: memoryGiB * 2 ** 30 } : {};
+  // Every input is checked before any work, so a bad one writes nothing.
+  if (values.html) checkOutputPath('--html', values.html, [...positionals, ...(values.data ? [values.data] : [])]);
   const data = values.data ? readJson(values.data) : undefined;
+  const sweepGrid = values.sweep ? parseSweep(values.sweep) : undefined;
   const loaded: Loaded[] = [];
   let inputErrors = false;
   for (const path of positionals) {
@@ -271,6 +275,20 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
     else inputErrors = true;
   }
   if (inputErrors) return 2;
+  if (sweepGrid) for (const l of loaded) validateSweep(sweepGrid, l.program, l.path);
+  const fixedData = new Map<Loaded, Map<string, Float64Array>>();
+  for (const l of loaded) {
+    const fixed = data ? dataFor(l.program, data, values.data!, 'none') : new Map<string, Float64Array>();
+    fixedData.set(l, fixed);
+    const file = new SourceFile(l.path, l.text);
+    for (const [name, broken] of domainViolations(l.program, fixed)) {
+      const decl = [...l.program.givens, ...l.program.vars].find((d) => d.name === name)!;
+      io.err(
+        `derivlens: warning: ${values.data}: ${name} breaks ${broken}, declared at ${l.path}:${file.lineCol(decl.span.start).line}; ` +
+          'verdicts that depend on it are marked "data outside the declared domain"\n',
+      );
+    }
+  }
   let claimsInFile = 1;
   const bar = io.tty && !values.json ? progressBar(io.err) : undefined;
   const { client } = await startWorker(backend, io, (p) => bar?.update(p, claimsInFile));
@@ -278,7 +296,7 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
   const failed: string[] = [];
   try {
     for (const l of loaded) {
-      const fixed = data ? dataFor(l.program, data, values.data!, 'none') : new Map<string, Float64Array>();
+      const fixed = fixedData.get(l)!;
       claimsInFile = l.program.claims.length;
       try {
         outcomes.push(
@@ -298,7 +316,6 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
     await client.stop();
   }
   const sweeps: SweepOutcome[] = [];
-  const sweepGrid = values.sweep ? parseSweep(values.sweep) : undefined;
   for (const l of loaded) {
     const fileGrid = l.program.sweep
       ? { names: l.program.sweep.map((s) => s.name), values: l.program.sweep.map((s) => s.values) }
@@ -354,7 +371,8 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
     for (const s of sweeps) io.out(`\n${formatSweep(s)}\n`);
   }
   if (values.html) {
-    writeReport(values.html, outcomes, io.distDir, sweeps);
+    const html = values.html;
+    writeOutput('--html', html, () => writeReport(html, outcomes, io.distDir, sweeps));
     if (!values.json) io.out(`report: ${values.html}\n`);
   }
   const refuted =
@@ -382,6 +400,7 @@ async function exportCommand(args: string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new InputError(`export takes one FILE\n${USAGE}`);
   const formats = (['latex', 'numpy', 'jax'] as const).filter((f) => values[f]);
   if (formats.length !== 1) throw new InputError('export needs exactly one of --latex, --numpy, --jax');
+  if (values.out) checkOutputPath('--out', values.out, positionals);
   const l = load(positionals[0]!, io.err);
   if (!l) return 2;
   let text: string;
@@ -400,7 +419,8 @@ async function exportCommand(args: string[], io: Io): Promise<number> {
     text = exportPython(l, formats[0]!);
   }
   if (values.out) {
-    writeFileSync(values.out, text);
+    const out = values.out;
+    writeOutput('--out', out, () => writeFileSync(out, text));
     io.out(`wrote ${values.out}\n`);
   } else io.out(text);
   return hasErrors(l) ? 2 : 0;

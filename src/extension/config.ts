@@ -1,29 +1,23 @@
-/** The extension's settings, read fresh on each use. */
+/** The extension's settings, read fresh on each use, in the form the language server takes them. */
 import * as vscode from 'vscode';
 import { BACKEND_CHOICES, type BackendChoice } from '../numeric/backends';
-import type { Budget } from '../numeric/protocol';
+import type { Settings } from '../server/ext';
 
-export interface Config {
-  budget: Budget;
-  seed: number;
-  checkOnSave: boolean;
-  backend: BackendChoice;
-  /** Interpreter of the Python worker: user/machine settings or the environment only. */
-  python: string;
-}
-
-export function readConfig(scope?: vscode.Uri): Config {
+export function readSettings(scope?: vscode.Uri): Settings {
   const c = vscode.workspace.getConfiguration('derivlens', scope);
   const budget = c.get<string>('budget', 'default');
+  const backend = c.get<string>('backend', 'auto');
   return {
     budget: budget === 'quick' || budget === 'thorough' ? budget : 'default',
     seed: Math.max(0, Math.floor(c.get<number>('seed', 0))) >>> 0,
-    checkOnSave: c.get<boolean>('checkOnSave', false),
-    backend: (BACKEND_CHOICES as readonly string[]).includes(c.get<string>('backend', 'auto'))
-      ? (c.get<string>('backend', 'auto') as BackendChoice)
-      : 'auto',
-    python: machinePython(c),
+    backend: (BACKEND_CHOICES as readonly string[]).includes(backend) ? (backend as BackendChoice) : 'auto',
+    pythonPath: machinePython(c),
+    trusted: vscode.workspace.isTrusted,
   };
+}
+
+export function checkOnSave(scope?: vscode.Uri): boolean {
+  return vscode.workspace.getConfiguration('derivlens', scope).get<boolean>('checkOnSave', false);
 }
 
 /**

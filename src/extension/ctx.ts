@@ -1,221 +1,175 @@
 /**
- * Extension state: per-document analyses (debounced as you type), the latest verdicts per file,
- * the worker (started lazily, restarted after a crash, stopped on deactivate) and the running check.
- * Everything here translates between VS Code and src/app; no analysis happens in this layer.
+ * The client side of the language server: starts it, pushes settings (machine-scoped python,
+ * workspace trust), mirrors each file's claim states from derivlens/fileState for Test Explorer
+ * and the report, and runs checks under a cancellable progress notification ("3/8 claims").
+ * Everything here translates between VS Code and the server; no analysis happens in this layer.
  */
-import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { type RunClaimsOptions, ClaimRunFailed, type FileOutcome, runClaims } from '../app/runClaims';
-import { InputError, type Loaded, analyzeDocument } from '../app/load';
-import { SourceFile } from '../language/diagnostics';
-import { type ConnectedWorker, connectWorker } from '../numeric/backends';
-import { type WorkerClient, WorkerDied } from '../numeric/client';
-import type { Analysis } from '../symbolic/analyze';
-import { type Config, readConfig } from './config';
+import { LanguageClient, type LanguageClientOptions, ResponseError, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import {
+  type CheckResult,
+  type FileState,
+  type InitializationOptions,
+  type WorkerStatus,
+  cancelNotification,
+  checkRequest,
+  fileStateNotification,
+  restartWorkerRequest,
+  workerStatusNotification,
+} from '../server/ext';
+import { readSettings } from './config';
+import { renderHoverMath } from './hoverMath';
 
-export interface DocumentState {
-  version: number;
-  analysis: Analysis;
-  loaded?: Loaded;
-  file: SourceFile;
-}
-
-export interface Verdicts {
-  /** The document version the verdicts were computed for; older ones are shown as stale. */
-  version: number;
-  outcome: FileOutcome;
-}
+export const REPORT_SCHEME = 'derivlens-report';
 
 export class Ctx implements vscode.Disposable {
-  readonly output = vscode.window.createOutputChannel('DerivLens');
-  private readonly documents = new Map<string, DocumentState>();
-  private readonly verdicts = new Map<string, Verdicts>();
-  /** The worker and the settings it was started for; shared by all documents. */
-  private worker?: { key: string; connected: Promise<ConnectedWorker> };
-  /** Which backend and device ran the last check. */
-  private readonly status = vscode.window.createStatusBarItem('derivlens.backend', vscode.StatusBarAlignment.Right, 100);
-  /** Running checks by document: checks of different files run side by side; a new check of the same file replaces its old one. */
-  private readonly running = new Map<string, AbortController>();
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
-  /** Fires when a document's analysis or verdicts change. */
-  readonly onDidChange = this.changed.event;
+  readonly output = vscode.window.createOutputChannel('DerivLens', { log: true });
+  readonly client: LanguageClient;
+  private readonly states = new Map<string, FileState>();
+  private readonly changed = new vscode.EventEmitter<FileState>();
+  /** Fires when the server sends a file's claim states. */
+  readonly onDidChangeFile = this.changed.event;
+  private readonly status = new vscode.EventEmitter<WorkerStatus>();
+  readonly onWorkerStatus = this.status.event;
+  /** Checks started from this window, by file: their progress notifications follow fileState. */
+  private readonly progress = new Map<string, (state: FileState) => void>();
 
-  constructor(readonly extension: vscode.ExtensionContext) {}
-
-  analysisOf(doc: vscode.TextDocument): DocumentState {
-    const key = doc.uri.toString();
-    const cached = this.documents.get(key);
-    if (cached && cached.version === doc.version) return cached;
-    const text = doc.getText();
-    const { analysis, loaded } = analyzeDocument(doc.uri.fsPath, text);
-    const state: DocumentState = {
-      version: doc.version,
-      analysis,
-      file: new SourceFile(doc.uri.fsPath, text),
-      ...(loaded ? { loaded } : {}),
+  constructor(readonly extension: vscode.ExtensionContext) {
+    const module = extension.asAbsolutePath('dist/server.js');
+    const server: ServerOptions = { run: { module, transport: TransportKind.stdio }, debug: { module, transport: TransportKind.stdio } };
+    const initializationOptions: InitializationOptions = {
+      settings: readSettings(),
+      clientCommands: ['derivlens.checkClaim', 'derivlens.showReport'],
+      reportScheme: REPORT_SCHEME,
     };
-    this.documents.set(key, state);
-    return state;
+    const options: LanguageClientOptions = {
+      documentSelector: [{ language: 'derivlens' }],
+      outputChannel: this.output,
+      initializationOptions,
+      middleware: {
+        provideHover: async (doc, position, token, next) => renderHoverMath(await next(doc, position, token)),
+      },
+    };
+    this.client = new LanguageClient('derivlens', 'DerivLens', server, options);
   }
 
-  forget(uri: vscode.Uri): void {
-    this.documents.delete(uri.toString());
+  async start(): Promise<void> {
+    this.extension.subscriptions.push(
+      this.client.onNotification(fileStateNotification, (s) => {
+        this.states.set(s.uri, s);
+        this.progress.get(s.uri)?.(s);
+        this.changed.fire(s);
+      }),
+      this.client.onNotification(workerStatusNotification, (s) => this.status.fire(s)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('derivlens')) this.pushSettings();
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.pushSettings()),
+    );
+    await this.client.start();
   }
 
-  verdictsOf(uri: vscode.Uri): Verdicts | undefined {
-    return this.verdicts.get(uri.toString());
-  }
-
-  notify(uri: vscode.Uri): void {
-    this.changed.fire(uri);
+  private pushSettings(): void {
+    void this.client.sendNotification('workspace/didChangeConfiguration', { settings: { derivlens: readSettings() } });
   }
 
   get trusted(): boolean {
     return vscode.workspace.isTrusted;
   }
 
-  /** The worker for the current settings, started on first use (and again after a settings change). */
-  private async client(config: Config): Promise<WorkerClient> {
-    const key = `${config.backend}\0${config.python}`;
-    if (this.worker?.key !== key) {
-      const previous = this.worker;
-      const paths = {
-        // Inside Electron, process.execPath is the editor binary; this makes it act as plain Node.
-        node: {
-          command: process.execPath,
-          args: [join(this.extension.extensionPath, 'dist', 'worker.js')],
-          env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-        },
-        pythonEvaluator: join(this.extension.extensionPath, 'python', 'evaluator.py'),
-        python: config.python,
-      };
-      this.worker = { key, connected: connectWorker(config.backend, paths) };
-      void previous?.connected.then(
-        (w) => w.client.stop(),
-        () => undefined,
-      );
-      this.worker.connected.then(
-        (w) => {
-          if (w.fallback) {
-            this.output.appendLine(w.fallback);
-            void vscode.window.showWarningMessage(`DerivLens: ${w.fallback}.`);
-          }
-          this.showBackend(w.info.backend, w.info.device);
-        },
-        () => undefined,
-      );
-    }
-    try {
-      return (await this.worker.connected).client;
-    } catch (e) {
-      this.worker = undefined;
-      throw e;
-    }
-  }
-
-  private showBackend(backend: string, device: string): void {
-    this.status.text = `$(pulse) DerivLens: ${backend}`;
-    this.status.tooltip = `DerivLens checks run in ${backend} on ${device}`;
-    this.status.show();
-  }
-
-  async restartWorker(): Promise<void> {
-    const w = this.worker;
-    this.worker = undefined;
-    await w?.connected.then(
-      (c) => c.client.stop(),
-      () => undefined,
-    );
-  }
-
-  cancel(): boolean {
-    if (this.running.size === 0) return false;
-    for (const r of this.running.values()) r.abort();
-    return true;
+  stateOf(uri: vscode.Uri): FileState | undefined {
+    return this.states.get(uri.toString());
   }
 
   /**
-   * Checks a document's claims (all, or `only` those) in the worker under a cancellable
-   * notification. Verdicts merge into the stored ones, so checking one claim keeps the others.
+   * Checks claims of a document (all, or `claims`; or one claim at its counterexample) under a
+   * cancellable notification that counts claims as they are decided. Resolves with the result, or
+   * undefined after telling the user why nothing was checked.
    */
-  async check(doc: vscode.TextDocument, only?: number[], token?: vscode.CancellationToken): Promise<FileOutcome | undefined> {
+  async check(
+    uri: vscode.Uri,
+    claims?: number[],
+    options: { atCounterexample?: number; token?: vscode.CancellationToken; quiet?: boolean } = {},
+  ): Promise<CheckResult | undefined> {
     if (!this.trusted) {
       void vscode.window.showWarningMessage('DerivLens checks claims only in a trusted workspace (no worker process starts otherwise).');
       return undefined;
     }
-    const state = this.analysisOf(doc);
-    if (!state.loaded) {
-      void vscode.window.showErrorMessage(`DerivLens: ${doc.uri.fsPath} has errors; fix them (see Problems) before checking.`);
-      return undefined;
-    }
-    const loaded = state.loaded;
-    // Verdicts belong to the text that was checked: an edit during the check makes them stale.
-    const version = doc.version;
-    const config = readConfig(doc.uri);
-    const key = doc.uri.toString();
-    this.running.get(key)?.abort();
-    const abort = new AbortController();
-    this.running.set(key, abort);
-    token?.onCancellationRequested(() => abort.abort());
-    const options: RunClaimsOptions = { seed: config.seed, budget: config.budget, ...(only ? { only } : {}) };
-    try {
-      return await vscode.window.withProgress(
-        {
-          location: vscode.ProgressLocation.Notification,
-          title: `DerivLens: checking ${only ? `${only.length} claim${only.length === 1 ? '' : 's'}` : 'claims'} in ${vscode.workspace.asRelativePath(doc.uri)}`,
-          cancellable: true,
-        },
-        async (_progress, cancel) => {
-          cancel.onCancellationRequested(() => abort.abort());
-          const outcome = await runClaims(await this.client(config), loaded, options, abort.signal);
-          this.showBackend(outcome.backend, outcome.device);
-          this.store(doc, version, outcome);
-          return outcome;
-        },
-      );
-    } catch (e) {
-      if (abort.signal.aborted) {
-        this.output.appendLine(`check of ${doc.uri.fsPath} cancelled`);
-        return undefined;
+    const key = uri.toString();
+    const what =
+      options.atCounterexample !== undefined
+        ? 'a claim at its counterexample'
+        : claims
+          ? `${claims.length} claim${claims.length === 1 ? '' : 's'}`
+          : 'claims';
+    const run = async (progress?: vscode.Progress<{ message?: string; increment?: number }>, cancel?: vscode.CancellationToken) => {
+      const source = new vscode.CancellationTokenSource();
+      cancel?.onCancellationRequested(() => source.cancel());
+      options.token?.onCancellationRequested(() => source.cancel());
+      let reported = 0;
+      this.progress.set(key, (s) => {
+        if (!s.run || !progress) return;
+        const fraction = s.run.done / Math.max(1, s.run.total);
+        progress.report({ message: `${s.run.done}/${s.run.total} claims`, increment: 100 * (fraction - reported) });
+        reported = fraction;
+      });
+      try {
+        return await this.client.sendRequest(
+          checkRequest,
+          {
+            uri: key,
+            ...(claims ? { claims } : {}),
+            ...(options.atCounterexample !== undefined ? { atCounterexample: options.atCounterexample } : {}),
+          },
+          source.token,
+        );
+      } finally {
+        this.progress.delete(key);
+        source.dispose();
       }
-      if (e instanceof InputError) {
+    };
+    try {
+      return options.quiet
+        ? await run()
+        : await vscode.window.withProgress(
+            {
+              location: vscode.ProgressLocation.Notification,
+              title: `DerivLens: checking ${what} in ${vscode.workspace.asRelativePath(uri)}`,
+              cancellable: true,
+            },
+            run,
+          );
+    } catch (e) {
+      if (e instanceof ResponseError) {
+        if (e.code === -32800) {
+          this.output.appendLine(`check of ${uri.fsPath} cancelled`);
+          return undefined;
+        }
         void vscode.window.showErrorMessage(`DerivLens: ${e.message}`);
         return undefined;
       }
-      if (e instanceof ClaimRunFailed || e instanceof WorkerDied) {
-        void vscode.window.showErrorMessage(
-          `DerivLens: the worker stopped (${(e as Error).message.split('\n')[0]}). It will be restarted on the next check; no claim was marked as passing.`,
-        );
-        return undefined;
-      }
       throw e;
-    } finally {
-      if (this.running.get(key) === abort) this.running.delete(key);
     }
   }
 
-  private store(doc: vscode.TextDocument, version: number, outcome: FileOutcome): void {
-    const key = doc.uri.toString();
-    const previous = this.verdicts.get(key);
-    let merged = outcome;
-    if (previous && previous.version === version) {
-      const fresh = new Set(outcome.claims.map((c) => c.claimIndex));
-      merged = {
-        ...outcome,
-        claims: [...previous.outcome.claims.filter((c) => !fresh.has(c.claimIndex)), ...outcome.claims].sort(
-          (a, b) => a.claimIndex - b.claimIndex,
-        ),
-      };
-    }
-    this.verdicts.set(key, { version, outcome: merged });
-    this.notify(doc.uri);
+  cancel(uri?: vscode.Uri): void {
+    void this.client.sendNotification(cancelNotification, uri ? { uri: uri.toString() } : {});
+  }
+
+  async restartWorker(): Promise<void> {
+    await this.client.sendRequest(restartWorkerRequest);
+  }
+
+  /** Claims queued or running in any file. */
+  get pending(): number {
+    let n = 0;
+    for (const s of this.states.values()) n += s.claims.filter((c) => c.status === 'queued' || c.status === 'running').length;
+    return n;
   }
 
   dispose(): void {
-    this.cancel();
-    void this.restartWorker();
-    this.status.dispose();
     this.changed.dispose();
+    this.status.dispose();
     this.output.dispose();
   }
 }

@@ -1,43 +1,38 @@
 /**
- * VS Code entry point: wires the surfaces (Problems, hovers, CodeLens, Test Explorer, the report
- * webview, commands) to one Ctx. Only this layer imports `vscode`.
+ * VS Code entry point: starts the language server (dist/server.js, which serves diagnostics, hovers,
+ * completion, navigation, formatting, code lenses and runs checks) and adds what only VS Code has:
+ * commands, Test Explorer, the report webview, the status bar. Only this layer imports `vscode`.
  */
 import * as vscode from 'vscode';
-import { registerCodeLens } from './codelens';
 import { registerCommands } from './commands';
-import { readConfig } from './config';
+import { checkOnSave } from './config';
 import { Ctx } from './ctx';
-import { registerDiagnostics } from './diagnostics';
-import { registerHover } from './hover';
 import { registerReportDocuments } from './reportDocument';
 import { ReportPanels } from './reportPanel';
+import { registerStatus } from './status';
 import { registerTesting } from './testing';
 
 let current: Ctx | undefined;
 
-export function activate(context: vscode.ExtensionContext): void {
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const ctx = new Ctx(context);
   current = ctx;
   const reports = new ReportPanels(ctx);
-  context.subscriptions.push(
-    ctx,
-    { dispose: () => reports.dispose() },
-    ctx.onDidChange((uri) => reports.refresh(uri)),
-  );
-  registerDiagnostics(ctx);
+  context.subscriptions.push(ctx, { dispose: () => reports.dispose() });
   registerReportDocuments(ctx);
-  registerHover(ctx);
-  registerCodeLens(ctx);
   registerTesting(ctx);
+  registerStatus(ctx);
   registerCommands(ctx, reports);
   context.subscriptions.push(
     vscode.workspace.onDidSaveTextDocument((doc) => {
-      if (doc.languageId === 'derivlens' && readConfig(doc.uri).checkOnSave && ctx.trusted) void ctx.check(doc);
+      if (doc.languageId === 'derivlens' && checkOnSave(doc.uri) && ctx.trusted) void ctx.check(doc.uri);
     }),
   );
+  await ctx.start();
 }
 
-export function deactivate(): void {
+export async function deactivate(): Promise<void> {
+  await current?.client.stop();
   current?.dispose();
   current = undefined;
 }

@@ -1,18 +1,19 @@
 /**
- * The report webview: one panel per file, reused. KaTeX math rendered in the extension host and
- * styled by media/katex; the only script is media/report.js, loaded with a nonce under a strict
- * CSP (no unsafe-eval, no remote resources); local resources are limited to media/.
+ * The report webview: one panel per file, reused. The server renders the body (KaTeX math, verdict
+ * badges, plots, buttons; derivlens/report); this panel wraps it under a strict CSP — the only script
+ * is media/report.js, loaded with a nonce, no unsafe-eval, no remote resources, local resources
+ * limited to media/ — and turns the buttons' messages into commands and server requests.
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { type ClaimOutcome, type FileOutcome, derivationOutcome } from '../app/runClaims';
-import { exportLatex, exportPython } from '../app/export';
-import { REPORT_STYLE, claimAnchor, reportBody } from '../app/report';
+import { REPORT_STYLE, claimAnchor } from '../app/reportStyle';
+import { counterexampleRequest, exportRequest, reportRequest } from '../server/ext';
 import type { Ctx } from './ctx';
 
 /** Messages from the webview (media/report.js). */
 export type FromWebview =
   | { type: 'rerun'; claim?: number }
+  | { type: 'rerun-at-counterexample'; claim: number }
   | { type: 'reveal'; line: number }
   | { type: 'copy-json' | 'copy-numpy'; claim: number }
   | { type: 'export'; format: 'latex' | 'numpy' | 'jax' };
@@ -20,29 +21,16 @@ export type FromWebview =
 /** Messages to the webview. */
 export type ToWebview = { type: 'scrollTo'; anchor: string };
 
-function numpy(c: ClaimOutcome): string {
-  const ce = c.counterexample!;
-  const lines = ['import numpy as np', `# counterexample for: ${c.text}`, `# ${c.verdict}: ${c.summary}`];
-  const arr = (v: unknown): string =>
-    typeof v === 'number' ? repr(v) : `np.array(${JSON.stringify(v, (_k, x) => (typeof x === 'number' ? Number(x) : x))})`;
-  for (const [k, v] of Object.entries(ce.point)) lines.push(`${k} = ${arr(v)}`);
-  if (ce.other) for (const [k, v] of Object.entries(ce.other)) lines.push(`${k}_other = ${arr(v)}`);
-  for (const [k, v] of Object.entries(ce.values)) lines.push(`${k}_reported = ${arr(v)}`);
-  if (ce.eigenvector) lines.push(`eigenvector = ${arr(ce.eigenvector)}`);
-  return `${lines.join('\n')}\n`;
-}
-
-function repr(v: number): string {
-  return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'np.nan' : v > 0 ? 'np.inf' : '-np.inf';
-}
-
 export class ReportPanels {
   private readonly panels = new Map<string, vscode.WebviewPanel>();
+  private readonly pending = new Map<string, NodeJS.Timeout>();
 
-  constructor(private readonly ctx: Ctx) {}
+  constructor(private readonly ctx: Ctx) {
+    ctx.extension.subscriptions.push(ctx.onDidChangeFile((s) => this.scheduleRefresh(s.uri)));
+  }
 
   /** Opens (or reveals) the report of a document, scrolled to a claim when given. */
-  show(doc: vscode.TextDocument, claimIndex?: number): void {
+  async show(doc: vscode.TextDocument, claimIndex?: number): Promise<void> {
     const key = doc.uri.toString();
     let panel = this.panels.get(key);
     if (!panel) {
@@ -63,34 +51,30 @@ export class ReportPanels {
     } else {
       panel.reveal(vscode.ViewColumn.Beside, true);
     }
-    this.render(doc, panel);
+    await this.render(doc.uri, panel);
     if (claimIndex !== undefined)
       void panel.webview.postMessage({ type: 'scrollTo', anchor: claimAnchor(0, claimIndex) } satisfies ToWebview);
   }
 
-  /** Re-renders open panels of a document after its verdicts change. */
-  refresh(uri: vscode.Uri): void {
-    const panel = this.panels.get(uri.toString());
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-    if (panel && doc) this.render(doc, panel);
+  /** Verdicts arrive claim by claim: re-render at most a few times a second. */
+  private scheduleRefresh(uri: string): void {
+    const panel = this.panels.get(uri);
+    if (!panel || this.pending.has(uri)) return;
+    this.pending.set(
+      uri,
+      setTimeout(() => {
+        this.pending.delete(uri);
+        void this.render(vscode.Uri.parse(uri), panel);
+      }, 300),
+    );
   }
 
-  private outcome(doc: vscode.TextDocument): FileOutcome | undefined {
-    const v = this.ctx.verdictsOf(doc.uri);
-    if (v) return v.outcome;
-    const loaded = this.ctx.analysisOf(doc).loaded;
-    return loaded ? derivationOutcome(loaded) : undefined;
-  }
-
-  private render(doc: vscode.TextDocument, panel: vscode.WebviewPanel): void {
+  private async render(uri: vscode.Uri, panel: vscode.WebviewPanel): Promise<void> {
     const webview = panel.webview;
     const media = vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'media');
     const nonce = randomBytes(16).toString('base64');
-    const found = this.outcome(doc);
-    const outcome = found ? { ...found, file: vscode.workspace.asRelativePath(doc.uri) } : undefined;
-    const body = outcome
-      ? reportBody([outcome], { interactive: true })
-      : `<p>${vscode.workspace.asRelativePath(doc.uri)} has errors; see Problems.</p>`;
+    const { content } = await this.ctx.client.sendRequest(reportRequest, { uri: uri.toString(), format: 'html' });
+    const body = content ?? `<p>${vscode.workspace.asRelativePath(uri)} has errors; see Problems.</p>`;
     const csp = [
       `default-src 'none'`,
       `style-src ${webview.cspSource} 'unsafe-inline'`,
@@ -106,12 +90,16 @@ export class ReportPanels {
   }
 
   private async onMessage(uri: vscode.Uri, m: FromWebview): Promise<void> {
-    const doc = await vscode.workspace.openTextDocument(uri);
+    const key = uri.toString();
     switch (m.type) {
       case 'rerun':
-        await this.ctx.check(doc, m.claim === undefined ? undefined : [m.claim]);
+        await this.ctx.check(uri, m.claim === undefined ? undefined : [m.claim]);
+        return;
+      case 'rerun-at-counterexample':
+        await vscode.commands.executeCommand('derivlens.rerunAtCounterexample', uri, m.claim);
         return;
       case 'reveal': {
+        const doc = await vscode.workspace.openTextDocument(uri);
         const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
         const pos = new vscode.Position(Math.max(0, m.line - 1), 0);
         editor.selection = new vscode.Selection(pos, pos);
@@ -119,19 +107,19 @@ export class ReportPanels {
         return;
       }
       case 'export': {
-        const loaded = this.ctx.analysisOf(doc).loaded;
-        if (!loaded) return;
-        const content = m.format === 'latex' ? exportLatex(loaded, this.ctx.verdictsOf(uri)?.outcome) : exportPython(loaded, m.format);
+        const { content } = await this.ctx.client.sendRequest(exportRequest, { uri: key, format: m.format });
+        if (content === undefined) return;
         const exported = await vscode.workspace.openTextDocument({ content, language: m.format === 'latex' ? 'latex' : 'python' });
         await vscode.window.showTextDocument(exported, vscode.ViewColumn.One);
         return;
       }
       case 'copy-json':
       case 'copy-numpy': {
-        const c = this.ctx.verdictsOf(uri)?.outcome.claims.find((x) => x.claimIndex === m.claim);
-        if (!c?.counterexample) return;
-        await vscode.env.clipboard.writeText(m.type === 'copy-json' ? JSON.stringify(c.counterexample, null, 2) : numpy(c));
-        void vscode.window.showInformationMessage(`DerivLens: counterexample copied as ${m.type === 'copy-json' ? 'JSON' : 'NumPy'}.`);
+        const format = m.type === 'copy-json' ? 'json' : 'numpy';
+        const { content } = await this.ctx.client.sendRequest(counterexampleRequest, { uri: key, claim: m.claim, format });
+        if (content === undefined) return;
+        await vscode.env.clipboard.writeText(content);
+        void vscode.window.showInformationMessage(`DerivLens: counterexample copied as ${format === 'json' ? 'JSON' : 'NumPy'}.`);
         return;
       }
     }

@@ -1,10 +1,13 @@
 /**
  * Compiles IR into closures over Float64Array (column-major, float64) — one closure per node, each
- * op's kernel from the registry (src/symbolic/ops), results of index-free nodes cached per
- * evaluation. This is what `eval` runs and what the CPU worker executes.
+ * op's kernel from the registry (src/symbolic/ops) with the dense linear algebra lent here (the
+ * WebAssembly kernels for large products), results of index-free nodes cached per evaluation.
+ * This is what `eval` runs and what the CPU evaluator executes.
  */
 import { type Node, topoOrder } from '../symbolic/ir';
-import { type EvalContext, type Kernel, opDef } from '../symbolic/ops';
+import { type EvalContext, type Kernel, type LinearAlgebra, opDef } from '../symbolic/ops';
+import { determinant, inverse, logDeterminant, singularValues, symmetricEigenvalues } from './dense';
+import { denseProductPays, matmul as denseMatmul } from './kernels';
 
 export type Values = ReadonlyMap<string, Float64Array>;
 
@@ -13,12 +16,30 @@ export interface CompiledPlan {
   run(inputs: Values): Float64Array[];
 }
 
+/** C = A·B, all column-major; A is m×k, B is k×n. */
+export function matmul(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
+  if (denseProductPays(b, m, k, n)) return denseMatmul(a, b, m, k, n);
+  const out = new Float64Array(m * n);
+  for (let j = 0; j < n; j++) {
+    const oj = j * m;
+    for (let p = 0; p < k; p++) {
+      const s = b[p + j * k]!;
+      if (s === 0) continue;
+      const ap = p * m;
+      for (let i = 0; i < m; i++) out[oj + i]! += a[ap + i]! * s;
+    }
+  }
+  return out;
+}
+
+const LA: LinearAlgebra = { matmul, determinant, logDeterminant, inverse, singularValues, symmetricEigenvalues };
+
 export function compile(roots: readonly Node[]): CompiledPlan {
   const kernels = new Map<number, Kernel>();
   const order = topoOrder(roots);
   const of = (n: Node): Kernel => kernels.get(n.id)!;
   order.forEach((node, slot) => {
-    const k = opDef(node).kernel(node, { arg: (i) => of(node.args[i]!), of });
+    const k = opDef(node).kernel(node, { arg: (i) => of(node.args[i]!), of, la: LA });
     // Cache only index-free nodes: those with a free summation index change every iteration.
     kernels.set(node.id, node.freeIndices.size > 0 ? k : (ctx) => ctx.cache[slot] ?? (ctx.cache[slot] = k(ctx)));
   });

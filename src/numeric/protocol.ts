@@ -66,6 +66,12 @@ export type WireClaim = {
   index: number;
   /** The claim's own domain (`claim … for ||X||_F <= 1`): every spec, with this claim's constraints. */
   sampling?: SamplingSpec[];
+  /**
+   * The exact gradient of the claim's search objective over `names` (the vars and unfixed givens):
+   * one root per name, each scaled to its spec's size (searchRoots.ts); `inputs` say how a per-point
+   * vector v (an eigenvector, for quadratic forms vᵀMv) is split into named inputs.
+   */
+  search?: { roots: number[]; inputs: { name: string; size: number }[]; names: string[] };
 } & /** lhs = rhs at sampled points; a derivative of the loss is also checked against finite differences. */ (
   | { kind: 'identity'; lhs: Quantity; rhs: Quantity }
   /** Scalars: lhs <= rhs; square matrices: rhs − lhs ⪰ 0 (op '<=') in the Loewner order. */

@@ -8,6 +8,7 @@ import { ALMOST_EVERYWHERE } from '../symbolic/ops';
 import { type Derivatives, type LoweredProgram, Lowering } from '../symbolic/lower';
 import { toWire } from '../symbolic/wire';
 import { EvaluationPlanner } from './optimize';
+import { type SearchGradient, gradientNormGradient, quadraticFormGradient, scalarGradient } from './searchRoots';
 import type { Budget, CheckParams, NumericConstraint, Quantity, SamplingSpec, WireClaim } from './protocol';
 
 export interface RequestOptions {
@@ -16,16 +17,21 @@ export interface RequestOptions {
   /** Givens (or vars) fixed from --data, column-major. */
   fixed?: ReadonlyMap<string, Float64Array>;
   timeLimitMs?: number;
+  /**
+   * Wire index of each plan: the claim's position in its file, so that a claim checked alone draws
+   * the samples it draws in a whole-file check (sample streams are keyed on it). Positions by default.
+   */
+  claimIndices?: readonly number[];
 }
 
 /** Where each centre expression of a ball went in the request's IR. */
 type CentreRoots = ReadonlyMap<TExpr, number>;
 
-function numericConstraint(c: Constraint, centres: CentreRoots): NumericConstraint {
+function numericConstraint(c: Constraint, centres: CentreRoots | undefined): NumericConstraint {
   const value = (t: TExpr): number => evaluateConstant(t) ?? NaN;
   switch (c.kind) {
     case 'normBall': {
-      if (!c.center) return { kind: 'normBall', norm: c.norm, radius: value(c.radius) };
+      if (!c.center || !centres) return { kind: 'normBall', norm: c.norm, radius: value(c.radius) };
       const center = centres.get(c.center);
       if (center === undefined) throw new InternalError('a centred ball whose centre is not in the request');
       return { kind: 'normBall', norm: c.norm, radius: value(c.radius), center };
@@ -44,12 +50,14 @@ function numericConstraint(c: Constraint, centres: CentreRoots): NumericConstrai
 
 /**
  * The sampling specs of the file's givens and vars, with a claim's own domain (`claim … for …`)
- * added to the constraints of the names it narrows. Centred balls need `centres` (buildCheckParams).
+ * added to the constraints of the names it narrows. Centred balls take their centre's IR root from
+ * `centres` (buildCheckParams); without it they are left uncentred, which is only good for what
+ * does not sample (names, shapes, radii).
  */
 export function samplingSpecs(
   program: CheckedProgram,
   fixed: ReadonlyMap<string, Float64Array> = new Map(),
-  centres: CentreRoots = new Map(),
+  centres?: CentreRoots,
   domain: readonly ClaimDomain[] = [],
 ): SamplingSpec[] {
   const spec =
@@ -96,29 +104,66 @@ export function buildCheckParams(
     return extra.length - 1;
   };
   type Pending = { kind: 'expr'; slot: number } | Exclude<Quantity, { kind: 'expr' }>;
+  type Fix = { quantity: (p: Pending) => Quantity; root: (slot: number) => number };
   const q = (s: SymQuantity): Pending => (s.kind === 'expr' ? { kind: 'expr', slot: slot(s.node) } : s);
-  const pendingClaims: { index: number; build: (fix: (p: Pending) => Quantity) => WireClaim }[] = [];
-  plans.forEach((p, index) => {
+  const pendingClaims: { index: number; build: (fix: Fix) => WireClaim }[] = [];
+  // What searches move (vars and unfixed givens) and their scales; ball centres are not needed for that.
+  const searchable = samplingSpecs(program, options.fixed).filter((s) => s.role === 'var' || !s.fixed);
+  // Exact search directions (gradients over vars and unfixed givens) where the claim has one.
+  const search = (g: SearchGradient | undefined): ((fix: Fix) => WireClaim['search']) => {
+    if (!g) return () => undefined;
+    const at = g.roots.map(slot);
+    return (fix) => ({ roots: at.map(fix.root), inputs: g.inputs, names: searchable.map((s) => s.name) });
+  };
+  const withSearch = (claim: WireClaim, s: WireClaim['search']): WireClaim => (s ? { ...claim, search: s } : claim);
+  plans.forEach((p, position) => {
+    const index = options.claimIndices?.[position] ?? position;
     switch (p.kind) {
       case 'identity': {
         if (p.proved) return;
         const [lhs, rhs] = [q(p.lhs), q(p.rhs)];
-        pendingClaims.push({ index, build: (fix) => ({ index, kind: 'identity', lhs: fix(lhs), rhs: fix(rhs) }) });
+        pendingClaims.push({ index, build: (fix) => ({ index, kind: 'identity', lhs: fix.quantity(lhs), rhs: fix.quantity(rhs) }) });
         return;
       }
       case 'order': {
         const [lhs, rhs] = [q(p.lhs), q(p.rhs)];
-        pendingClaims.push({ index, build: (fix) => ({ index, kind: 'order', op: p.op, lhs: fix(lhs), rhs: fix(rhs) }) });
+        const [upper, lower] = p.op === '<=' ? [p.rhs, p.lhs] : [p.lhs, p.rhs];
+        const scalar = lower.kind === 'expr' && lower.node.shape.rows.value === 1 && lower.node.shape.cols.value === 1;
+        const s = search(
+          scalar
+            ? scalarGradient(lowered, derivatives, upper, lower, searchable)
+            : quadraticFormGradient(lowered, derivatives, upper, lower, searchable),
+        );
+        pendingClaims.push({
+          index,
+          build: (fix) => withSearch({ index, kind: 'order', op: p.op, lhs: fix.quantity(lhs), rhs: fix.quantity(rhs) }, s(fix)),
+        });
         return;
       }
       case 'definite': {
         const subject = q(p.subject);
-        pendingClaims.push({ index, build: (fix) => ({ index, kind: 'definite', which: p.which, subject: fix(subject) }) });
+        const s = search(quadraticFormGradient(lowered, derivatives, p.subject, undefined, searchable));
+        pendingClaims.push({
+          index,
+          build: (fix) => withSearch({ index, kind: 'definite', which: p.which, subject: fix.quantity(subject) }, s(fix)),
+        });
         return;
       }
       case 'lipschitz': {
         const [of, bound] = [q(p.of), q(p.bound)];
-        pendingClaims.push({ index, build: (fix) => ({ index, kind: 'lipschitz', of: fix(of), bound: fix(bound) }) });
+        const vars = lowered.vars.map((_, i) => i);
+        const full = (xs: number[]): boolean => xs.length === vars.length && xs.every((x, i) => x === i);
+        const g =
+          p.of.kind === 'grad' && full(p.of.wrt)
+            ? quadraticFormGradient(lowered, derivatives, { kind: 'hess', rows: vars, cols: vars }, undefined, searchable)
+            : p.of.kind === 'expr' && p.of.node === lowered.loss
+              ? gradientNormGradient(lowered, derivatives, searchable)
+              : undefined;
+        const s = search(g);
+        pendingClaims.push({
+          index,
+          build: (fix) => withSearch({ index, kind: 'lipschitz', of: fix.quantity(of), bound: fix.quantity(bound) }, s(fix)),
+        });
         return;
       }
       case 'unsupported':
@@ -136,10 +181,11 @@ export function buildCheckParams(
   const { graph, positions } = toWire(roots);
   const k = derivatives.grads.length;
   const offset = 1 + k + k * k;
-  const fix = (p: Pending): Quantity => (p.kind === 'expr' ? { kind: 'expr', root: positions[offset + p.slot]! } : p);
-  const centres = new Map([...centreSlots].map(([t, at]) => [t, positions[offset + at]!]));
+  const root = (slot: number): number => positions[offset + slot]!;
+  const fix: Fix = { quantity: (p) => (p.kind === 'expr' ? { kind: 'expr', root: root(p.slot) } : p), root };
+  const centres = new Map([...centreSlots].map(([t, at]) => [t, root(at)]));
   // A claim with its own domain carries the whole sampling list, narrowed for it.
-  const domainOf = new Map(plans.map((p, index) => [index, p.claim.domain]));
+  const domainOf = new Map(plans.map((p, position) => [options.claimIndices?.[position] ?? position, p.claim.domain]));
   return {
     ir: graph,
     loss: positions[0]!,

@@ -1,7 +1,7 @@
 /** Sampling respects every constraint and is reproducible; the RNG is pinned for other workers. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { spectralNorm } from '../math/linalg';
+import { spectralNorm } from './linalg';
 import type { SamplingSpec } from './protocol';
 import { Stream, streamKey } from './rng';
 import { Sampler, project, violation } from './sampling';

@@ -3,10 +3,11 @@
  * the feasible set. Every draw is a pure function of (seed, stream ids), so `--seed` reproduces it.
  * python/derivlens/sampling.py is a port of this file: same streams, same order of draws.
  */
-import { euclidean, spectralNorm, symmetricEigen } from '../math/linalg';
 import { Graph, InternalError } from '../symbolic/ir';
 import { type WireGraph, fromWire } from '../symbolic/wire';
 import { type CompiledPlan, compile } from './evaluate';
+import { spectralNorm as lanczosSpectralNorm } from './kernels';
+import { euclidean, spectralNorm, symmetricEigen } from './linalg';
 import type { NumericConstraint, SamplingSpec } from './protocol';
 import { Stream, streamKey } from './rng';
 
@@ -93,9 +94,19 @@ export function describeConstraint(c: NumericConstraint, name: string): string {
   }
 }
 
+/**
+ * Matrices whose smaller side is at most this are handled through their full Gram eigensystem (exact
+ * to rounding, like the Python sampler's SVD); larger ones by Lanczos on AᵀA products (O(m·n) per
+ * step, to 1e-14) and, in projections, radial scaling. Both samplers use this same rule.
+ */
+export const EXACT_SPECTRAL_SIDE = 64;
+
 function norm(x: Float64Array, spec: SamplingSpec, kind: '2' | 'F' | 'spectral' | '1'): number {
   if (kind === '1') return x.reduce((s, v) => s + Math.abs(v), 0);
-  if (kind === 'spectral') return spectralNorm(x, spec.rows, spec.cols);
+  if (kind === 'spectral') {
+    if (Math.min(spec.rows, spec.cols) <= EXACT_SPECTRAL_SIDE) return spectralNorm(x, spec.rows, spec.cols);
+    return lanczosSpectralNorm(x, spec.rows, spec.cols, { tolerance: 1e-14 }).norm;
+  }
   return euclidean(x);
 }
 
@@ -271,11 +282,11 @@ function projectMember(x: Float64Array, spec: SamplingSpec, p: Parsed, centre?: 
   }
   if (p.matrix) projectStructured(y, spec.rows, p.matrix);
   if (p.ball) {
-    const c = p.ball.center === undefined ? undefined : centreValue(centre, p.ball.center);
-    const dev = minus(y, c);
-    const current = norm(dev, spec, p.ball.norm);
-    const scale = p.ball.radius / current;
-    if (current > p.ball.radius) for (let i = 0; i < y.length; i++) y[i] = c ? c[i]! + dev[i]! * scale : dev[i]! * scale;
+    // Around a centre c: project x − c onto the ball at 0, then add c back.
+    if (p.ball.center === undefined) return projectBall(y, spec, p.ball.norm, p.ball.radius);
+    const c = centreValue(centre, p.ball.center);
+    const dev = projectBall(minus(y, c), spec, p.ball.norm, p.ball.radius);
+    return dev.map((v, i) => c[i]! + v);
   }
   return y;
 }
@@ -297,6 +308,66 @@ function projectStructured(y: Float64Array, n: number, kind: 'sym' | 'psd'): voi
     if (lam <= 0) continue;
     for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) y[i + j * n]! += lam * vectors[i + k * n]! * vectors[j + k * n]!;
   }
+}
+
+/**
+ * Euclidean projection onto a norm ball, so that searches follow the ball's geometry: radial
+ * scaling for the 2 and Frobenius norms, clipping the singular values at r for the spectral norm
+ * (A ← A V diag(min(1, r/σ)) Vᵀ, from the eigenpairs of the smaller Gram matrix), and soft
+ * thresholding for the 1-norm.
+ */
+function projectBall(y: Float64Array, spec: SamplingSpec, kind: '2' | 'F' | 'spectral' | '1', radius: number): Float64Array {
+  const current = norm(y, spec, kind);
+  if (!(current > radius)) return y;
+  const { rows, cols } = spec;
+  if (kind === '1') return projectL1(y, radius);
+  if (kind !== 'spectral' || rows === 1 || cols === 1 || Math.min(rows, cols) > EXACT_SPECTRAL_SIDE) {
+    return y.map((v) => (v * radius) / current);
+  }
+  // Work with the Gram matrix on the smaller side: AᵀA (cols ≤ rows) or AAᵀ.
+  const k = Math.min(rows, cols);
+  const onCols = cols <= rows;
+  const at = (i: number, j: number): number => y[i + j * rows]!;
+  const gram = new Float64Array(k * k);
+  for (let i = 0; i < k; i++)
+    for (let j = i; j < k; j++) {
+      let sum = 0;
+      if (onCols) for (let t = 0; t < rows; t++) sum += at(t, i) * at(t, j);
+      else for (let t = 0; t < cols; t++) sum += at(i, t) * at(j, t);
+      gram[i * k + j] = gram[j * k + i] = sum;
+    }
+  const { values, vectors } = symmetricEigen(gram, k);
+  // P = V diag(min(1, r/σ)) Vᵀ acts on the Gram side.
+  const shrink = Array.from(values, (v) => Math.min(1, radius / Math.sqrt(Math.max(v, 0))));
+  const proj = new Float64Array(k * k);
+  for (let i = 0; i < k; i++)
+    for (let j = 0; j < k; j++) {
+      let sum = 0;
+      for (let t = 0; t < k; t++) sum += vectors[i + t * k]! * shrink[t]! * vectors[j + t * k]!;
+      proj[i + j * k] = sum;
+    }
+  const out = new Float64Array(y.length);
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < cols; j++) {
+      let sum = 0;
+      if (onCols) for (let t = 0; t < k; t++) sum += at(i, t) * proj[t + j * k]!;
+      else for (let t = 0; t < k; t++) sum += proj[i + t * k]! * at(t, j);
+      out[i + j * rows] = sum;
+    }
+  return out;
+}
+
+/** Euclidean projection onto {‖x‖₁ ≤ r}: soft thresholding at the θ that makes ‖x‖₁ = r (sort-based). */
+function projectL1(y: Float64Array, r: number): Float64Array {
+  const a = Array.from(y, Math.abs).sort((p, q) => q - p);
+  let cum = 0;
+  let theta = 0;
+  for (let k = 0; k < a.length; k++) {
+    cum += a[k]!;
+    const t = (cum - r) / (k + 1);
+    if (a[k]! - t > 0) theta = t;
+  }
+  return y.map((v) => Math.sign(v) * Math.max(0, Math.abs(v) - theta));
 }
 
 /** Euclidean projection onto {x >= lo, Σx = s} (sort-based). */

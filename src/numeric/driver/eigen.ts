@@ -1,15 +1,16 @@
 /**
- * Eigenvalue claims: min over the domain of λ_min(M(x)) ≥ 0 (> 0 when strict), for M = ±Q or
- * upper − lower (Loewner order). Random samples, then projected descent on λ_min from the worst
- * ones, every restart advancing in lockstep: the descent direction is the SPSA estimate of the
- * gradient of vᵀM(x)v for the current eigenvector v, and a candidate is eigen-solved only when its
- * Rayleigh quotient already beats the current λ_min (λ_min(M) ≤ vᵀMv).
+ * Eigenvalue claims: min over the domain of λ_min(M(θ)) ≥ 0 (> 0 when strict), for M = ±Q or
+ * upper − lower (Loewner order), θ the vars and unfixed givens. Random samples, then projected
+ * descent on λ_min from the worst ones (search.ts): along the exact gradient of vᵀM(θ)v for the
+ * current eigenvector v when the claim carries one (λ_min's gradient, by Hellmann–Feynman), else an
+ * SPSA estimate; a candidate is eigen-solved only when its Rayleigh quotient already beats the
+ * current λ_min (λ_min(M) ≤ vᵀMv). The best restarts are then refined with smaller steps.
  */
 import type { Handle, Quantity, RowRef } from '../evaluator/api';
-import type { ClaimResult, Counterexample, Plot } from '../protocol';
-import { lanczosMinEigen } from './lanczos';
-import { SIGNIFICANT, spsaDirections } from './search';
-import { type ClaimEnv, NonFinite, STREAM, argsort, canonicalSign, nonFiniteWord } from './session';
+import type { ClaimResult, Counterexample, Plot, WireClaim } from '../protocol';
+import { lanczosEigen } from './lanczos';
+import { type Objective, type ObjectiveValues, SIGNIFICANT, localSearch } from './search';
+import { type ClaimEnv, STREAM, Unusable, argsort, canonicalSign, nonFiniteWord } from './session';
 
 export interface EigenClaim {
   upper: Quantity;
@@ -18,16 +19,44 @@ export interface EigenClaim {
   strict: boolean;
   /** How the claim reads in messages ("psd", "rhs - lhs ⪰ 0"). */
   what: string;
+  search?: WireClaim['search'];
 }
 
-interface Eig {
-  values: number[];
-  scales: number[];
-  vectors: Handle;
-}
-
-function isFullHessian(q: Quantity, vars: number): boolean {
+export function isFullHessian(q: Quantity, vars: number): boolean {
   return q.kind === 'hess' && q.rows.length === vars && q.cols.length === vars && q.rows.every((r, i) => r === i && q.cols[i] === i);
+}
+
+/** λ_min of sign·(upper − lower) as a search objective (lower is better, as λ_min). */
+export function minEigenObjective(env: ClaimEnv, claim: EigenClaim): Objective & { lanczos: boolean } {
+  const a = env.arrays;
+  const vars = env.specs.filter((s) => s.role === 'var').length;
+  const lanczos = !claim.lower && isFullHessian(claim.upper, vars) && env.dimension >= env.options.lanczosMinDimension;
+  const quadratic = async (points: Required<RowRef>, vectors: RowRef | undefined): Promise<number[]> => {
+    const up = await a.quad(points, claim.upper, vectors!);
+    const lo = claim.lower ? await a.quad(points, claim.lower, vectors!) : undefined;
+    return up.map((u, i) => claim.sign * (u - (lo ? lo[i]! : 0)));
+  };
+  const search = claim.search;
+  return {
+    lanczos,
+    async evaluate(points): Promise<ObjectiveValues> {
+      const e = lanczos
+        ? await lanczosEigen(env, points, claim.sign, 'min')
+        : await a.eigen(points, claim.upper, claim.lower, claim.sign, 'min');
+      // A non-finite matrix leaves a meaningless eigenvalue: the point is unusable.
+      return { values: e.values.map((v, i) => (Number.isFinite(e.scales[i]!) ? v : e.scales[i]!)), scales: e.scales, state: e.vectors };
+    },
+    ...(search
+      ? {
+          async gradient(points, state) {
+            const g = await a.evaluate(points, { kind: 'stack', roots: search.roots, inputs: search.inputs }, state);
+            return claim.sign === 1 ? g : a.linear([{ of: g, coef: -1 }]);
+          },
+        }
+      : {}),
+    probe: quadratic,
+    screen: quadratic,
+  };
 }
 
 export async function eigenBound(
@@ -38,152 +67,83 @@ export async function eigenBound(
 ): Promise<ClaimResult> {
   const a = env.arrays;
   const { points: count, restarts, steps } = env.budget;
-  const total = count + restarts * steps;
-  const vars = env.specs.filter((s) => s.role === 'var').length;
-  const lanczos = !claim.lower && isFullHessian(claim.upper, vars) && env.dimension >= env.options.lanczosMinDimension;
-  const eigen = (points: Required<RowRef>): Promise<Eig> =>
-    lanczos ? lanczosMinEigen(env, points, claim.sign) : a.eigen(points, claim.upper, claim.lower, claim.sign, 'min');
-  const quadratic = async (points: RowRef, vectors: RowRef): Promise<number[]> => {
-    const up = await a.quad(points, claim.upper, vectors);
-    const lo = claim.lower ? await a.quad(points, claim.lower, vectors) : undefined;
-    return up.map((u, i) => claim.sign * (u - (lo ? lo[i]! : 0)));
-  };
-
+  const refine = Math.ceil(steps / 2);
+  const total = count + steps + refine;
   await env.tick(0, total);
   const P = await env.sample(STREAM.sample, count);
   const losses = await a.values({ of: P }, { kind: 'expr', root: lossRoot });
-  const first = await eigen({ of: P, rows: Array.from({ length: count }, (_, i) => i) });
+  const objective = minEigenObjective(env, claim);
+  const first = await objective.evaluate({ of: P, rows: Array.from({ length: count }, (_, i) => i) });
+  const unusable = new Unusable();
+  const usable: number[] = [];
   for (let i = 0; i < count; i++) {
     const where = `sample ${i + 1}`;
-    if (!Number.isFinite(losses[i]!)) {
-      throw new NonFinite(`${nonFiniteWord(losses[i]!)} in the loss at ${where}: the domain includes points where L is undefined`);
-    }
-    if (!Number.isFinite(first.scales[i]!)) throw new NonFinite(`${nonFiniteWord(first.scales[i]!)} in the matrix at ${where}`);
-    partial['points'] = i + 1;
-    partial['minEigenvalue'] = Math.min(...first.values.slice(0, i + 1));
+    if (!Number.isFinite(losses[i]!)) unusable.add(`${nonFiniteWord(losses[i]!)} in the loss at ${where}`);
+    else if (!Number.isFinite(first.scales[i]!)) unusable.add(`${nonFiniteWord(first.scales[i]!)} in the matrix at ${where}`);
+    else usable.push(i);
   }
-  const trace = first.values;
-  const order = argsort(trace);
-  const R = Math.min(restarts, count);
-  // The current point, eigenpair and step of every restart; restart r is row r of `cur`/`vec`.
-  let cur = await a.gather([{ of: P, rows: order.slice(0, R) }]);
-  let vec = await a.gather([{ of: first.vectors, rows: order.slice(0, R) }]);
-  const lambda = order.slice(0, R).map((i) => trace[i]!);
-  const scale = order.slice(0, R).map((i) => first.scales[i]!);
-  const norms0 = await a.distances({ of: cur }, undefined, env.searchNames);
-  const stepOf = norms0.map((n) => 0.1 * Math.max(1, n / Math.sqrt(env.searchNames.length || 1)));
-  const active = Array.from({ length: R }, () => env.searchNames.length > 0);
-  const errors: (NonFinite | undefined)[] = Array(R).fill(undefined);
-  const traces = Array.from({ length: R }, (_, r) => ({ x: [0], y: [lambda[r]!] }));
-  const CANDIDATES = 4;
-
-  for (let s = 0; s < steps; s++) {
-    const live = active.flatMap((on, r) => (on ? [r] : []));
-    if (!live.length) break;
-    await env.tick(count + s, total);
-    const { directions } = await spsaDirections(env, cur, live, live, s, (points, owner) =>
-      quadratic({ of: points }, { of: vec, rows: owner.map((j) => live[j]!) }),
-    );
-    // Candidates x − (step / 2^t)·g, t = 0..3, projected onto the domain.
-    const candRows = live.flatMap((r) => Array(CANDIDATES).fill(r) as number[]);
-    const cands = await a.move(
-      { of: cur, rows: candRows },
-      { of: directions, rows: live.flatMap((_, j) => Array(CANDIDATES).fill(j) as number[]) },
-      live.flatMap((r) => Array.from({ length: CANDIDATES }, (_, t) => -stepOf[r]! / 2 ** t)),
-      env.searchNames,
-      true,
-    );
-    const rayleigh = await quadratic({ of: cands }, { of: vec, rows: candRows });
-    const where = `search step ${s + 1}`;
-    const tried = live.map(() => 0);
-    const accepted = new Map<number, { cand: number; eig: Eig; row: number }>();
-    let undecided = live.map((_, j) => j);
-    // Candidates are tried in order (step, step/2, …); each round eigen-solves the next
-    // Rayleigh-passing candidate of every undecided restart at once.
-    while (undecided.length) {
-      const asks: number[] = [];
-      for (const j of undecided) {
-        const r = live[j]!;
-        const bar = lambda[r]! - SIGNIFICANT * scale[r]!;
-        while (tried[j]! < CANDIDATES && !(rayleigh[j * CANDIDATES + tried[j]!]! < bar)) {
-          stepOf[r]! /= 2;
-          tried[j]!++;
-        }
-        if (tried[j]! < CANDIDATES) asks.push(j);
-      }
-      if (!asks.length) break;
-      const eig = await eigen({ of: cands, rows: asks.map((j) => j * CANDIDATES + tried[j]!) });
-      undecided = [];
-      asks.forEach((j, e) => {
-        const r = live[j]!;
-        const bar = lambda[r]! - SIGNIFICANT * scale[r]!;
-        if (!Number.isFinite(eig.scales[e]!)) {
-          errors[r] = new NonFinite(`${nonFiniteWord(eig.scales[e]!)} in the matrix at ${where}`);
-          active[r] = false;
-        } else if (eig.values[e]! < bar) {
-          accepted.set(r, { cand: j * CANDIDATES + tried[j]!, eig, row: e });
-        } else {
-          stepOf[r]! /= 2;
-          tried[j]!++;
-          undecided.push(j);
-        }
-      });
-    }
-    if (accepted.size) {
-      const pointParts: RowRef[] = [];
-      const vecParts: RowRef[] = [];
-      for (let r = 0; r < R; r++) {
-        const acc = accepted.get(r);
-        pointParts.push(acc ? { of: cands, rows: [acc.cand] } : { of: cur, rows: [r] });
-        vecParts.push(acc ? { of: acc.eig.vectors, rows: [acc.row] } : { of: vec, rows: [r] });
-        if (acc) {
-          lambda[r] = acc.eig.values[acc.row]!;
-          scale[r] = acc.eig.scales[acc.row]!;
-        }
-      }
-      const [nextCur, nextVec] = [await a.gather(pointParts), await a.gather(vecParts)];
-      await a.release([cur, vec]);
-      [cur, vec] = [nextCur, nextVec];
-    }
-    for (const r of live) {
-      if (errors[r]) continue;
-      if (accepted.has(r)) stepOf[r]! *= 1.5;
-      traces[r]!.x.push(s + 1);
-      traces[r]!.y.push(lambda[r]!);
-      if (stepOf[r]! < 1e-12) active[r] = false;
-    }
-  }
-  let best = { lambda: trace[order[0]!]!, scale: first.scales[order[0]!]!, points: P, vectors: first.vectors, row: order[0]! };
-  for (let r = 0; r < R; r++) {
-    if (errors[r]) throw errors[r];
-    if (lambda[r]! < best.lambda) best = { lambda: lambda[r]!, scale: scale[r]!, points: cur, vectors: vec, row: r };
-    partial['minEigenvalue'] = Math.min(Number(partial['minEigenvalue']), best.lambda);
-  }
-  const rows = lanczos ? env.dimension : undefined;
-  const tol = 1e-9 * Math.max(best.scale, 1e-300) * (rows ?? (await a.fetchValue(best.vectors, best.row)).data.length);
+  partial['points'] = usable.length;
+  if (!usable.length) return unusable.inconclusive(env, partial, count);
+  const trace = usable.map((i) => first.values[i]!);
+  partial['minEigenvalue'] = Math.min(...trace);
+  // Eigenvalues are known to rounding of the matrix entries: closer ones count as ties.
+  const tie = SIGNIFICANT * Math.max(...usable.map((i) => first.scales[i]!));
+  const order = argsort(trace, false, tie).map((k) => usable[k]!);
+  const starts = order.slice(0, Math.min(restarts, order.length));
+  const main = await localSearch(env, objective, { points: P, rows: starts, values: first }, steps, (s) => env.tick(count + s, total));
+  // Refinement: the two best restarts again, from where they stopped, with fresh (smaller) steps.
+  const best2 = argsort(main.values, false, tie).slice(0, 2);
+  const refined = await localSearch(
+    env,
+    objective,
+    {
+      points: main.points,
+      rows: best2,
+      values: { values: main.values, scales: main.scales, ...(main.state ? { state: main.state } : {}) },
+    },
+    refine,
+    (s) => env.tick(count + steps + s, total),
+    1,
+  );
+  type Best = { lambda: number; scale: number; points: Handle; vectors: Handle; row: number };
+  let best: Best = { lambda: first.values[order[0]!]!, scale: first.scales[order[0]!]!, points: P, vectors: first.state!, row: order[0]! };
+  const consider = (lambda: number, scale: number, points: Handle, vectors: Handle | undefined, row: number): void => {
+    if (Number.isFinite(lambda) && lambda < best.lambda - tie && vectors !== undefined) best = { lambda, scale, points, vectors, row };
+  };
+  main.values.forEach((v, r) => consider(v, main.scales[r]!, main.points, main.state, r));
+  refined.values.forEach((v, r) => consider(v, refined.scales[r]!, refined.points, refined.state, r));
+  partial['minEigenvalue'] = best.lambda;
+  const size = objective.lanczos ? env.dimension : (await a.fetchValue(best.vectors, best.row)).data.length;
+  const tol = 1e-9 * Math.max(best.scale, 1e-300) * size;
   const plots: Plot[] = [
     {
       title: 'λ_min over samples',
       xLabel: 'sample',
       yLabel: 'λ_min',
-      series: [{ label: 'random samples', x: trace.map((_, i) => i + 1), y: trace }],
+      series: [{ label: 'random samples', x: usable.map((i) => i + 1), y: trace }],
       reference: { label: 'bound 0', y: 0 },
     },
     {
       title: 'λ_min during adversarial descent',
       xLabel: 'step',
       yLabel: 'λ_min',
-      series: traces.map((t, i) => ({ label: `restart ${i + 1}`, ...t })),
+      series: [
+        ...main.traces.map((t, i) => ({ label: `restart ${i + 1}`, ...t })),
+        ...refined.traces.map((t, i) => ({ label: `refinement ${i + 1}`, x: t.x.map((x) => x + steps), y: t.y })),
+      ],
       reference: { label: 'bound 0', y: 0 },
     },
   ];
   const evidence = {
-    points: count,
-    restarts: R,
+    points: usable.length,
+    restarts: starts.length,
     steps,
     minEigenvalue: best.lambda,
     tolerance: tol,
-    ...(lanczos ? { method: 'Lanczos' } : {}),
+    seed: env.seed,
+    search: claim.search ? 'exact gradient' : 'SPSA',
+    ...unusable.evidence(),
+    ...(objective.lanczos ? { method: 'Lanczos' } : {}),
   };
   const broken = claim.strict ? best.lambda <= tol : best.lambda < -tol;
   if (broken) {
@@ -201,10 +161,13 @@ export async function eigenBound(
       plots,
     };
   }
+  if (unusable.tooMany(count)) return unusable.inconclusive(env, { ...partial, ...evidence }, count);
   return {
     index: env.index,
     verdict: 'holds',
-    summary: `${claim.what}: smallest λ_min found ${best.lambda.toPrecision(6)} over ${count} samples and ${R} descents`,
+    summary:
+      `${claim.what}: smallest λ_min found ${best.lambda.toPrecision(6)} over ${usable.length} samples and ${starts.length} descents` +
+      unusable.note(),
     evidence,
     plots,
   };

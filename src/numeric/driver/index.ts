@@ -60,17 +60,33 @@ async function decide(
     case 'definite': {
       const sign = claim.which === 'psd' || claim.which === 'pd' ? 1 : -1;
       const strict = claim.which === 'pd' || claim.which === 'nd';
-      return eigenBound(env, { upper: claim.subject, sign, strict, what: claim.which }, params.loss, partial);
+      return eigenBound(
+        env,
+        { upper: claim.subject, sign, strict, what: claim.which, ...(claim.search ? { search: claim.search } : {}) },
+        params.loss,
+        partial,
+      );
     }
     case 'order': {
       const upper = claim.op === '<=' ? claim.rhs : claim.lhs;
       const lower = claim.op === '<=' ? claim.lhs : claim.rhs;
-      if (isScalar(lower, params)) return scalarOrder(env, lower, upper, claim.op, params.loss, partial);
+      if (isScalar(lower, params)) return scalarOrder(env, lower, upper, claim.op, params.loss, claim.search, partial);
       const what = claim.op === '>=' ? 'lhs - rhs ⪰ 0' : 'rhs - lhs ⪰ 0';
-      return eigenBound(env, { upper, lower, sign: 1, strict: false, what }, params.loss, partial);
+      return eigenBound(
+        env,
+        { upper, lower, sign: 1, strict: false, what, ...(claim.search ? { search: claim.search } : {}) },
+        params.loss,
+        partial,
+      );
     }
     case 'lipschitz':
-      return lipschitz(env, claim.of, claim.bound, params.loss, partial);
+      return lipschitz(
+        env,
+        { of: claim.of, bound: claim.bound, ...(claim.search ? { search: claim.search } : {}) },
+        params.loss,
+        params.kinks ?? [],
+        partial,
+      );
   }
 }
 
@@ -97,6 +113,7 @@ export async function runClaims(params: CheckParams, evaluator: Evaluator, hooks
       (done, total) => hooks.progress(claim.index, done, total),
       deadline,
       { lanczosMinDimension: hooks.lanczosMinDimension ?? LANCZOS_MIN_DIMENSION },
+      params.seed,
     );
     const partial: Record<string, number | string> = {};
     try {

@@ -5,7 +5,7 @@
  * back, and the small tridiagonal eigenproblems are solved here.
  */
 import type { Handle, RowRef } from '../evaluator/api';
-import { symmetricEigen } from '../../math/linalg';
+import { symmetricEigen } from '../linalg';
 import type { ClaimEnv } from './session';
 
 const MAX_STEPS = 300;
@@ -24,11 +24,21 @@ function ritz(alpha: number[], beta: number[]): { values: Float64Array; vectors:
   return symmetricEigen(t, k);
 }
 
-/** Same answer shape as the evaluator's `eigen` op: values, scales (largest |Ritz value| ≈ ‖H‖₂) and eigenvector handle. */
-export async function lanczosMinEigen(
+/** Column of the wanted Ritz pair (ascending values): the first, or the larger in magnitude of the ends. */
+function pick(values: Float64Array, which: 'min' | 'absmax'): number {
+  const k = values.length;
+  return which === 'min' || Math.abs(values[0]!) > Math.abs(values[k - 1]!) ? 0 : k - 1;
+}
+
+/**
+ * Same answer shape as the evaluator's `eigen` op: the smallest (or largest-in-magnitude, signed)
+ * eigenvalue of sign·∇²L, the scale (largest |Ritz value| ≈ ‖H‖₂) and the eigenvector handle.
+ */
+export async function lanczosEigen(
   env: ClaimEnv,
   points: Required<RowRef>,
   sign: 1 | -1,
+  which: 'min' | 'absmax',
 ): Promise<{ values: number[]; scales: number[]; vectors: Handle }> {
   const a = env.arrays;
   const at = await a.gather([points]);
@@ -61,7 +71,8 @@ export async function lanczosMinEigen(
         const e = ritz(al, beta[b]!.slice(0, -1));
         const k = al.length;
         const scale = Math.max(Math.abs(e.values[0]!), Math.abs(e.values[k - 1]!));
-        return beta[b]![j]! * Math.abs(e.vectors[k - 1]!) <= RTOL * Math.max(scale, 1e-300);
+        const col = pick(e.values, which);
+        return beta[b]![j]! * Math.abs(e.vectors[k - 1 + col * k]!) <= RTOL * Math.max(scale, 1e-300);
       });
       if (converged) {
         steps = j + 1;
@@ -82,9 +93,10 @@ export async function lanczosMinEigen(
       continue;
     }
     const e = ritz(al, beta[b]!.slice(0, steps - 1));
-    values.push(e.values[0]!);
+    const col = pick(e.values, which);
+    values.push(e.values[col]!);
     scales.push(Math.max(Math.abs(e.values[0]!), Math.abs(e.values[steps - 1]!)));
-    coefs.push(Array.from(e.vectors.subarray(0, steps)));
+    coefs.push(Array.from(e.vectors.subarray(col * steps, (col + 1) * steps)));
   }
   const combined = await a.linear(basis.slice(0, steps).map((h, j) => ({ of: h, coef: coefs.map((c) => c[j]!) })));
   const { out: vectors } = await a.normalize({ of: combined });

@@ -4,7 +4,7 @@
  */
 import { toJson } from '../data';
 import type { EvalQuantity, Evaluator, Handle, NormKind, OpAnswer, OpArgs, OpName, Quantity, RowRef } from '../evaluator/api';
-import type { JsonValue, PointJson, SamplingSpec } from '../protocol';
+import type { ClaimResult, JsonValue, PointJson, SamplingSpec } from '../protocol';
 import type { BudgetPlan } from './budget';
 
 /** Raised inside a claim when its wall-time budget runs out. */
@@ -14,7 +14,7 @@ export class OutOfTime extends Error {}
 export class NonFinite extends Error {}
 
 /** Stream ids under a claim's index: what each random draw is for. */
-export const STREAM = { sample: 0, search: 1, pair: 2, pairOther: 3, fd: 4 } as const;
+export const STREAM = { sample: 0, search: 1, pair: 2, pairOther: 3, fd: 4, local: 5, kink: 6 } as const;
 
 export function nonFiniteWord(x: number): string {
   return Number.isNaN(x) ? 'NaN' : 'Inf';
@@ -62,8 +62,8 @@ export class Arrays {
   directions(streams: number[][], names: string[]): Promise<Handle> {
     return this.make('directions', { streams, names });
   }
-  move(base: RowRef, delta: RowRef, scale: number[], names: string[], project: boolean): Promise<Handle> {
-    return this.make('move', { base, delta, scale, names, project });
+  move(base: RowRef, delta: RowRef, scale: number[], names: string[], project: boolean, weights?: number[]): Promise<Handle> {
+    return this.make('move', { base, delta, scale, names, project, ...(weights ? { weights } : {}) });
   }
   evaluate(points: RowRef, quantity: EvalQuantity, vectors?: RowRef): Promise<Handle> {
     return this.make('evaluate', { points, quantity, ...(vectors ? { vectors } : {}) });
@@ -85,10 +85,19 @@ export class Arrays {
     const r = await this.call('normalize', { out, of });
     return { out, norms: r.values };
   }
-  async eigen(points: RowRef, upper: Quantity, lower: Quantity | undefined, sign: 1 | -1, which: 'min' | 'max') {
+  async eigen(points: RowRef, upper: Quantity, lower: Quantity | undefined, sign: 1 | -1, which: 'min' | 'max' | 'absmax') {
     const out = this.fresh();
     const r = await this.call('eigen', { out, points, upper, ...(lower ? { lower } : {}), sign, which });
     return { vectors: out, values: r.values, scales: r.scales };
+  }
+  extract(of: RowRef, names: string[]): Promise<Handle> {
+    return this.make('extract', { of, names });
+  }
+  async pick(of: RowRef, entries: number[]): Promise<number[]> {
+    return (await this.call('pick', { of, entries })).values;
+  }
+  async signChange(a: RowRef, b: RowRef): Promise<number[]> {
+    return (await this.call('signChange', { a, b })).values;
   }
   async scalars(of: RowRef): Promise<number[]> {
     return (await this.call('scalars', { of })).values;
@@ -129,6 +138,47 @@ export class Arrays {
   }
 }
 
+/**
+ * Samples that cannot decide anything: a NaN or ±Infinity in the loss, a side, a matrix or a bound
+ * there. They are counted and the first reason kept. A refutation may come from any usable sample,
+ * but a claim with fewer than half its samples usable is inconclusive, saying where and why: most
+ * of its domain is outside the function's.
+ */
+export class Unusable {
+  count = 0;
+  first?: string;
+
+  add(why: string): void {
+    this.count++;
+    this.first ??= why;
+  }
+
+  evidence(): Record<string, number | string> {
+    return this.count ? { unusable: this.count, firstUnusable: this.first! } : {};
+  }
+
+  /** For a summary: how many samples were set aside, and the first reason. */
+  note(): string {
+    return this.count ? `; ${this.count} sample${this.count === 1 ? '' : 's'} unusable (${this.first})` : '';
+  }
+
+  /** Too few usable samples to say "holds" (fewer than half of them). */
+  tooMany(total: number): boolean {
+    return 2 * this.count > total;
+  }
+
+  inconclusive(env: ClaimEnv, partial: Record<string, number | string>, total: number): ClaimResult {
+    const more = this.count > 1 ? ` (and ${this.count - 1} more)` : '';
+    const usable = total - this.count;
+    return {
+      index: env.index,
+      verdict: 'inconclusive',
+      summary: `${usable === 0 ? 'no usable sample' : `only ${usable} of ${total} samples usable`}: ${this.first}${more}`,
+      evidence: { ...partial, reason: this.first ?? 'no samples', unusable: this.count, seed: env.seed },
+    };
+  }
+}
+
 /** Everything one claim's algorithm needs. */
 export class ClaimEnv {
   readonly varNames: string[];
@@ -149,6 +199,7 @@ export class ClaimEnv {
     private readonly progress: (done: number, total: number) => Promise<void>,
     private readonly deadline: number,
     readonly options: { lanczosMinDimension: number },
+    readonly seed: number,
   ) {
     const size = (s: SamplingSpec): number => s.rows * s.cols;
     const vars = specs.filter((s) => s.role === 'var');
@@ -187,9 +238,21 @@ export class ClaimEnv {
   }
 }
 
-/** Indices sorted by key, ties kept in order (a stable argsort). */
-export function argsort(keys: readonly number[], descending = false): number[] {
-  return keys.map((_, i) => i).sort((a, b) => (descending ? keys[b]! - keys[a]! : keys[a]! - keys[b]!) || a - b);
+/**
+ * Indices sorted by key, NaN last. Keys within `tolerance` of each other count as equal and keep
+ * their order, so rounding-level differences between evaluators never reorder restarts.
+ */
+export function argsort(keys: readonly number[], descending = false, tolerance = 0): number[] {
+  const key = (i: number): number => {
+    const k = keys[i]!;
+    return Number.isNaN(k) ? Infinity : descending ? -k : k;
+  };
+  return keys
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const [ka, kb] = [key(a), key(b)];
+      return Math.abs(ka - kb) <= tolerance || ka === kb ? a - b : ka - kb;
+    });
 }
 
 /** Eigenvectors are defined up to sign: report the one whose largest entry is positive. */

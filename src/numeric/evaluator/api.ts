@@ -37,8 +37,8 @@ export type EvalQuantity =
   | Quantity
   /** ∇²L·v over all vars (stacked), v from the `vectors` handle of the op. */
   | { kind: 'hvp' }
-  /** Several roots' values flattened (column-major) and stacked into one column. */
-  | { kind: 'stack'; roots: number[] };
+  /** Several roots' values flattened (column-major) and stacked into one column; `inputs` split the op's vectors into named inputs. */
+  | { kind: 'stack'; roots: number[]; inputs?: { name: string; size: number }[] };
 
 /** Rows of one handle: every row, or the listed ones (repeats allowed). */
 export interface RowRef {
@@ -67,9 +67,15 @@ export interface Ops {
   assign: [{ out: Handle; base: RowRef; from: RowRef; names: string[] }, Record<string, never>];
   /** A seeded random ±1 direction per stream, over the named entries stacked, scaled to unit norm. */
   directions: [{ out: Handle; streams: number[][]; names: string[] }, Record<string, never>];
-  /** base + scale[i]·delta[i] on the named entries (stacked as in `directions`), projected onto the domain when asked. */
-  move: [{ out: Handle; base: RowRef; delta: RowRef; scale: number[]; names: string[]; project: boolean }, Record<string, never>];
-  /** A quantity at each point; `vectors` supplies v for `hvp`. */
+  /**
+   * base + scale[i]·weights[k]·delta[i] on the named entries k (stacked as in `directions`; weights
+   * default to 1), projected onto the domain when asked.
+   */
+  move: [
+    { out: Handle; base: RowRef; delta: RowRef; scale: number[]; names: string[]; project: boolean; weights?: number[] },
+    Record<string, never>,
+  ];
+  /** A quantity at each point; `vectors` supplies v for `hvp` and for a stack's named inputs. */
   evaluate: [{ out: Handle; points: RowRef; quantity: EvalQuantity; vectors?: RowRef }, Record<string, never>];
   /** Σ_t coef_t[i]·terms_t[i] row by row (a number coefficient applies to every row). */
   linear: [{ out: Handle; terms: (RowRef & { coef: number | number[] })[] }, Record<string, never>];
@@ -90,14 +96,21 @@ export interface Ops {
   /** Per row: value[i] · vectors[i] for a matrix quantity (a Jacobian applied to a direction). */
   apply: [{ out: Handle; values: RowRef; vectors: RowRef }, Record<string, never>];
   /**
-   * Extreme eigenpair of sign·(upper − lower) at each point, by a dense eigensolve that never returns
+   * Extreme eigenpair (smallest, largest, or largest in magnitude — its value signed) of
+   * sign·(upper − lower) at each point, by a dense eigensolve that never returns
    * the matrices. Answers the eigenvalues and max |entry| (NaN or Inf there when the matrix is not
    * finite; the eigenvalue is then meaningless); `out` holds the unit eigenvectors.
    */
   eigen: [
-    { out: Handle; points: RowRef; upper: Quantity; lower?: Quantity; sign: 1 | -1; which: 'min' | 'max' },
+    { out: Handle; points: RowRef; upper: Quantity; lower?: Quantity; sign: 1 | -1; which: 'min' | 'max' | 'absmax' },
     { values: number[]; scales: number[] },
   ];
+  /** The named entries of points, stacked per row into a column (as `directions` stacks them). */
+  extract: [{ out: Handle; of: RowRef; names: string[] }, Record<string, never>];
+  /** Per row: entry[i] of the row's column-major data. */
+  pick: [{ of: RowRef; entries: number[] }, { values: number[] }];
+  /** Per row: the first entry index where a and b have strictly opposite signs, or −1. */
+  signChange: [{ a: RowRef; b: RowRef }, { values: number[] }];
   /** One row of a handle: a point as {name: column-major data}, or a value as its data. */
   fetch: [{ of: Handle; row: number }, { point?: Record<string, number[]>; value?: number[]; rows?: number; cols?: number }];
   release: [{ handles: Handle[] }, Record<string, never>];

@@ -6,7 +6,8 @@
 import { Graph, type Node } from '../../symbolic/ir';
 import { fromWire } from '../../symbolic/wire';
 import { type CompiledPlan, compile } from '../evaluate';
-import { euclidean, spectralNorm, symmetricEigen } from '../../math/linalg';
+import { dominantEigenpair, largestEigenpairs, smallestEigenpairs } from '../kernels';
+import { euclidean, spectralNorm } from '../linalg';
 import type { SamplingSpec } from '../protocol';
 import { Sampler, SamplingError, project } from '../sampling';
 import {
@@ -65,8 +66,17 @@ class Program {
         const n = this.nodes[q.root]!;
         return { data: this.plan([q.root]).run(point)[0]!, r: n.shape.rows.value, c: n.shape.cols.value };
       }
-      case 'stack':
-        return stacked(this.plan(q.roots).run(point));
+      case 'stack': {
+        if (!q.inputs?.length) return stacked(this.plan(q.roots).run(point));
+        if (!v) throw new Error('a stack with inputs needs vectors');
+        const inputs = new Map(point);
+        let off = 0;
+        for (const { name, size } of q.inputs) {
+          inputs.set(name, v.subarray(off, off + size));
+          off += size;
+        }
+        return stacked(this.plan(q.roots).run(inputs));
+      }
       case 'grad':
         return stacked(this.plan(q.wrt.map((i) => this.p.grads[i]!)).run(point));
       case 'hvp': {
@@ -133,12 +143,20 @@ function operatorNorm(m: Float64Array, r: number, c: number): number {
         asym = Math.max(asym, Math.abs(m[i + j * r]! - m[j + i * r]!));
         size = Math.max(size, Math.abs(m[i + j * r]!));
       }
-    if (asym <= 1e-12 * Math.max(size, 1e-300)) {
-      const vals = symmetricEigen(m, r, true).values;
-      return Math.max(Math.abs(vals[0]!), Math.abs(vals[r - 1]!));
-    }
+    if (asym <= 1e-12 * Math.max(size, 1e-300)) return Math.abs(dominantEigenpair(m, r, { vectors: false }).value);
   }
   return spectralNorm(m, r, c);
+}
+
+/**
+ * An eigenvector is defined up to sign: every evaluator returns the one whose largest entry (the
+ * first, on a tie) is positive, so what the driver does with it is the same everywhere.
+ */
+function canonicalSign(v: Float64Array): Float64Array {
+  let k = 0;
+  for (let i = 1; i < v.length; i++) if (Math.abs(v[i]!) > Math.abs(v[k]!)) k = i;
+  if (v[k]! < 0) for (let i = 0; i < v.length; i++) v[i] = -v[i]!;
+  return v;
 }
 
 /** max |x| with NaN propagating (Math.max does; the comparison loop would not). */
@@ -304,15 +322,15 @@ export class CpuEvaluator implements Evaluator, Handlers {
     const rows = base.rows.map((p, i) => {
       const out = new Map(p);
       const d = delta[i]!;
-      const s = a.scale[i]!;
       let off = 0;
-      for (const spec of specs) {
+      specs.forEach((spec, k) => {
+        const s = a.scale[i]! * (a.weights?.[k] ?? 1);
         const x = p.get(spec.name)!;
         const y = new Float64Array(x.length);
         for (let j = 0; j < x.length; j++) y[j] = x[j]! + s * d[off + j]!;
         out.set(spec.name, a.project ? project(y, spec, (root) => this.prog.plan([root]).run(out)[0]!) : y);
         off += x.length;
-      }
+      });
       return out;
     });
     this.store.set(a.out, { kind: 'points', rows, domain: base.domain });
@@ -499,15 +517,53 @@ export class CpuEvaluator implements Evaluator, Handlers {
         values.push(NaN);
         rows.push(new Float64Array(n));
       } else {
-        const e = symmetricEigen(m, n);
-        const k = a.which === 'min' ? 0 : n - 1;
-        values.push(e.values[k]!);
-        rows.push(e.vectors.slice(k * n, (k + 1) * n));
+        // Only the wanted eigenpair: tridiagonalisation, bisection and inverse iteration (kernels).
+        if (a.which === 'absmax') {
+          const e = dominantEigenpair(m, n);
+          values.push(e.value);
+          rows.push(canonicalSign(e.vector));
+        } else {
+          const e = a.which === 'min' ? smallestEigenpairs(m, n, 1) : largestEigenpairs(m, n, 1);
+          values.push(e.values[0]!);
+          rows.push(canonicalSign(e.vectors.slice(0, n)));
+        }
       }
       await this.breathe();
     }
     this.store.set(a.out, { kind: 'values', rows, r: n, c: 1 });
     return { values, scales };
+  }
+
+  op_extract(a: OpArgs<'extract'>): OpAnswer<'extract'> {
+    const pts = this.points(a.of);
+    const specs = this.specs(a.names, pts.domain);
+    const n = specs.reduce((s, x) => s + x.rows * x.cols, 0);
+    const rows = pts.rows.map((p) => {
+      const out = new Float64Array(n);
+      let off = 0;
+      for (const s of specs) {
+        out.set(p.get(s.name)!, off);
+        off += s.rows * s.cols;
+      }
+      return out;
+    });
+    this.store.set(a.out, { kind: 'values', rows, r: n, c: 1 });
+    return EMPTY;
+  }
+
+  op_pick(a: OpArgs<'pick'>): OpAnswer<'pick'> {
+    return { values: this.values(a.of).rows.map((x, i) => x[a.entries[i]!]!) };
+  }
+
+  op_signChange(a: OpArgs<'signChange'>): OpAnswer<'signChange'> {
+    const y = this.values(a.b).rows;
+    return {
+      values: this.values(a.a).rows.map((x, i) => {
+        const z = y[i]!;
+        for (let j = 0; j < x.length; j++) if ((x[j]! > 0 && z[j]! < 0) || (x[j]! < 0 && z[j]! > 0)) return j;
+        return -1;
+      }),
+    };
   }
 
   op_fetch(a: OpArgs<'fetch'>): OpAnswer<'fetch'> {

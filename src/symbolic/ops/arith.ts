@@ -2,7 +2,7 @@
 import { isColumn, isRow } from '../../language/shape';
 import type { Node } from '../ir';
 import { Prec } from '../syntax';
-import { addAll, binaryKernel, diagTimes, matmul, times } from './common';
+import { addAll, binaryKernel, diagTimes, times } from './common';
 import type { OpDef } from './types';
 
 function flattenAdd(n: Node): Node[] {
@@ -110,7 +110,7 @@ export const matmulOp: OpDef<'matmul'> = {
     }
     const [a, b] = [k.arg(0), k.arg(1)];
     const inner = left.shape.cols.value;
-    return (ctx) => matmul(a(ctx), b(ctx), rows, inner, cols);
+    return (ctx) => k.la.matmul(a(ctx), b(ctx), rows, inner, cols);
   },
   print: (_n, p) => ({ text: `${p.wrap(p.arg(0), Prec.Product)} ${p.wrap(p.arg(1), Prec.Postfix)}`, prec: Prec.Product }),
   numpy: (_n, e) => `${e.arg(0)} @ ${e.arg(1)}`,

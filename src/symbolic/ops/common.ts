@@ -61,19 +61,9 @@ export function binaryKernel(a: Kernel, b: Kernel, size: number, f: (x: number, 
   };
 }
 
-/** C = A·B, all column-major; A is m×k, B is k×n. */
-export function matmul(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
-  const out = new Float64Array(m * n);
-  for (let j = 0; j < n; j++) {
-    const oj = j * m;
-    for (let p = 0; p < k; p++) {
-      const s = b[p + j * k]!;
-      if (s === 0) continue;
-      const ap = p * m;
-      for (let i = 0; i < m; i++) out[oj + i]! += a[ap + i]! * s;
-    }
-  }
-  return out;
+export function allFinite(a: ArrayLike<number>): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return false;
+  return true;
 }
 
 // ---- shape rules ---------------------------------------------------------------------------------

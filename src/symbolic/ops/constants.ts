@@ -4,11 +4,9 @@
  * differentiating through one is an error naming it.
  */
 import { SCALAR, isColumn, isRow, shapeEq, shapeText } from '../../language/shape';
-import { singularValues, symmetricEigenvalues } from '../../math/dense';
-import { allFinite } from '../../math/linalg';
 import { Prec } from '../syntax';
-import { binaryKernel, noDerivative, requireSquare, shapeError } from './common';
-import type { FunctionDef, Kernel, OpDef, PrintContext } from './types';
+import { allFinite, binaryKernel, noDerivative, requireSquare, shapeError } from './common';
+import type { FunctionDef, Kernel, LinearAlgebra, OpDef, PrintContext } from './types';
 
 type DataKind = 'sigmaMax' | 'sigmaMin' | 'lambdaMax' | 'lambdaMin' | 'normInf';
 
@@ -36,7 +34,7 @@ function named(latex: string, ascii: string) {
 function dataOp<K extends DataKind>(
   kind: K,
   surface: string,
-  value: (x: Float64Array, rows: number, cols: number) => number,
+  value: (la: LinearAlgebra, x: Float64Array, rows: number, cols: number) => number,
   print: (p: PrintContext, isVector: boolean) => { text: string; prec: Prec },
   numpy: (a: string) => string,
 ): OpDef<K> {
@@ -46,7 +44,7 @@ function dataOp<K extends DataKind>(
     ...RULES(surface),
     kernel: (n, k) => {
       const [r, c] = [n.args[0]!.shape.rows.value, n.args[0]!.shape.cols.value];
-      return scalarOf(k.arg(0), (x) => value(x, r, c));
+      return scalarOf(k.arg(0), (x) => value(k.la, x, r, c));
     },
     print: (n, p) => print(p, isColumn(n.args[0]!.shape) || isRow(n.args[0]!.shape)),
     numpy: (_n, e) => `np.asarray(${numpy(e.arg(0))}).reshape(1, 1)`,
@@ -56,7 +54,7 @@ function dataOp<K extends DataKind>(
 export const sigmaMaxOp = dataOp(
   'sigmaMax',
   'sigma_max',
-  (x, r, c) => singularValues(x, r, c)[Math.min(r, c) - 1]!,
+  (la, x, r, c) => la.singularValues(x, r, c)[Math.min(r, c) - 1]!,
   // ‖A‖₂ of a matrix is how papers write it; the checker reads it back as σ_max.
   (p, isVector) => (isVector ? named('\\sigma_{\\max}', 'sigma_max')(p) : { text: p.syntax.norm(p.arg(0).text, '2'), prec: Prec.Atom }),
   (a) => `np.linalg.norm(${a}, 2)`,
@@ -64,28 +62,28 @@ export const sigmaMaxOp = dataOp(
 export const sigmaMinOp = dataOp(
   'sigmaMin',
   'sigma_min',
-  (x, r, c) => singularValues(x, r, c)[0]!,
+  (la, x, r, c) => la.singularValues(x, r, c)[0]!,
   (p) => named('\\sigma_{\\min}', 'sigma_min')(p),
   (a) => `np.linalg.svd(${a}, compute_uv=False)[-1]`,
 );
 export const lambdaMaxOp = dataOp(
   'lambdaMax',
   'lambda_max',
-  (x, r) => symmetricEigenvalues(x, r)[r - 1]!,
+  (la, x, r) => la.symmetricEigenvalues(x, r)[r - 1]!,
   (p) => named('\\lambda_{\\max}', 'lambda_max')(p),
   (a) => `np.linalg.eigvalsh(0.5 * (${a} + ${a}.T))[-1]`,
 );
 export const lambdaMinOp = dataOp(
   'lambdaMin',
   'lambda_min',
-  (x, r) => symmetricEigenvalues(x, r)[0]!,
+  (la, x, r) => la.symmetricEigenvalues(x, r)[0]!,
   (p) => named('\\lambda_{\\min}', 'lambda_min')(p),
   (a) => `np.linalg.eigvalsh(0.5 * (${a} + ${a}.T))[0]`,
 );
 export const normInfOp = dataOp(
   'normInf',
   '||.||_inf',
-  (x) => x.reduce((m, v) => Math.max(m, Math.abs(v)), 0),
+  (_la, x) => x.reduce((m, v) => Math.max(m, Math.abs(v)), 0),
   (p) => ({ text: p.syntax.norm(p.arg(0).text, 'inf'), prec: Prec.Atom }),
   (a) => `np.max(np.abs(${a}))`,
 );
@@ -104,14 +102,16 @@ function extremumOp<K extends 'max' | 'min'>(kind: K): OpDef<K> {
 export const maxOp = extremumOp('max');
 export const minOp = extremumOp('min');
 
-const data = (kind: DataKind, square: boolean): FunctionDef => ({
+const data = (kind: DataKind, square: boolean, summary: string): FunctionDef => ({
   arity: 1,
+  doc: { params: [square ? 'M' : 'A'], summary: `${summary}: a constant from data at each sample (no derivative)` },
   shape: ([s], [t]) => (square ? (requireSquare(kind === 'lambdaMax' ? 'lambda_max' : 'lambda_min', s!, t!) ?? SCALAR) : SCALAR),
   lower: (g, [a]) => g.dataConstant(kind, a!),
 });
 
 const extremum = (kind: 'max' | 'min'): FunctionDef => ({
   arity: 2,
+  doc: { params: ['a', 'b'], summary: `entrywise ${kind} (also ${kind}_{i=1}^{k} …): a constant from data (no derivative)` },
   elementwise: true,
   shape: ([a, b], [ta, tb]) =>
     shapeEq(a!, b!) ? a! : shapeError(`${kind}(${ta}, ${tb}): ${ta} is ${shapeText(a!)} but ${tb} is ${shapeText(b!)}`),
@@ -120,10 +120,10 @@ const extremum = (kind: 'max' | 'min'): FunctionDef => ({
 });
 
 export const CONSTANT_FUNCTIONS: [string, FunctionDef][] = [
-  ['sigma_max', data('sigmaMax', false)],
-  ['sigma_min', data('sigmaMin', false)],
-  ['lambda_max', data('lambdaMax', true)],
-  ['lambda_min', data('lambdaMin', true)],
+  ['sigma_max', data('sigmaMax', false, 'the largest singular value, ||A||_2')],
+  ['sigma_min', data('sigmaMin', false, 'the smallest singular value')],
+  ['lambda_max', data('lambdaMax', true, 'the largest eigenvalue of the symmetric part')],
+  ['lambda_min', data('lambdaMin', true, 'the smallest eigenvalue of the symmetric part')],
   ['max', extremum('max')],
   ['min', extremum('min')],
 ];

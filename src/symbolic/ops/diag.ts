@@ -63,6 +63,7 @@ export const DIAG_FUNCTIONS: [string, FunctionDef][] = [
         );
       },
       lower: (g, [a]) => (isColumn(a!.shape) ? g.diag(a!) : g.diagvec(a!)),
+      doc: { params: ['v'], summary: 'diag(v): the diagonal matrix of a vector; diag(M): the diagonal of a square matrix, as a vector' },
     },
   ],
 ];

@@ -19,6 +19,8 @@ export interface ElementwiseDef {
   pyHelper?: string;
   /** Differentiable only away from a kink at 0 (derive says so; checks skip points near it). */
   almostEverywhere?: true;
+  /** One line for editors. */
+  summary: string;
 }
 
 const zeroOrOne = (x: number): number | undefined => (x === 0 ? 0 : x === 1 ? 1 : undefined);
@@ -30,6 +32,7 @@ export const ELEMENTWISE: Readonly<Record<string, ElementwiseDef>> = {
     fold: (x) => (x === 0 ? 1 : undefined),
     latex: '\\exp',
     numpy: 'np.exp',
+    summary: 'elementwise exponential',
   },
   log: {
     scalar: Math.log,
@@ -37,6 +40,7 @@ export const ELEMENTWISE: Readonly<Record<string, ElementwiseDef>> = {
     fold: (x) => (x === 1 ? 0 : undefined),
     latex: '\\log',
     numpy: 'np.log',
+    summary: 'elementwise natural logarithm',
   },
   cosh: {
     scalar: Math.cosh,
@@ -44,6 +48,7 @@ export const ELEMENTWISE: Readonly<Record<string, ElementwiseDef>> = {
     fold: (x) => (x === 0 ? 1 : undefined),
     latex: '\\cosh',
     numpy: 'np.cosh',
+    summary: 'elementwise hyperbolic cosine',
   },
   sinh: {
     scalar: Math.sinh,
@@ -51,6 +56,7 @@ export const ELEMENTWISE: Readonly<Record<string, ElementwiseDef>> = {
     fold: (x) => (x === 0 ? 0 : undefined),
     latex: '\\sinh',
     numpy: 'np.sinh',
+    summary: 'elementwise hyperbolic sine',
   },
   tanh: {
     scalar: Math.tanh,
@@ -58,6 +64,7 @@ export const ELEMENTWISE: Readonly<Record<string, ElementwiseDef>> = {
     fold: (x) => (x === 0 ? 0 : undefined),
     latex: '\\tanh',
     numpy: 'np.tanh',
+    summary: 'elementwise hyperbolic tangent',
   },
   sigmoid: {
     // exp of a non-positive argument only: no overflow for large |x|.
@@ -65,6 +72,7 @@ export const ELEMENTWISE: Readonly<Record<string, ElementwiseDef>> = {
     derivative: (g, a, fa) => g.hadamard(fa, g.sub(g.ones(a.shape), fa)),
     fold: (x) => (x === 0 ? 0.5 : undefined),
     latex: '\\sigma',
+    summary: 'elementwise logistic function 1 / (1 + exp(-t)), evaluated stably',
     numpy: '_sigmoid',
     pyHelper: 'def _sigmoid(z):\n    return 0.5 * (1.0 + np.tanh(0.5 * z))',
   },
@@ -73,6 +81,7 @@ export const ELEMENTWISE: Readonly<Record<string, ElementwiseDef>> = {
     scalar: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
     derivative: (g, a) => g.fn('sigmoid', a),
     latex: '\\mathrm{softplus}',
+    summary: 'elementwise log(1 + exp(t)), evaluated stably; its derivative is sigmoid',
     numpy: '_softplus',
     pyHelper: 'def _softplus(z):\n    return np.logaddexp(0.0, z)',
   },
@@ -81,6 +90,7 @@ export const ELEMENTWISE: Readonly<Record<string, ElementwiseDef>> = {
     derivative: (g, a) => g.fn('step', a),
     fold: zeroOrOne,
     latex: '\\mathrm{ReLU}',
+    summary: 'elementwise max(t, 0); differentiated almost everywhere',
     numpy: '_relu',
     pyHelper: 'def _relu(z):\n    return np.maximum(z, 0.0)',
     almostEverywhere: true,
@@ -90,6 +100,7 @@ export const ELEMENTWISE: Readonly<Record<string, ElementwiseDef>> = {
     derivative: (g, a, fa) => g.divide(g.scale(g.num(0.5), g.ones(a.shape)), fa),
     fold: zeroOrOne,
     latex: '\\sqrt',
+    summary: 'elementwise square root',
     numpy: 'np.sqrt',
   },
   abs: {
@@ -97,6 +108,7 @@ export const ELEMENTWISE: Readonly<Record<string, ElementwiseDef>> = {
     derivative: (g, a) => g.fn('sign', a),
     fold: zeroOrOne,
     latex: '\\mathrm{abs}',
+    summary: 'elementwise absolute value; differentiated almost everywhere',
     numpy: 'np.abs',
     almostEverywhere: true,
   },
@@ -105,6 +117,7 @@ export const ELEMENTWISE: Readonly<Record<string, ElementwiseDef>> = {
     derivative: (g, a) => g.zeros(a.shape),
     fold: (x) => (x > 0 ? 1 : x < 0 ? 0 : undefined),
     latex: '\\mathrm{step}',
+    summary: 'elementwise step (1 where t > 0, else 0)',
     numpy: '_step',
     pyHelper: 'def _step(z):\n    return np.where(z > 0, 1.0, 0.0)',
     almostEverywhere: true,
@@ -114,6 +127,7 @@ export const ELEMENTWISE: Readonly<Record<string, ElementwiseDef>> = {
     derivative: (g, a) => g.zeros(a.shape),
     fold: Math.sign,
     latex: '\\operatorname{sign}',
+    summary: 'elementwise sign',
     numpy: 'np.sign',
     almostEverywhere: true,
   },

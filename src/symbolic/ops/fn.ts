@@ -38,6 +38,7 @@ export function elementwiseFunctions(): [string, FunctionDef][] {
       shape: sameShape,
       constant: ([x]) => d.scalar(x!),
       lower: (g, [a]) => g.fn(name, a!),
+      doc: { params: ['v'], summary: d.summary },
     },
   ]);
 }

@@ -20,7 +20,7 @@ import type { FunctionDef, OpDef, OpTable } from './types';
 import { VEC_FUNCTIONS, commutationOp, unvecOp, vecOp } from './vec';
 
 export { ALMOST_EVERYWHERE, ELEMENTWISE } from './elementwise';
-export type { EvalContext, ExportContext, FunctionDef, Kernel, OpDef, PrintContext } from './types';
+export type { EvalContext, ExportContext, FunctionDef, Kernel, LinearAlgebra, OpDef, PrintContext } from './types';
 
 export const OPS: OpTable = {
   var: varOp,

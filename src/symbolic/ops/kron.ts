@@ -76,6 +76,7 @@ export const KRON_FUNCTIONS: [string, FunctionDef][] = [
       arity: 2,
       shape: ([a, b]) => shapeOf(dimMul(a!.rows, b!.rows), dimMul(a!.cols, b!.cols)),
       lower: (g, [a, b]) => g.kron(a!, b!),
+      doc: { params: ['A', 'B'], summary: 'Kronecker product A ⊗ B (variables on either side)' },
     },
   ],
 ];

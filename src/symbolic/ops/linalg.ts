@@ -4,7 +4,6 @@
  * unusable and gives no verdict.
  */
 import { SCALAR } from '../../language/shape';
-import { determinant, inverse, logDeterminant } from '../../math/dense';
 import { Prec } from '../syntax';
 import { requireSquare, times } from './common';
 import type { FunctionDef, Kernel, OpDef } from './types';
@@ -19,7 +18,7 @@ export const detOp: OpDef<'det'> = {
   rebuild: (g, _n, [a]) => g.det(a!),
   vjp: (g, n, G) => [g.scale(g.mulScalars(G, n), g.transpose(g.inv(n.args[0]!)))],
   jac: (g, n, [ja]) => times(g, g.scale(n, g.transpose(g.vec(g.transpose(g.inv(n.args[0]!))))), ja!),
-  kernel: (n, k) => squareKernel(n.args[0]!.shape.rows.value, k.arg(0), determinant),
+  kernel: (n, k) => squareKernel(n.args[0]!.shape.rows.value, k.arg(0), k.la.determinant),
   print: (_n, p) => ({ text: p.syntax.call('det', [p.arg(0).text]), prec: Prec.Atom }),
   numpy: (_n, e) => `np.linalg.det(${e.arg(0)}).reshape(1, 1)`,
 };
@@ -30,7 +29,7 @@ export const logdetOp: OpDef<'logdet'> = {
   rebuild: (g, _n, [a]) => g.logdet(a!),
   vjp: (g, n, G) => [g.scale(G, g.transpose(g.inv(n.args[0]!)))],
   jac: (g, n, [ja]) => times(g, g.transpose(g.vec(g.transpose(g.inv(n.args[0]!)))), ja!),
-  kernel: (n, k) => squareKernel(n.args[0]!.shape.rows.value, k.arg(0), logDeterminant),
+  kernel: (n, k) => squareKernel(n.args[0]!.shape.rows.value, k.arg(0), k.la.logDeterminant),
   print: (_n, p) => ({
     text: p.syntax.latex ? `\\log\\det\\left(${p.arg(0).text}\\right)` : `logdet(${p.arg(0).text})`,
     prec: Prec.Atom,
@@ -54,14 +53,38 @@ export const invOp: OpDef<'inv'> = {
   kernel: (n, k) => {
     const a = k.arg(0);
     const size = n.shape.rows.value;
-    return (ctx) => inverse(a(ctx), size);
+    return (ctx) => k.la.inverse(a(ctx), size);
   },
   print: (_n, p) => ({ text: p.syntax.pow(p.base(p.arg(0)), '-1'), prec: Prec.Postfix, superscript: true }),
   numpy: (_n, e) => `np.linalg.inv(${e.arg(0)})`,
 };
 
 export const LINALG_FUNCTIONS: [string, FunctionDef][] = [
-  ['det', { arity: 1, shape: ([s], [t]) => requireSquare('det', s!, t!) ?? SCALAR, lower: (g, [a]) => g.det(a!) }],
-  ['logdet', { arity: 1, shape: ([s], [t]) => requireSquare('logdet', s!, t!) ?? SCALAR, lower: (g, [a]) => g.logdet(a!) }],
-  ['inv', { arity: 1, shape: ([s], [t]) => requireSquare('inv', s!, t!) ?? s!, lower: (g, [a]) => g.inv(a!) }],
+  [
+    'det',
+    {
+      arity: 1,
+      shape: ([s], [t]) => requireSquare('det', s!, t!) ?? SCALAR,
+      lower: (g, [a]) => g.det(a!),
+      doc: { params: ['M'], summary: 'determinant of a square matrix (NaN/Inf where the sample is singular)' },
+    },
+  ],
+  [
+    'logdet',
+    {
+      arity: 1,
+      shape: ([s], [t]) => requireSquare('logdet', s!, t!) ?? SCALAR,
+      lower: (g, [a]) => g.logdet(a!),
+      doc: { params: ['M'], summary: 'log det M (also log det(M), \\log\\det); its gradient is M^{-T}' },
+    },
+  ],
+  [
+    'inv',
+    {
+      arity: 1,
+      shape: ([s], [t]) => requireSquare('inv', s!, t!) ?? s!,
+      lower: (g, [a]) => g.inv(a!),
+      doc: { params: ['M'], summary: 'the inverse of a square matrix, also written M^{-1}' },
+    },
+  ],
 ];

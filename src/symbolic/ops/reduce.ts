@@ -118,13 +118,22 @@ export const logsumexpOp: OpDef<'logsumexp'> = {
 };
 
 export const REDUCE_FUNCTIONS: [string, FunctionDef][] = [
-  ['sum', { arity: 1, shape: () => SCALAR, lower: (g, [a]) => g.sum(a!) }],
+  [
+    'sum',
+    {
+      arity: 1,
+      shape: () => SCALAR,
+      lower: (g, [a]) => g.sum(a!),
+      doc: { params: ['v'], summary: 'sum of all entries (an index sum is written sum_{j=1}^{n} …)' },
+    },
+  ],
   [
     'tr',
     {
       arity: 1,
       shape: ([s], [t]) => requireSquare('tr', s!, t!) ?? SCALAR,
       lower: (g, [a]) => g.trace(a!),
+      doc: { params: ['M'], summary: 'trace of a square matrix' },
     },
   ],
   [
@@ -134,6 +143,7 @@ export const REDUCE_FUNCTIONS: [string, FunctionDef][] = [
       shape: () => SCALAR,
       // The average of the entries: a sum scaled by 1/numel (a derived op, no rules of its own).
       lower: (g, [a]) => g.scale(g.num(1 / (a!.shape.rows.value * a!.shape.cols.value)), g.sum(a!)),
+      doc: { params: ['v'], summary: 'the mean of all entries, sum(v) / numel(v)' },
     },
   ],
   [
@@ -142,6 +152,7 @@ export const REDUCE_FUNCTIONS: [string, FunctionDef][] = [
       arity: 1,
       shape: ([s], [t]) => requireVector('logsumexp', s!, t!) ?? SCALAR,
       lower: (g, [a]) => g.logsumexp(a!),
+      doc: { params: ['v'], summary: 'log Σ exp(v_i) of a vector, evaluated stably; its gradient is softmax(v)' },
     },
   ],
 ];

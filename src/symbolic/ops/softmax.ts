@@ -64,5 +64,13 @@ export const normalizeOp: OpDef<'normalize'> = {
 };
 
 export const SOFTMAX_FUNCTIONS: [string, FunctionDef][] = [
-  ['softmax', { arity: 1, shape: ([s], [t]) => requireVector('softmax', s!, t!) ?? s!, lower: (g, [a]) => g.softmax(a!) }],
+  [
+    'softmax',
+    {
+      arity: 1,
+      shape: ([s], [t]) => requireVector('softmax', s!, t!) ?? s!,
+      lower: (g, [a]) => g.softmax(a!),
+      doc: { params: ['v'], summary: 'softmax of a vector: exp(v) / <exp(v), 1_n>' },
+    },
+  ],
 ];

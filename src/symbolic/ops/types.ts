@@ -32,11 +32,29 @@ export interface EvalContext {
 
 export type Kernel = (ctx: EvalContext) => Float64Array;
 
+/**
+ * Dense float64 linear algebra the evaluator lends to kernels (column-major): the numeric layer's
+ * fast products and factorisations, so an op says what to compute and the evaluator how.
+ */
+export interface LinearAlgebra {
+  /** C = A·B with A m×k, B k×n. */
+  matmul(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array;
+  /** Determinant and log-determinant (−Inf when singular, NaN when det < 0) of an n×n matrix. */
+  determinant(a: Float64Array, n: number): number;
+  logDeterminant(a: Float64Array, n: number): number;
+  /** The inverse of an n×n matrix; all NaN when it is singular. */
+  inverse(a: Float64Array, n: number): Float64Array;
+  /** Ascending singular values of an r×c matrix; ascending eigenvalues of the symmetric part of an n×n one. */
+  singularValues(a: Float64Array, rows: number, cols: number): Float64Array;
+  symmetricEigenvalues(a: Float64Array, n: number): Float64Array;
+}
+
 export interface KernelInputs {
   /** The compiled kernel of argument i. */
   arg(i: number): Kernel;
   /** The compiled kernel of any node already compiled (an argument's argument, say). */
   of(n: Node): Kernel;
+  readonly la: LinearAlgebra;
 }
 
 export interface PrintContext {
@@ -82,4 +100,6 @@ export type OpTable = { readonly [K in Kind]: OpDef<K> };
 export interface FunctionDef extends FunctionSignature {
   /** The call on lowered arguments. */
   lower(g: Graph, args: readonly Node[]): Node;
+  /** What an editor shows for it (completion, signature help): parameter names and one line. */
+  doc: { params: readonly string[]; summary: string };
 }

@@ -68,6 +68,22 @@ export const commutationOp: OpDef<'commutation'> = {
 };
 
 export const VEC_FUNCTIONS: [string, FunctionDef][] = [
-  ['vec', { arity: 1, shape: ([s]) => shapeOf(numel(s!)), lower: (g, [a]) => g.vec(a!) }],
-  ['vec_r', { arity: 1, shape: ([s]) => shapeOf(numel(s!)), lower: (g, [a]) => g.vec(g.transpose(a!)) }],
+  [
+    'vec',
+    {
+      arity: 1,
+      shape: ([s]) => shapeOf(numel(s!)),
+      lower: (g, [a]) => g.vec(a!),
+      doc: { params: ['X'], summary: 'the columns of X stacked into one vector (column-major)' },
+    },
+  ],
+  [
+    'vec_r',
+    {
+      arity: 1,
+      shape: ([s]) => shapeOf(numel(s!)),
+      lower: (g, [a]) => g.vec(g.transpose(a!)),
+      doc: { params: ['X'], summary: 'the rows of X stacked into one vector (row-major): vec(X^T) = K_{m,n} vec(X)' },
+    },
+  ],
 ];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { spectralNorm, symmetricEigen } from './linalg';
-import { Stream, streamKey } from '../numeric/rng';
+import { Stream, streamKey } from './rng';
 
 function randomSymmetric(n: number, seed: number): Float64Array {
   const rng = new Stream(streamKey(seed));
