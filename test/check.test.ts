@@ -47,11 +47,18 @@ for (const file of examples) {
       assert.ok(r.code === 0 || r.code === 1, r.err);
       const claims = (JSON.parse(r.out) as { claims: JsonClaim[] }).claims;
       for (const [line, truth] of expected) {
-        const c = claims.find((x) => x.line === line);
-        const want = truth === 'TRUE' ? ['holds', 'proved'] : ['refuted'];
-        if (!c) wrong.push(`seed ${seed} ${file}:${line}: no result`);
-        else if (!want.includes(c.verdict) || (c.verdict === 'refuted' && !c.counterexample))
-          wrong.push(`seed ${seed} ${file}:${line} ${c.text}: expected ${want.join('/')}, got ${c.verdict} (${c.summary})`);
+        // A chain `a = b <= c` is one claim per link, all on its line: a TRUE chain holds link by
+        // link, a FALSE one has a refuted link (its first broken step).
+        const links = claims.filter((x) => x.line === line);
+        const show = links.map((c) => `${c.text}: ${c.verdict} (${c.summary})`).join('; ');
+        if (links.length === 0) wrong.push(`seed ${seed} ${file}:${line}: no result`);
+        else if (truth === 'TRUE' && !links.every((c) => ['holds', 'proved'].includes(c.verdict)))
+          wrong.push(`seed ${seed} ${file}:${line}: expected holds/proved, got ${show}`);
+        else if (truth === 'FALSE' && !links.some((c) => c.verdict === 'refuted'))
+          wrong.push(`seed ${seed} ${file}:${line}: expected a refuted link, got ${show}`);
+        for (const c of links)
+          if (c.verdict === 'refuted' && !c.counterexample)
+            wrong.push(`seed ${seed} ${file}:${line}: a refutation without a counterexample`);
       }
       if (wrong.length === 0) assert.equal(r.code, [...expected.values()].includes('FALSE') ? 1 : 0);
     }
@@ -187,4 +194,29 @@ test('budget trades points for time', async () => {
   assert.equal(pts(quick.out), 8);
   assert.equal(pts(many.out), 50);
   assert.equal((await capture(['check', 'examples/exp_regression.loss', '--budget', 'lots'])).code, 2);
+});
+
+test('an ill-typed claim is an error on that claim; every other claim is still checked and the exit code is 2', async () => {
+  const dir = tmp();
+  const src = write(
+    dir,
+    'claims.loss',
+    'dim n = 4, d = 3\ngiven A : R^{n x d} with ||A||_2 <= 1\nvar x : R^d with ||x||_2 <= 1\nloss L = 0.5 ||A x||_2^2\n' +
+      'claim grad L = A x\nclaim grad L = A^T A x\nclaim grad L = 2 A^T A x\nclaim lambda_max(A^T A) = ||A||_2^2 <= 1 = sum(x)\n',
+  );
+  const r = await capture(['check', src, '--json', '--seed', '2']);
+  assert.equal(r.code, 2, 'input errors win over refutations');
+  assert.match(r.err, /claims\.loss:5:7: error\[shape-mismatch\]: the two sides differ: grad L is R\^d but A x is R\^n/);
+  assert.match(r.err, /1 error \(in claims, which are left out; the rest of the file is used\)/);
+  const claims = (JSON.parse(r.out) as { claims: JsonClaim[] }).claims;
+  assert.deepEqual(
+    claims.map((c) => [c.line, c.text, c.verdict]),
+    [
+      [6, 'grad L = A^T A x', 'proved'],
+      [7, 'grad L = 2 A^T A x', 'refuted'],
+      [8, 'lambda_max(A^T A) = ||A||_2^2', 'holds'],
+      [8, '||A||_2^2 <= 1', 'holds'],
+      [8, '1 = sum(x)', 'refuted'],
+    ],
+  );
 });

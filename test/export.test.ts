@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { toJson } from '../src/numeric/data';
-import { samplingSpecs } from '../src/numeric/request';
-import { Sampler } from '../src/numeric/sampling';
+import { buildCheckParams } from '../src/numeric/request';
+import { Sampler, irCentre } from '../src/numeric/sampling';
 import { capture } from './cli';
 import { analyzeOk } from './helpers';
 
@@ -22,8 +22,10 @@ const hasModule = (m: string): boolean => spawnSync('python3', ['-c', `import ${
 /** A point in the file's domain as eval's JSON (givens and vars together). */
 function pointFor(text: string, seed: number): Record<string, unknown> {
   const a = analyzeOk(text);
-  const specs = samplingSpecs(a.program);
-  const p = new Sampler(specs, seed).draw(seed);
+  // The check request has the IR of every ball's centre; the sampler evaluates them.
+  const params = buildCheckParams(a.program, a.lowered, a.derivatives, [], { seed, budget: 'quick' });
+  const specs = params.sampling;
+  const p = new Sampler(specs, seed, irCentre(params.ir)).draw(seed);
   return Object.fromEntries(
     specs.map((s) => [
       s.name,
@@ -32,17 +34,19 @@ function pointFor(text: string, seed: number): Record<string, unknown> {
   );
 }
 
+/** Runs every exported module on its point in one process (JAX is imported once, not per example). */
 const DRIVER = `
 import importlib.util, json, sys
-spec = importlib.util.spec_from_file_location("exported", sys.argv[1])
-mod = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(mod)
-args = json.load(open(sys.argv[2]))
-names = sys.argv[3].split(",")
-vals = [args[n] for n in names]
 import numpy
-out = {"loss": float(mod.loss(*vals)), "grad": numpy.asarray(mod.grad(*vals)).tolist(), "hess": numpy.asarray(mod.hess(*vals)).tolist()}
-print(json.dumps(out))
+results = []
+for module, point, names in json.load(open(sys.argv[1])):
+    spec = importlib.util.spec_from_file_location("exported", module)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    args = json.load(open(point))
+    vals = [args[n] for n in names.split(",")]
+    results.append({"loss": float(mod.loss(*vals)), "grad": numpy.asarray(mod.grad(*vals)).tolist(), "hess": numpy.asarray(mod.hess(*vals)).tolist()})
+print(json.dumps(results))
 `;
 
 function relErr(a: number[], b: number[]): number {
@@ -65,6 +69,13 @@ for (const flavor of ['numpy', 'jax'] as const) {
     const dir = mkdtempSync(join(tmpdir(), `derivlens-${flavor}-`));
     const driver = join(dir, 'driver.py');
     writeFileSync(driver, DRIVER);
+    const cases: {
+      file: string;
+      module: string;
+      point: string;
+      names: string;
+      ours: { loss: number; grad: number[]; hess: number[][] };
+    }[] = [];
     for (const file of examples) {
       const path = join('examples', file);
       const text = readFileSync(path, 'utf8');
@@ -75,18 +86,23 @@ for (const flavor of ['numpy', 'jax'] as const) {
       writeFileSync(point, JSON.stringify(pointFor(text, 3)));
       const ev = await capture(['eval', path, '--at', point, '--json']);
       assert.equal(ev.code, 0, ev.err);
-      const ours = JSON.parse(ev.out) as { loss: number; grad: number[]; hess: number[][] };
       const a = analyzeOk(text);
       const names = [...a.program.givens, ...a.program.vars].map((d) => d.name).join(',');
-      const py = spawnSync('python3', [driver, module, point, names], { encoding: 'utf8' });
-      assert.equal(py.status, 0, `${file}: ${py.stderr}`);
-      const theirs = JSON.parse(py.stdout) as typeof ours;
+      cases.push({ file, module, point, names, ours: JSON.parse(ev.out) as (typeof cases)[number]['ours'] });
+    }
+    const list = join(dir, 'cases.json');
+    writeFileSync(list, JSON.stringify(cases.map((c) => [c.module, c.point, c.names])));
+    const py = spawnSync('python3', [driver, list], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    assert.equal(py.status, 0, py.stderr);
+    const all = JSON.parse(py.stdout) as (typeof cases)[number]['ours'][];
+    cases.forEach(({ file, ours }, k) => {
+      const theirs = all[k]!;
       const e = [relErr([theirs.loss], [ours.loss]), relErr(theirs.grad, ours.grad), relErr(theirs.hess.flat(), ours.hess.flat())];
       assert.ok(
         e.every((x) => x < 1e-10),
         `${file}: ${flavor} vs eval relative errors loss ${e[0]}, grad ${e[1]}, hess ${e[2]}`,
       );
-    }
+    });
   });
 }
 

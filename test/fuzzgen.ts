@@ -5,7 +5,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../src/symbolic/analyze';
-import { planClaims } from '../src/symbolic/claims';
 import { rng } from './helpers';
 
 const VOCAB = [
@@ -84,6 +83,33 @@ const VOCAB = [
   'sum(',
   'relu(',
   'sqrt(',
+  'det(',
+  'logdet(',
+  '\\log\\det(',
+  'inv(',
+  '^{-1}',
+  'softplus(',
+  'logsumexp(',
+  'mean(',
+  'vec_r(',
+  'K_{d,d}',
+  'K_{n,d}',
+  'sigma_min(',
+  '\\lambda_{\\max}(',
+  'max(',
+  'max_{i=1}^{k}',
+  '||_inf',
+  '\\infty',
+  'jac',
+  'jac_x',
+  'for',
+  'sym',
+  'P[i]',
+  'P_2',
+  '(R^{d x d})^k',
+  'D(X)',
+  '\\lambda',
+  '\\Sigma',
   'sum_{j=1}^{n}',
   '\\sum_{i=1}^{d}',
   '\\frac{1}{2}',
@@ -197,8 +223,8 @@ export interface FuzzFailure {
 export function fuzzOne(input: string, slowMs = 1000): { ms: number; failure?: FuzzFailure } {
   const t0 = performance.now();
   try {
+    // analyze lowers and plans the claims too, as the editor and the CLI do.
     const a = analyze(input);
-    if (a.lowered && a.derivatives) planClaims(a.lowered, a.derivatives, a.program.claims);
     for (const d of a.diagnostics) {
       if (!(d.span.start >= 0 && d.span.start <= d.span.end && d.span.end <= input.length)) {
         return {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { DerivativePlan } from '../src/numeric/point';
 import { compile } from '../src/numeric/evaluate';
 import { topoOrder } from '../src/symbolic/ir';
-import { ALMOST_EVERYWHERE } from '../src/symbolic/rules';
+import { ALMOST_EVERYWHERE } from '../src/symbolic/ops';
 import { fdJacobian, relativeError } from './fd';
 import { analyze } from '../src/symbolic/analyze';
 
@@ -31,6 +31,27 @@ export function analyzeOk(text: string) {
 }
 
 /**
+ * Each square member (stacked by rows) made symmetric, (G + Gᵀ)/2, or well-conditioned PSD,
+ * G Gᵀ/n + I/2: data declared `sym` / `psd` must be so for its derivatives to be those derived.
+ */
+function structured(x: Float64Array, rows: number, n: number, kind: 'sym' | 'psd'): Float64Array {
+  const out = new Float64Array(x.length);
+  for (let b = 0; b < rows / n; b++) {
+    const at = (i: number, j: number): number => x[b * n + i + j * rows]!;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        let v = (at(i, j) + at(j, i)) / 2;
+        if (kind === 'psd') {
+          v = i === j ? 0.5 : 0;
+          for (let k = 0; k < n; k++) v += (at(i, k) * at(j, k)) / n;
+        }
+        out[b * n + i + j * rows] = v;
+      }
+  }
+  return out;
+}
+
+/**
  * Symbolic gradient vs FD of the loss and symbolic Hessian vs FD of the symbolic gradient, at a
  * point drawn from `draw`. Returns both relative errors; throws with the compared values if either
  * exceeds tol or is not finite.
@@ -49,10 +70,16 @@ export function checkAgainstFd(text: string, seed: number, tol: number, scale = 
     inputs = new Map();
     for (const d of [...a.program.givens, ...a.program.vars]) {
       const size = d.shape.rows.value * d.shape.cols.value;
-      inputs.set(
-        d.name,
-        Float64Array.from({ length: size }, () => (2 * next() - 1) * scale + (d.constraints.some((c) => c.kind === 'lower') ? 1.5 : 0)),
+      const x = Float64Array.from(
+        { length: size },
+        () => (2 * next() - 1) * scale + (d.constraints.some((c) => c.kind === 'lower') ? 1.5 : 0),
       );
+      const structure = d.constraints.some((c) => c.kind === 'psd')
+        ? 'psd'
+        : d.constraints.some((c) => c.kind === 'sym')
+          ? 'sym'
+          : undefined;
+      inputs.set(d.name, structure ? structured(x, d.shape.rows.value, d.shape.cols.value, structure) : x);
     }
     if (kinkPlan.run(inputs).every((v) => v.every((z) => Math.abs(z) > 1e-2))) break;
   }

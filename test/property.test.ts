@@ -1,10 +1,19 @@
 /**
  * Property test: random well-typed expressions (as .loss text, so the whole pipeline is exercised)
  * → symbolic gradient and Hessian agree with central finite differences. Seeded and reproducible.
+ * The generator covers every differentiable op: products and Hadamard products, elementwise
+ * functions (softplus too), softmax and logsumexp, diag of vectors of the vars and diag(M),
+ * determinants, log-determinants and inverses of matrices of the vars, Kronecker products with the
+ * vars on either side, vec_r and the commutation matrix, means, slices and index sums. A second
+ * property checks the Jacobians of definitions (`jac f`) against finite differences of f.
  */
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { checkAgainstFd } from './helpers';
+import { compile } from '../src/numeric/evaluate';
+import { fdJacobian, relativeError } from './fd';
+import { deriveDefinition } from '../src/symbolic/lower';
+import { analyzeOk, checkAgainstFd, rng } from './helpers';
 
 const HEADER = `dim n = 3, m = 2
 given A : R^{n x n}
@@ -15,12 +24,30 @@ var x : R^n
 var X : R^{n x m}
 `;
 
+/** Square n×n matrices depending on the vars; kept small so inverses and determinants stay tame. */
+function square(depth: number): fc.Arbitrary<string> {
+  const leaves = fc.constantFrom('A', 'X C^T', 'x c^T', 'diag(x)', 'X B', 'diag(tanh(A x))');
+  if (depth <= 0) return leaves;
+  const s = square(depth - 1);
+  const v = vector(depth - 1);
+  return fc.oneof(
+    leaves,
+    fc.tuple(s, s).map(([a, b]) => `(${a} + ${b})`),
+    fc.tuple(s, s).map(([a, b]) => `(${a}) (${b})`),
+    fc.tuple(s, s).map(([a, b]) => `(${a} ∘ ${b})`),
+    s.map((a) => `(${a})^T`),
+    v.map((a) => `diag(sigmoid(${a}))`),
+    s.map((a) => `(I_n + 0.1 (${a}) (${a})^T)^{-1}`),
+  );
+}
+
 /** Smooth, bounded building blocks keep FD well conditioned. */
 function vector(depth: number): fc.Arbitrary<string> {
   const leaves = fc.constantFrom('x', 'c', 'A x', 'X 1_m', 'C B x', 'X[:, 1]');
   if (depth <= 0) return leaves;
   const v = vector(depth - 1);
   const s = scalar(depth - 1);
+  const M = square(depth - 1);
   return fc.oneof(
     leaves,
     fc.tuple(v, v).map(([a, b]) => `(${a} + ${b})`),
@@ -30,11 +57,16 @@ function vector(depth: number): fc.Arbitrary<string> {
     v.map((a) => `A^T ${a}`),
     v.map((a) => `tanh(${a})`),
     v.map((a) => `sigmoid(${a})`),
+    v.map((a) => `softplus(${a})`),
     v.map((a) => `exp(0.3 ${a})`),
     v.map((a) => `softmax(${a})`),
     v.map((a) => `diag(c) ${a}`),
+    fc.tuple(v, v).map(([a, b]) => `diag(tanh(${a})) ${b}`),
     v.map((a) => `X B ${a}`),
     v.map((a) => `sinh(0.5 ${a})`),
+    fc.tuple(M, v).map(([a, b]) => `(2 I_n + 0.1 (${a}) (${a})^T)^{-1} ${b}`),
+    M.map((a) => `diag(${a})`),
+    fc.tuple(M, v).map(([a, b]) => `(${a}) ${b}`),
   );
 }
 
@@ -43,15 +75,25 @@ function scalar(depth: number): fc.Arbitrary<string> {
   if (depth <= 0) return leaves;
   const v = vector(depth - 1);
   const s = scalar(depth - 1);
+  const M = square(depth - 1);
   return fc.oneof(
     leaves,
     fc.tuple(v, v).map(([a, b]) => `<${a}, ${b}>`),
     v.map((a) => `||${a}||_2^2`),
     v.map((a) => `sum(${a})`),
+    v.map((a) => `mean(${a})`),
+    v.map((a) => `logsumexp(${a})`),
     fc.tuple(s, s).map(([a, b]) => `(${a}) (${b})`),
     s.map((a) => `cosh(0.5 (${a}))`),
     s.map((a) => `log(1 + (${a})^2)`),
     s.map((a) => `(1 + (${a})^2)^{-1}`),
+    M.map((a) => `logdet(I_n + 0.2 (${a}) (${a})^T)`),
+    M.map((a) => `det(I_n + 0.2 (${a}))`),
+    M.map((a) => `tr((2 I_n + 0.1 (${a})^T (${a}))^{-1})`),
+    M.map((a) => `tr(kron(${a}, B C))`),
+    M.map((a) => `<vec_r(X), kron(${a} c, B 1_n)>`),
+    fc.constant('tr(kron(X^T X, X C^T))'),
+    fc.constant('<K_{n,m} vec(X), vec(X^T A)>'),
     fc.constant('||X||_F^2'),
     fc.constant('sum_{j=1}^{n} (X[j, :] B[:, j])^2'),
     fc.constant('sum_{j=1}^{n} sum_{i=1}^{m} (X[j, i] B[i, j] + <x, C[:, i]>)^2'),
@@ -64,5 +106,30 @@ test('random expressions: symbolic gradient and Hessian match finite differences
       checkAgainstFd(`${HEADER}loss L = ${expr}\n`, seed, 1e-6);
     }),
     { seed: 20261122, numRuns: 300, verbose: true },
+  );
+});
+
+test('random definitions: jac f matches finite differences of f (rel < 1e-6)', () => {
+  fc.assert(
+    fc.property(vector(2), fc.integer({ min: 1, max: 1_000_000 }), (expr, seed) => {
+      const a = analyzeOk(`${HEADER}let f = ${expr}\nloss L = <f, c>\n`);
+      const d = deriveDefinition(a.lowered, 'f');
+      const f = a.lowered.lets.get('f')!;
+      const next = rng(seed);
+      const inputs = new Map<string, Float64Array>();
+      for (const decl of [...a.program.givens, ...a.program.vars])
+        inputs.set(
+          decl.name,
+          Float64Array.from({ length: decl.shape.rows.value * decl.shape.cols.value }, () => next() - 0.5),
+        );
+      const fValue = compile([f]);
+      d.first.forEach(({ wrt, node }) => {
+        const symbolic = compile([node]).run(inputs)[0]!;
+        const fd = fdJacobian((y) => fValue.run(new Map([...inputs, [wrt, y]]))[0]!, inputs.get(wrt)!).value;
+        const err = relativeError(symbolic, fd, 1e-4);
+        assert.ok(err < 1e-6, `jac_${wrt} f for f = ${expr}: relative error ${err} (seed ${seed})`);
+      });
+    }),
+    { seed: 20261201, numRuns: 100 },
   );
 });

@@ -26,24 +26,6 @@ class NumpyBackend:
         """A value fixed by the IR (I, 1, e_k, …), cached across evaluations."""
         return np.asarray(a, dtype=np.float64)
 
-    def unary(self, fn):
-        xp = self.xp
-        table = {
-            "exp": xp.exp,
-            "log": xp.log,
-            "cosh": xp.cosh,
-            "sinh": xp.sinh,
-            "tanh": xp.tanh,
-            "sqrt": xp.sqrt,
-            "abs": xp.abs,
-            "sign": xp.sign,
-            "relu": lambda x: xp.where(x > 0, x, 0.0),
-            "step": lambda x: xp.where(x > 0, 1.0, 0.0),
-            # The branch form keeps exp's argument non-positive (no overflow), as the CPU worker does.
-            "sigmoid": lambda x: xp.where(x >= 0, 1 / (1 + xp.exp(-xp.abs(x))), xp.exp(-xp.abs(x)) / (1 + xp.exp(-xp.abs(x)))),
-        }
-        return table[fn]
-
     def sum_all(self, x):
         return x.sum(axis=(1, 2), keepdims=True)
 
@@ -58,6 +40,31 @@ class NumpyBackend:
 
     def max_all(self, x):
         return x.max(axis=(1, 2), keepdims=True)
+
+    def finite(self, x):
+        """Per matrix of the stack: are all its entries finite?"""
+        return self.xp.isfinite(x).all(axis=(1, 2))
+
+    def det(self, x):
+        return self.xp.linalg.det(x)
+
+    def slogdet(self, x):
+        sign, logabs = self.xp.linalg.slogdet(x)
+        return sign, logabs
+
+    def inv(self, x):
+        """Inverses of a stack; a singular matrix gets NaN entries, never an exception (LAPACK via
+        NumPy raises on one, so the stack is retried matrix by matrix)."""
+        try:
+            return np.linalg.inv(x)
+        except np.linalg.LinAlgError:
+            out = np.full(x.shape, np.nan)
+            for i in range(x.shape[0]):
+                try:
+                    out[i] = np.linalg.inv(x[i])
+                except np.linalg.LinAlgError:
+                    pass
+            return out
 
     def swap(self, x):
         return x.swapaxes(-1, -2)
@@ -129,6 +136,11 @@ class JaxBackend(NumpyBackend):
     def to_numpy(self, a):
         return np.asarray(a)
 
+    def inv(self, x):
+        # jax.numpy gives some non-finite entries for a singular matrix instead of raising; make them all NaN.
+        out = self.xp.linalg.inv(x)
+        return self.xp.where(self.finite(out)[:, None, None], out, self.xp.nan)
+
     def jit(self, fn):
         # One compiled program per plan and batch size; batches are padded to powers of two
         # (pad_batch) so a check compiles a handful of shapes, not one per batch.
@@ -176,28 +188,19 @@ class TorchBackend(NumpyBackend):
     def constant(self, a):
         return self.asarray(a)
 
-    def unary(self, fn):
-        t = self.torch
-        table = {
-            "exp": t.exp,
-            "log": t.log,
-            "cosh": t.cosh,
-            "sinh": t.sinh,
-            "tanh": t.tanh,
-            "sqrt": t.sqrt,
-            "abs": t.abs,
-            "sign": t.sign,
-            "sigmoid": t.sigmoid,
-            "relu": lambda x: t.where(x > 0, x, t.zeros_like(x)),
-            "step": lambda x: (x > 0).to(x.dtype),
-        }
-        return table[fn]
-
     def sum_all(self, x):
         return x.sum(dim=(1, 2), keepdim=True)
 
     def max_all(self, x):
         return x.amax(dim=(1, 2), keepdim=True)
+
+    def finite(self, x):
+        return self.torch.isfinite(x).flatten(1).all(dim=1)
+
+    def inv(self, x):
+        # inv_ex reports singular matrices in `info` instead of raising.
+        out, info = self.torch.linalg.inv_ex(x)
+        return self.torch.where((info != 0)[:, None, None], self.torch.full_like(out, float("nan")), out)
 
     def swap(self, x):
         return x.transpose(-1, -2)

@@ -18,6 +18,7 @@ import traceback
 import numpy as np
 
 from .model import Model, Points, flat_batch
+from .plan import PointEvaluator
 from .sampling import Sampler, SamplingError, project
 
 PROTOCOL_VERSION = 2
@@ -117,6 +118,11 @@ class Evaluator:
             return points.data[name]
         return np.broadcast_to(self.samplers[0].fixed[name], (points.count, self.size(name)))
 
+    def centre_at(self, domain, data, i):
+        """The centres of centred balls at row i of a batch's (partly moved) data, fixed data included."""
+        sampler = self.samplers[domain]
+        return sampler.centre_at({**sampler.fixed, **{k: v[i] for k, v in data.items()}})
+
     def size(self, name):
         s = self.spec(name)
         return s["rows"] * s["cols"]
@@ -131,7 +137,9 @@ class Evaluator:
         self.store.clear()
         self.model = Model(p, self.backend, self.interrupt)
         self.domains = [p["sampling"], *p.get("domains", [])]
-        self.samplers = [Sampler(specs, p["seed"]) for specs in self.domains]
+        # Balls centred at an expression of givens evaluate their centre at the givens drawn so far.
+        self.centre = PointEvaluator(self.model.program)
+        self.samplers = [Sampler(specs, p["seed"], self.centre) for specs in self.domains]
         return {}
 
     def op_sample(self, a):
@@ -197,7 +205,9 @@ class Evaluator:
             moved = self.full(base, n) + (w * scale) * delta[:, off : off + size]
             if a["project"]:
                 spec = self.spec(n, base.domain)
-                moved = np.stack([project(x, spec) for x in moved]) if len(moved) else moved
+                moved = (
+                    np.stack([project(x, spec, self.centre_at(base.domain, data, i)) for i, x in enumerate(moved)]) if len(moved) else moved
+                )
             data[n] = moved
             off += size
         self.store[a["out"]] = Points(base.count, data, base.domain)

@@ -4,6 +4,8 @@ already planned (re-associated) by the client, so this is a direct, kernel-per-n
 
 import numpy as np
 
+from .kernels import KERNELS
+
 
 class InternalError(Exception):
     pass
@@ -107,136 +109,89 @@ class Plan:
         return [values[r] for r in self.roots]
 
     def _kernel(self, n, inputs, env, indices):
-        b = self.program.backend
-        xp = b.xp
-        w = self.program.nodes[n]
-        kind = w["kind"]
-        attrs = w.get("attrs", {})
-        rows, cols = dims(w)
-        args = w["args"]
-
-        def arg(i):
-            return env[args[i]]
-
-        def ref(r):
-            if r["kind"] == "lit":
-                return int(r["value"])
-            if r["name"] not in indices:
-                raise InternalError(f"index {r['name']} used outside its sum")
-            return indices[r["name"]]
-
-        if kind in ("var", "given"):
-            if attrs["name"] not in inputs:
-                raise InternalError(f"no value for '{attrs['name']}'")
-            return inputs[attrs["name"]]
-        if kind in ("const", "num"):
-            return self._constant(("num", attrs["value"]), lambda: np.full((1, 1, 1), attrs["value"]))
-        if kind == "identity":
-            return self._constant(("eye", rows), lambda: np.eye(rows)[None])
-        if kind == "ones":
-            return self._constant(("ones", rows, cols), lambda: np.ones((1, rows, cols)))
-        if kind == "zeros":
-            return self._constant(("zeros", rows, cols), lambda: np.zeros((1, rows, cols)))
-        if kind == "unit":
-            k = ref(attrs["index"]) - 1
-            return self._constant(("unit", rows, k), lambda: np.eye(rows)[None, :, k : k + 1])
-        if kind == "indexValue":
-            v = ref({"kind": "index", "name": attrs["index"]})
-            return self._constant(("num", float(v)), lambda: np.full((1, 1, 1), float(v)))
-        if kind == "commutation":
-            m, nn = attrs["m"]["value"], attrs["n"]["value"]
-
-            def commutation():
-                out = np.zeros((rows, rows))
-                for i in range(m):
-                    for j in range(nn):
-                        out[j + i * nn, i + j * m] = 1.0
-                return out[None]
-
-            return self._constant(("K", m, nn), commutation)
-        if kind == "add":
-            return arg(0) + arg(1)
-        if kind == "hadamard":
-            return arg(0) * arg(1)
-        if kind == "divide":
-            return arg(0) / arg(1)
-        if kind == "scale":
-            return arg(0) * arg(1)
-        if kind == "matmul":
-            left, right = (self.program.nodes[a] for a in args)
-            # diag(v)·X and X·diag(v) scale rows / columns: no dense diagonal matrix.
-            if left["kind"] == "diag":
-                return env[left["args"][0]] * arg(1)
-            if right["kind"] == "diag":
-                return arg(0) * b.swap(env[right["args"][0]])
-            if dims(left)[1] == 1:
-                # An outer product u vᵀ: a broadcast multiply, which compilers fuse into its uses.
-                return arg(0) * arg(1)
-            return b.matmul(arg(0), arg(1))
-        if kind == "transpose":
-            return b.swap(arg(0))
-        if kind == "kron":
-            x, y = arg(0), arg(1)
-            ar, ac = x.shape[1], x.shape[2]
-            br, bc = y.shape[1], y.shape[2]
-            batch = max(x.shape[0], y.shape[0])
-            out = x[:, :, None, :, None] * y[:, None, :, None, :]
-            return out.reshape(batch, ar * br, ac * bc)
-        if kind == "fn":
-            return b.unary(attrs["fn"])(arg(0))
-        if kind == "pow":
-            return arg(0) ** arg(1)
-        if kind == "inner":
-            return b.sum_all(arg(0) * arg(1))
-        if kind == "sum":
-            return b.sum_all(arg(0))
-        if kind == "trace":
-            return b.sum_all(b.diagonal(arg(0)))
-        if kind == "diag":
-            return arg(0) * self._constant(("eye", rows), lambda: np.eye(rows)[None])
-        if kind == "diagvec":
-            return b.diagonal(arg(0))
-        if kind == "vec":
-            x = arg(0)
-            return b.swap(x).reshape(x.shape[0], rows * cols, 1)
-        if kind == "unvec":
-            x = arg(0)
-            return b.swap(x.reshape(x.shape[0], cols, rows))
-        if kind == "norm":
-            return xp.sqrt(b.sum_all(arg(0) * arg(0)))
-        if kind == "slice":
-            x = arg(0)
-            r0 = ref(attrs["row"]) - 1 if attrs.get("row") else 0
-            c0 = ref(attrs["col"]) - 1 if attrs.get("col") else 0
-            return x[:, r0 : r0 + rows, c0 : c0 + cols]
-        if kind == "indexSum":
-            name = attrs["index"]
-            total = None
-            for j in range(int(attrs["lower"]), int(attrs["upper"]) + 1):
-                inner = dict(indices)
-                inner[name] = j
-                local = _Overlay(env)
-                for m in self.bodies[n]:
-                    local[m] = self._kernel(m, inputs, local, inner)
-                v = local[args[0]]
-                total = v if total is None else total + v
-            if total is None:
-                return self._constant(("zeros", rows, cols), lambda: np.zeros((1, rows, cols)))
-            return total
-        if kind == "softmax":
-            z = arg(0)
-            e = xp.exp(z - b.max_all(z))
-            return e / b.sum_all(e)
-        if kind == "normalize":
-            u = arg(0)
-            return u / b.sum_all(u)
-        raise InternalError(f"unknown IR node kind {kind!r}")
+        kind = self.program.nodes[n]["kind"]
+        kernel = KERNELS.get(kind)
+        if kernel is None:
+            raise InternalError(f"no Python kernel for op {kind!r} (python/derivlens/kernels.py)")
+        return kernel(KernelContext(self, n, inputs, env, indices))
 
     def _constant(self, key, make):
         cache = self.program.constants
         if key not in cache:
             cache[key] = self.program.backend.constant(make())
         return cache[key]
+
+
+class PointEvaluator:
+    """The value of one root at one point (flat column-major values by name), as a flat column-major
+    vector: a ball's centre at the givens drawn so far, say (sampling.Sampler's `centre`)."""
+
+    def __init__(self, program):
+        self.program = program
+        self.shapes = {w["attrs"]["name"]: dims(w) for w in program.nodes if w["kind"] in ("given", "var")}
+        self.plans = {}
+
+    def __call__(self, root, point):
+        plan = self.plans.get(root)
+        if plan is None:
+            plan = self.plans[root] = Plan(self.program, [root])
+        b = self.program.backend
+        inputs = {}
+        for name, value in point.items():
+            if name in self.shapes:
+                rows, cols = self.shapes[name]
+                inputs[name] = b.asarray(np.asarray(value, dtype=np.float64).reshape(cols, rows).T[None])
+        out = b.to_numpy(plan.run(inputs)[0])[0]
+        return np.ascontiguousarray(out.T).reshape(-1)
+
+
+class KernelContext:
+    """What a kernel of kernels.py sees of its node: attributes, shape, its operands' values, the
+    backend, index values, the plan's constant cache, and (for index sums) the body per index."""
+
+    def __init__(self, plan, n, inputs, env, indices):
+        self.plan = plan
+        self.n = n
+        self.node = plan.program.nodes[n]
+        self.attrs = self.node.get("attrs", {})
+        self.rows, self.cols = dims(self.node)
+        self.b = plan.program.backend
+        self.xp = self.b.xp
+        self.inputs = inputs
+        self.env = env
+        self.indices = indices
+        self.operands = plan.program.operands(n)
+        args = [plan.program.nodes[a] for a in self.node["args"]]
+        self.arg_kinds = [a["kind"] for a in args]
+        self.arg_dims = [dims(a) for a in args]
+
+    def arg(self, i):
+        """The value of operand i (for a product with diag(v), v)."""
+        return self.env[self.operands[i]]
+
+    def ref(self, r):
+        if r["kind"] == "lit":
+            return int(r["value"])
+        if r["name"] not in self.indices:
+            raise InternalError(f"index {r['name']} used outside its sum")
+        return self.indices[r["name"]]
+
+    def constant(self, key, make):
+        return self.plan._constant(key, make)
+
+    def error(self, message):
+        return InternalError(message)
+
+    def body_values(self):
+        """An index sum's body evaluated for each value of its index, in order."""
+        name = self.attrs["index"]
+        for j in range(int(self.attrs["lower"]), int(self.attrs["upper"]) + 1):
+            inner = dict(self.indices)
+            inner[name] = j
+            local = _Overlay(self.env)
+            for m in self.plan.bodies[self.n]:
+                local[m] = self.plan._kernel(m, self.inputs, local, inner)
+            yield local[self.node["args"][0]]
 
 
 class _Overlay(dict):

@@ -1,5 +1,6 @@
 """Draws givens and vars from their constraints and projects search iterates back, exactly as
-src/numeric/sampling.ts does (same streams, same order of draws), on host NumPy arrays."""
+src/numeric/sampling.ts does (same streams, same order of draws), on host NumPy arrays: a port of
+that file, kept in step with it (the RNG and sampler parity tests compare the two)."""
 
 import math
 
@@ -26,13 +27,15 @@ def parse(constraints):
         kind = c["kind"]
         if kind == "normBall":
             if not ("ball" in p and p["ball"][1] <= c["radius"]):
-                p["ball"] = (c["norm"], c["radius"])
+                p["ball"] = (c["norm"], c["radius"], c.get("center"))
         elif kind == "lower":
             p["lower"] = max(p.get("lower", -math.inf), c["bound"])
         elif kind == "upper":
             p["upper"] = min(p.get("upper", math.inf), c["bound"])
-        else:
+        elif kind == "sum":
             p["sum"] = c["value"]
+        else:
+            p["matrix"] = "psd" if kind == "psd" or p.get("matrix") == "psd" else "sym"
     return p
 
 
@@ -59,23 +62,101 @@ def norm(x, spec, kind):
     return float(np.sqrt(np.dot(x, x)))
 
 
-def feasible(x, spec):
-    for c in spec["constraints"]:
-        kind = c["kind"]
-        if kind == "normBall":
-            ok = norm(x, spec, c["norm"]) <= c["radius"] * (1 + FEASIBILITY_TOL) + FEASIBILITY_TOL
-        elif kind == "lower":
-            ok = bool(np.all(x >= c["bound"] - FEASIBILITY_TOL))
-        elif kind == "upper":
-            ok = bool(np.all(x <= c["bound"] + FEASIBILITY_TOL))
-        else:
-            ok = abs(float(np.sum(x)) - c["value"]) <= FEASIBILITY_TOL * max(1, abs(c["value"])) * x.size
-        if not ok:
-            return False
+def member_spec(spec):
+    """A member's spec: a family's member (rows/blocks x cols), or the spec itself."""
+    blocks = spec.get("blocks", 1)
+    return spec if blocks == 1 else {**spec, "rows": spec["rows"] // blocks, "blocks": 1}
+
+
+def get_member(x, spec, i):
+    """Member i of a family stacked by rows (flat column-major storage)."""
+    blocks = spec.get("blocks", 1)
+    if blocks == 1:
+        return x
+    r = spec["rows"] // blocks
+    return column_major(x, spec["rows"], spec["cols"])[i * r : (i + 1) * r, :].T.reshape(-1)
+
+
+def set_member(x, spec, i, m):
+    blocks = spec.get("blocks", 1)
+    if blocks == 1:
+        x[:] = m
+        return
+    r = spec["rows"] // blocks
+    full = column_major(x, spec["rows"], spec["cols"]).copy()
+    full[i * r : (i + 1) * r, :] = column_major(m, r, spec["cols"])
+    x[:] = full.T.reshape(-1)
+
+
+def asymmetry(x, n):
+    m = column_major(x, n, n)
+    return float(np.max(np.abs(m - m.T))) if n > 0 else 0.0
+
+
+def centre_value(centre, root):
+    if centre is None:
+        raise ValueError(f"a centred ball (centre: IR root {root}) needs the centre's value")
+    return centre(root)
+
+
+def feasible(x, spec, centre=None):
+    """Does x satisfy every constraint (up to rounding)? Per member for a family; `centre(root)` gives
+    the centre of a centred ball."""
+    member = member_spec(spec)
+    for b in range(spec.get("blocks", 1)):
+        m = get_member(x, spec, b)
+        for c in spec["constraints"]:
+            kind = c["kind"]
+            if kind == "normBall":
+                dev = m if c.get("center") is None else m - centre_value(centre, c["center"])
+                ok = norm(dev, member, c["norm"]) <= c["radius"] * (1 + FEASIBILITY_TOL) + FEASIBILITY_TOL
+            elif kind == "lower":
+                ok = bool(np.all(m >= c["bound"] - FEASIBILITY_TOL))
+            elif kind == "upper":
+                ok = bool(np.all(m <= c["bound"] + FEASIBILITY_TOL))
+            elif kind == "sum":
+                ok = abs(float(np.sum(m)) - c["value"]) <= FEASIBILITY_TOL * max(1, abs(c["value"])) * m.size
+            else:
+                n = member["rows"]
+                tol = FEASIBILITY_TOL * max(1.0, float(np.max(np.abs(m))) if m.size else 0.0)
+                sym = column_major(m, n, n)
+                ok = asymmetry(m, n) <= tol and (kind == "sym" or float(np.linalg.eigvalsh(0.5 * (sym + sym.T))[0]) >= -tol * n)
+            if not ok:
+                return False
     return True
 
 
-def draw_once(spec, p, rng):
+def draw_structured(kind, n, rng):
+    """A random symmetric (G + Gᵀ)/2 or PSD G Gᵀ/n matrix (flat column-major), G standard normal."""
+    g = column_major(rng.normals(n * n), n, n)
+    x = (g + g.T) / 2 if kind == "sym" else np.array([[_sequential_sum(g[i] * g[j]) for j in range(n)] for i in range(n)]) / n
+    return x.T.reshape(-1)
+
+
+def into_ball(x, spec, ball, rng):
+    """Rescales x (a draw centred at 0) into the ball: a quarter on the boundary, a quarter uniform
+    in radius, half uniform in volume."""
+    kind, radius = ball[0], ball[1]
+    mode = rng.uniform()
+    dims = min(spec["rows"], spec["cols"]) if kind == "spectral" else x.size
+    if mode < BOUNDARY_FRACTION:
+        t = 1.0
+    elif mode < 2 * BOUNDARY_FRACTION:
+        t = rng.uniform()
+    else:
+        t = rng.uniform() ** (1 / dims)
+    current = norm(x, spec, kind)
+    scale = (radius * t) / current if current > 0 else 0.0
+    return x * scale
+
+
+def draw_once(spec, p, rng, centre=None):
+    """One member-shaped draw; `centre` is the ball's centre value when it has one."""
+    x = draw_deviation(spec, p, rng)
+    return x if centre is None else x + centre
+
+
+def draw_deviation(spec, p, rng):
     size = spec["rows"] * spec["cols"]
     if "sum" in p:
         if "lower" in p:
@@ -86,24 +167,17 @@ def draw_once(spec, p, rng):
             return p["lower"] + (mass * e) / _sequential_sum(e)
         x = rng.normals(size)
         return x + (p["sum"] - _sequential_sum(x)) / size
+    if "matrix" in p:
+        # Scaling keeps symmetry and semidefiniteness, so a ball is reached by rescaling too.
+        m = draw_structured(p["matrix"], spec["rows"], rng)
+        return into_ball(m, spec, p["ball"], rng) if "ball" in p else m
     if "ball" in p:
-        kind, radius = p["ball"]
-        if kind == "1":
+        if p["ball"][0] == "1":
             u = rng.uniforms(2 * size)
             x = -np.log(1.0 - u[0::2]) * np.where(u[1::2] < 0.5, -1.0, 1.0)
         else:
             x = rng.normals(size)
-        mode = rng.uniform()
-        dims = min(spec["rows"], spec["cols"]) if kind == "spectral" else size
-        if mode < BOUNDARY_FRACTION:
-            t = 1.0
-        elif mode < 2 * BOUNDARY_FRACTION:
-            t = rng.uniform()
-        else:
-            t = rng.uniform() ** (1 / dims)
-        current = norm(x, spec, kind)
-        scale = (radius * t) / current if current > 0 else 0.0
-        return x * scale
+        return into_ball(x, spec, p["ball"], rng)
     lo, hi = p.get("lower"), p.get("upper")
     if lo is not None and hi is not None:
         return lo + (hi - lo) * rng.uniforms(size)
@@ -119,8 +193,18 @@ def _sequential_sum(x):
     return float(np.add.accumulate(x)[-1]) if x.size else 0.0
 
 
-def project(x, spec):
+def project(x, spec, centre=None):
+    """Projection onto the constraint set, per member for a family; `centre(root)` gives the centre
+    of a centred ball (required when the spec has one)."""
     p = parse(spec["constraints"])
+    member = member_spec(spec)
+    out = np.array(x, dtype=np.float64, copy=True)
+    for b in range(spec.get("blocks", 1)):
+        set_member(out, spec, b, project_member(get_member(np.asarray(x, dtype=np.float64), spec, b), member, p, centre))
+    return out
+
+
+def project_member(x, spec, p, centre=None):
     y = np.array(x, dtype=np.float64, copy=True)
     if "sum" in p and "lower" in p:
         return project_simplex(y, p["sum"], p["lower"])
@@ -128,8 +212,13 @@ def project(x, spec):
         y = y + (p["sum"] - float(np.sum(y))) / y.size
     if "lower" in p or "upper" in p:
         y = np.minimum(p.get("upper", math.inf), np.maximum(p.get("lower", -math.inf), y))
+    if "matrix" in p:
+        y = project_structured(y, spec["rows"], p["matrix"])
     if "ball" in p:
-        return project_ball(y, spec, *p["ball"])
+        c = None if p["ball"][2] is None else centre_value(centre, p["ball"][2])
+        # Around a centre c: project x − c onto the ball at 0, then add c back.
+        dev = project_ball(y if c is None else y - c, spec, p["ball"][0], p["ball"][1])
+        return dev if c is None else c + dev
     return y
 
 
@@ -158,6 +247,17 @@ def project_ball(y, spec, kind, radius):
     return out.T.reshape(-1)
 
 
+def project_structured(y, n, kind):
+    """The symmetric part, and for PSD its negative eigenvalues set to 0 (nearest PSD matrix in F)."""
+    m = column_major(y, n, n)
+    m = (m + m.T) / 2
+    if kind == "psd":
+        vals, vecs = np.linalg.eigh(m)
+        if vals[0] < 0:
+            m = (vecs * np.maximum(vals, 0.0)) @ vecs.T
+    return m.T.reshape(-1)
+
+
 def project_simplex(y, s, lo):
     n = y.size
     mass = s - n * lo
@@ -170,13 +270,20 @@ def project_simplex(y, s, lo):
 
 
 class Sampler:
-    def __init__(self, specs, seed):
+    def __init__(self, specs, seed, centre=None):
+        """`centre(root, point)`: the value (flat column-major) of IR root `root` at a point holding
+        the givens drawn so far; needed only when a spec has a centred ball."""
         self.specs = specs
         self.seed = seed
+        self.centre = centre
         self.parsed = [parse(s["constraints"]) for s in specs]
         # Fixed data is converted once (it can be millions of numbers) and shared, never copied.
         self.fixed = {s["name"]: np.asarray(s["fixed"], dtype=np.float64) for s in specs if s.get("fixed") is not None}
         self.vars = [s for s in specs if s["role"] == "var"]
+
+    def centre_at(self, point):
+        """The centres of centred balls at a point: centre_at(point)(root)."""
+        return lambda root: centre_value(None if self.centre is None else (lambda r: self.centre(r, point)), root)
 
     def draw(self, *ids):
         """One point: name -> flat column-major float64 vector."""
@@ -186,13 +293,21 @@ class Sampler:
                 out[spec["name"]] = self.fixed[spec["name"]]
                 continue
             rng = Stream(stream_key(self.seed, *ids, k))
-            for _ in range(50):
-                x = draw_once(spec, self.parsed[k], rng)
-                if feasible(x, spec):
-                    out[spec["name"]] = x
-                    break
-            else:
-                raise SamplingError(spec["name"], "tries")
+            p = self.parsed[k]
+            centres = self.centre_at(out)
+            centre = None if "ball" not in p or p["ball"][2] is None else centres(p["ball"][2])
+            member = member_spec(spec)
+            x = np.zeros(spec["rows"] * spec["cols"])
+            # Members of a family are drawn one after the other from the same stream.
+            for b in range(spec.get("blocks", 1)):
+                for _ in range(50):
+                    m = draw_once(member, p, rng, centre)
+                    if feasible(m, member, centres):
+                        set_member(x, spec, b, m)
+                        break
+                else:
+                    raise SamplingError(spec["name"], "tries")
+            out[spec["name"]] = x
         return out
 
     def direction(self, ids, specs=None):

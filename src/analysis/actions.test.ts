@@ -35,7 +35,8 @@ test('quick fixes of the common diagnostics', () => {
   expectFix('let u = x^2', 'Squared norm: ||x||_2^2', 'let u = ||x||_2^2');
   expectFix('let u = y / y', 'Divide elementwise: ./', 'let u = y ./ y');
   expectFix('let u = c ∘ y', 'Scale instead: juxtaposition', 'let u = c y');
-  expectFix('let u = ||M||_2', 'Use the Frobenius norm ||·||_F', 'let u = ||M||_F');
+  // ‖·‖₂ of a matrix is its spectral norm, which has no derivative: differentiated, it suggests ‖·‖_F.
+  expectFix('let u = ||x x^T||_2\nclaim grad u = x', 'Use the Frobenius norm ||·||_F', 'let u = ||x x^T||_F');
   expectFix('let u = Y', "Change to 'y'", 'let u = y');
   expectFix('claim <x, x> > 3', "Write '>='", 'claim <x, x> >= 3');
 });

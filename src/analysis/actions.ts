@@ -11,6 +11,7 @@ import type { Expr } from '../language/ast';
 import type { Diagnostic, Span } from '../language/diagnostics';
 import { type Shape, dimText, isColumn, isLiteral, isRow, isScalarShape } from '../language/shape';
 import { typecheckSource } from '../language/typecheck';
+import { FUNCTIONS } from '../symbolic/ops';
 import { ASCII, Printer } from '../symbolic/print';
 import { type ClaimInfo, type DocumentAnalysis, analyzeDocument } from './document';
 import { type TextEdit, applyEdits } from './rename';
@@ -56,7 +57,7 @@ function removesErrors(doc: DocumentAnalysis, d: Diagnostic, edits: TextEdit[]):
   const delta = edits.reduce((s, e) => s + e.newText.length - (e.span.end - e.span.start), 0);
   const inside = (diagnostics: Diagnostic[], end: number): number =>
     diagnostics.filter((x) => x.severity === 'error' && x.span.start >= span.start && x.span.start <= end).length;
-  const after = typecheckSource(applyEdits(doc.text, edits)).diagnostics;
+  const after = typecheckSource(applyEdits(doc.text, edits), FUNCTIONS).diagnostics;
   return inside(after, span.end + delta) < inside(doc.analysis.diagnostics, span.end);
 }
 
@@ -108,17 +109,16 @@ function exprAt(doc: DocumentAnalysis, span: Span): Expr | undefined {
         visit(st.body);
         break;
       case 'claim':
-        if (st.claim.kind === 'compare') {
-          visit(st.claim.left);
-          visit(st.claim.right);
-        } else visit(st.claim.subject);
+        if (st.claim.kind === 'compare') st.claim.terms.forEach(visit);
+        else visit(st.claim.subject);
+        st.claim.domain.forEach((c) => (c.kind === 'property' ? visit(c.subject) : c.terms.forEach(visit)));
         break;
       case 'dim':
       case 'const':
         st.items.forEach((i) => visit(i.value));
         break;
       case 'decl':
-        st.constraints.forEach((c) => c.terms.forEach(visit));
+        st.constraints.forEach((c) => (c.kind === 'property' ? visit(c.subject) : c.terms.forEach(visit)));
         break;
       case 'sweep':
         break;
@@ -142,7 +142,7 @@ function shapeAt(doc: DocumentAnalysis, at: number, exprText: string): Shape | u
   while (doc.symbols.global(name)) name += 'x';
   const statement = doc.tokens.statementStart(at)?.span.start ?? at;
   const probe = `${doc.text.slice(0, statement)}\nlet ${name} = ${exprText}\n`;
-  return typecheckSource(probe).program.lets.find((l) => l.name === name)?.expr.shape;
+  return typecheckSource(probe, FUNCTIONS).program.lets.find((l) => l.name === name)?.expr.shape;
 }
 
 function dimSubscript(shapeDim: Shape['rows']): string {
@@ -256,20 +256,22 @@ function shapeFixes(
 function derivativeOf(doc: DocumentAnalysis, claim: ClaimInfo): { node: Parameters<Printer['print']>[0]; what: string } | undefined {
   const c = claim.typed;
   const lowered = doc.checkable;
-  if (!c || !lowered || c.kind !== 'compare' || c.op !== '=' || c.lhs.k !== 'deriv') return undefined;
+  if (!c || !lowered || c.kind !== 'compare' || c.op !== '=' || c.lhs.k !== 'deriv' || c.lhs.of !== lowered.lowered.lossName)
+    return undefined;
   const vars = lowered.lowered.vars.map((v) => (v.kind === 'var' ? v.name : ''));
   const idx = c.lhs.wrt.map((w) => vars.indexOf(w));
   if (idx.some((i) => i < 0)) return undefined;
-  if (c.lhs.order === 1 && idx.length === 1) return { node: lowered.derivatives.grads[idx[0]!]!, what: 'gradient' };
-  if (c.lhs.order === 2 && idx.length === 1) return { node: lowered.derivatives.hess[idx[0]!]![idx[0]!]!, what: 'Hessian' };
-  if (c.lhs.order === 2 && idx.length === 2) return { node: lowered.derivatives.hess[idx[0]!]![idx[1]!]!, what: 'Hessian block' };
+  if (c.lhs.op === 'grad' && idx.length === 1) return { node: lowered.derivatives.grads[idx[0]!]!, what: 'gradient' };
+  if (c.lhs.op === 'hess' && idx.length === 1) return { node: lowered.derivatives.hess[idx[0]!]![idx[0]!]!, what: 'Hessian' };
+  if (c.lhs.op === 'hess' && c.lhs.block) return { node: lowered.derivatives.hess[idx[0]!]![idx[1]!]!, what: 'Hessian block' };
   return undefined;
 }
 
 function claimRewrites(doc: DocumentAnalysis, claim: ClaimInfo, options: ActionOptions): CodeFix[] {
   const st = doc.statements.find((s) => s.kind === 'claim' && s.span.start === claim.span.start);
-  if (!st || st.kind !== 'claim' || st.claim.kind !== 'compare' || st.claim.op !== '=' || !claim.typed) return [];
-  const rhs = st.claim.right;
+  if (!st || st.kind !== 'claim' || st.claim.kind !== 'compare' || st.claim.ops.length !== 1 || st.claim.ops[0] !== '=' || !claim.typed)
+    return [];
+  const rhs = st.claim.terms[1]!;
   const refuted = options.refuted?.(claim) ?? false;
   const kind = refuted ? 'quickfix' : 'refactor.rewrite';
   const stillTypes = (text: string): DocumentAnalysis | undefined => {

@@ -12,13 +12,14 @@ import type { Claim } from '../language/typed';
 import { type Analysis, analyze } from '../symbolic/analyze';
 import { Graph, UnsupportedError } from '../symbolic/ir';
 import { type Derivatives, type LoweredProgram, derive, lowerProgram } from '../symbolic/lower';
+import { FUNCTIONS } from '../symbolic/ops';
 import { type SymbolTable, buildSymbols } from './symbols';
 import { TokenIndex } from './tokens';
 
 export interface ClaimInfo {
-  /** Position among the file's `claim` statements. */
+  /** Position among the file's claims (a chain's links count one each). */
   ordinal: number;
-  /** The claim statement. */
+  /** The claim statement, or the link of a chain. */
   span: Span;
   /** As written, without the `claim` keyword. */
   text: string;
@@ -52,7 +53,7 @@ export interface DocumentAnalysis {
 const BLOCKING = new Set(['dim', 'const', 'given', 'var', 'loss']);
 
 export function analyzeDocument(text: string): DocumentAnalysis {
-  const parsed: Program = parse(text).program;
+  const parsed: Program = parse(text, new Set(FUNCTIONS.keys())).program;
   const tokens = new TokenIndex(lex(text, []));
   const analysis = analyze(text);
   const file = new SourceFile('', text);
@@ -126,24 +127,28 @@ function claimInfos(
       .map((n) => definitions.get(n)!.text)
       .join('\n');
   };
-  const typed = new Map(analysis.program.claims.map((c, index) => [c.span.start, { claim: c, index }]));
+  const typed = analysis.program.claims.map((claim, index) => ({ claim, index }));
   /** Claims that use the same names share a context (a file has few distinct ones). */
   const contexts = new Map<string, string>();
-  return statements
+  // One entry per claim: a chain `a = b <= c` is a claim per link, each with its own span and verdict.
+  const infos = statements
     .filter((s) => s.kind === 'claim')
-    .map((s, ordinal) => {
-      const t = typed.get(s.span.start);
+    .flatMap((s) => {
+      const links = typed.filter((t) => t.claim.span.start >= s.span.start && t.claim.span.end <= s.span.end);
       const used = [...new Set([...within(s.span), ...lossUses])].sort().join(' ');
       let context = contexts.get(used);
       if (context === undefined) contexts.set(used, (context = hash(`${baseText}\n${reachable(new Set(used.split(' ')))}`)));
-      return {
-        ordinal,
-        span: s.span,
-        text: text.slice(s.span.start, s.span.end).replace(/^claim\s*/, ''),
-        ...(t ? { typed: t.claim, index: t.index } : {}),
-        fingerprint: `${context}:${normal(s.span)}`,
-      };
+      const fingerprint = `${context}:${normal(s.span)}`;
+      if (links.length === 0) return [{ span: s.span, text: text.slice(s.span.start, s.span.end).replace(/^claim\s*/, ''), fingerprint }];
+      return links.map((t, k) => ({
+        span: t.claim.span,
+        text: t.claim.text,
+        typed: t.claim,
+        index: t.index,
+        fingerprint: links.length > 1 ? `${fingerprint}#${k}` : fingerprint,
+      }));
     });
+  return infos.map((info, ordinal) => ({ ordinal, ...info }));
 }
 
 function lowerForChecks(analysis: Analysis, tokens: TokenIndex, file: SourceFile): Pick<DocumentAnalysis, 'checkable' | 'blocked'> {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { lex } from '../language/lexer';
 import { typecheckSource } from '../language/typecheck';
+import { FUNCTIONS } from '../symbolic/ops';
 import { formatDocument } from './format';
 
 function expectFormatted(input: string, expected: string): void {
@@ -58,7 +59,7 @@ test('every example: formatting is idempotent, keeps every token, and keeps the 
     const tokens = (t: string): string[] => lex(t, []).map((k) => `${k.kind}:${k.text}`);
     assert.deepEqual(tokens(formatted), tokens(text), `${name}: same tokens`);
     const program = (t: string): string => {
-      const { program, diagnostics } = typecheckSource(t);
+      const { program, diagnostics } = typecheckSource(t, FUNCTIONS);
       assert.deepEqual(diagnostics, [], name);
       return JSON.stringify(program, (k, v) =>
         k === 'span' ? undefined : k === 'text' ? String(v).replace(/\s+/g, ' ') : v instanceof Map ? [...v] : v,

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { lex } from '../language/lexer';
-import { BUILTIN_FUNCTIONS } from '../language/parser';
 import { typecheckSource } from '../language/typecheck';
+import { FUNCTIONS } from '../symbolic/ops';
 import { BUILTINS } from './builtins';
 import { LATEX_COMMANDS } from './latex';
 
@@ -29,10 +29,15 @@ const USES: Record<string, [string, string]> = {
   top: ['claim x^\\top x >= 0', 'claim x⊤ x >= 0'],
   nabla: ['claim \\nabla L = 2 x', 'claim ∇L = 2 x'],
   mathbb: ['given b : \\mathbb{R}^n', 'given b : ℝ^n'],
+  infty: ['claim ||x||_\\infty <= 5', 'claim ||x||_∞ <= 5'],
+  lambda: ['const \\lambda = 2', 'const λ = 2'],
+  sigma: ['const \\sigma = 2', 'const σ = 2'],
+  Sigma: ['const \\Sigma = 2', 'const Σ = 2'],
+  mu: ['const \\mu = 2', 'const μ = 2'],
 };
 
 const program = (line: string): string => {
-  const { program, diagnostics } = typecheckSource(`dim n = 3\nvar x : R^n\nloss L = ||x||_2^2\n${line}\n`);
+  const { program, diagnostics } = typecheckSource(`dim n = 3\nvar x : R^n\nloss L = ||x||_2^2\n${line}\n`, FUNCTIONS);
   assert.deepEqual(diagnostics, [], line);
   return JSON.stringify(program, (k, v) => (k === 'span' || k === 'text' ? undefined : v instanceof Map ? [...v] : v));
 };
@@ -55,5 +60,6 @@ test('a command whose glyph is accepted means the same as the glyph; the others 
 });
 
 test('the built-in functions offered are exactly the parser’s', () => {
-  assert.deepEqual(BUILTINS.map((b) => b.name).sort(), [...BUILTIN_FUNCTIONS].sort());
+  assert.deepEqual(BUILTINS.map((b) => b.name).sort(), [...FUNCTIONS.keys(), 'lipschitz'].sort());
+  for (const b of BUILTINS) if (b.name !== 'lipschitz') assert.equal(b.params.length, FUNCTIONS.get(b.name)!.arity, b.name);
 });

@@ -34,11 +34,15 @@ export function outline(doc: DocumentAnalysis): OutlineItem[] {
         break;
       }
       case 'claim': {
-        const c = doc.claims.find((x) => x.span.start === st.span.start)!;
+        // A chain is one statement and a claim per link.
+        const links = doc.claims.filter((x) => x.span.start >= st.span.start && x.span.end <= st.span.end);
         out.push({
-          name: c.text.replace(/\s+/g, ' '),
+          name: doc.text
+            .slice(st.span.start, st.span.end)
+            .replace(/^claim\s*/, '')
+            .replace(/\s+/g, ' '),
           kind: 'claim',
-          detail: c.typed ? c.typed.kind : 'has errors',
+          detail: links.length > 0 && links.every((c) => c.typed) ? [...new Set(links.map((c) => c.typed!.kind))].join(', ') : 'has errors',
           span: st.span,
           selection: st.span,
         });

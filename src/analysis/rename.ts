@@ -5,7 +5,7 @@
  * with the same diagnostics as before.
  */
 import type { Span } from '../language/diagnostics';
-import { BUILTIN_FUNCTIONS } from '../language/parser';
+import { FUNCTIONS } from '../symbolic/ops';
 import { KEYWORDS } from './builtins';
 import { type DocumentAnalysis, analyzeDocument } from './document';
 import { type SymbolInfo, occurrenceAt, occurrencesOf } from './symbols';
@@ -16,7 +16,7 @@ export interface TextEdit {
 }
 
 /** Names the parser gives a meaning of its own. */
-const TAKEN = new Set(['R', 'I', 'T', 'in', ...KEYWORDS.map((k) => k.word), ...BUILTIN_FUNCTIONS]);
+const TAKEN = new Set(['R', 'I', 'T', 'in', ...KEYWORDS.map((k) => k.word), ...FUNCTIONS.keys(), 'lipschitz']);
 
 /** The symbol under the cursor that can be renamed, with the span of its name there. */
 export function renameTarget(doc: DocumentAnalysis, offset: number): { symbol: SymbolInfo; span: Span } | undefined {

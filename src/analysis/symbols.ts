@@ -213,7 +213,8 @@ export function buildSymbols(statements: readonly Statement[], program: CheckedP
     }
   };
 
-  const visitComparison = (c: Comparison): void => c.terms.forEach((t) => visit(t, new Map()));
+  const visitComparison = (c: Comparison): void =>
+    c.kind === 'property' ? visit(c.subject, new Map()) : c.terms.forEach((t) => visit(t, new Map()));
   const none = new Map<string, SymbolInfo>();
 
   // Pass 2: every use.
@@ -256,10 +257,9 @@ export function buildSymbols(statements: readonly Statement[], program: CheckedP
         break;
       }
       case 'claim':
-        if (st.claim.kind === 'compare') {
-          visit(st.claim.left, none);
-          visit(st.claim.right, none);
-        } else visit(st.claim.subject, none);
+        if (st.claim.kind === 'compare') st.claim.terms.forEach((t) => visit(t, none));
+        else visit(st.claim.subject, none);
+        st.claim.domain.forEach(visitComparison);
         break;
       case 'sweep':
         for (const item of st.items) {

@@ -3,8 +3,8 @@
  * Hessian in matrix form and a table of verdicts; and a standalone Python module (NumPy or JAX)
  * computing the loss, the stacked gradient and the Hessian from the same IR the checks use.
  */
-import type { Dim } from '../language/shape';
 import { type IndexRef, InternalError, type Node, topoOrder } from '../symbolic/ir';
+import { opDef } from '../symbolic/ops';
 import type { ClaimOutcome, FileOutcome } from './runClaims';
 import { derivativesSummary } from './runClaims';
 import type { Loaded } from './load';
@@ -88,29 +88,15 @@ export function exportLatex(loaded: Loaded, outcome?: FileOutcome): string {
 
 export type PythonFlavor = 'numpy' | 'jax';
 
-const PY_FN: Record<string, string> = {
-  exp: 'np.exp',
-  log: 'np.log',
-  cosh: 'np.cosh',
-  sinh: 'np.sinh',
-  tanh: 'np.tanh',
-  sqrt: 'np.sqrt',
-  abs: 'np.abs',
-  sigmoid: '_sigmoid',
-  relu: '_relu',
-  step: '_step',
-  sign: 'np.sign',
-};
-
-function pyNumber(v: number): string {
-  if (Number.isNaN(v)) return 'float("nan")';
-  if (!Number.isFinite(v)) return v > 0 ? 'float("inf")' : '-float("inf")';
-  return Number.isInteger(v) ? `${v}.0` : String(v);
-}
-
 class PythonWriter {
   private readonly names = new Map<number, string>();
   private readonly lines: string[] = [];
+
+  constructor(
+    private readonly flavor: PythonFlavor,
+    /** Helper functions the emitted code calls, shared by the module's functions. */
+    private readonly helpers: Map<string, string>,
+  ) {}
 
   name(n: Node): string {
     const v = this.names.get(n.id);
@@ -123,73 +109,15 @@ class PythonWriter {
   }
 
   private expr(n: Node): string {
-    const a = (i: number): string => this.name(n.args[i]!);
-    const r = n.shape.rows.value;
-    const c = n.shape.cols.value;
-    switch (n.kind) {
-      case 'var':
-      case 'given':
-        return `_as2d(${n.name}, ${r}, ${c})`;
-      case 'const':
-      case 'num':
-        return `np.full((1, 1), ${pyNumber(n.value)})`;
-      case 'identity':
-        return `np.eye(${r})`;
-      case 'ones':
-        return `np.ones((${r}, ${c}))`;
-      case 'zeros':
-        return `np.zeros((${r}, ${c}))`;
-      case 'unit':
-        return `_unit(${r}, ${this.ref(n.index)})`;
-      case 'indexValue':
-        return `np.full((1, 1), float(${n.index}))`;
-      case 'commutation':
-        return `_commutation(${(n.m as Dim).value}, ${(n.n as Dim).value})`;
-      case 'add':
-        return `${a(0)} + ${a(1)}`;
-      case 'scale':
-      case 'hadamard':
-        return `${a(0)} * ${a(1)}`;
-      case 'divide':
-        return `${a(0)} / ${a(1)}`;
-      case 'matmul':
-        return `${a(0)} @ ${a(1)}`;
-      case 'transpose':
-        return `${a(0)}.T`;
-      case 'kron':
-        return `np.kron(${a(0)}, ${a(1)})`;
-      case 'fn':
-        return `${PY_FN[n.fn]}(${a(0)})`;
-      case 'pow':
-        return `${a(0)} ** ${a(1)}`;
-      case 'inner':
-        return `np.sum(${a(0)} * ${a(1)}).reshape(1, 1)`;
-      case 'sum':
-        return `np.sum(${a(0)}).reshape(1, 1)`;
-      case 'trace':
-        return `np.trace(${a(0)}).reshape(1, 1)`;
-      case 'diag':
-        return `np.diag(${a(0)}[:, 0])`;
-      case 'diagvec':
-        return `np.diag(${a(0)}).reshape(-1, 1)`;
-      case 'vec':
-        return `${a(0)}.reshape(-1, 1, order="F")`;
-      case 'unvec':
-        return `${a(0)}.reshape(${r}, ${c}, order="F")`;
-      case 'norm':
-        return `np.sqrt(np.sum(${a(0)} * ${a(0)})).reshape(1, 1)`;
-      case 'slice': {
-        const rows = n.row ? `${this.ref(n.row)} - 1:${this.ref(n.row)}` : ':';
-        const cols = n.col ? `${this.ref(n.col)} - 1:${this.ref(n.col)}` : ':';
-        return `${a(0)}[${rows}, ${cols}]`;
-      }
-      case 'softmax':
-        return `_softmax(${a(0)})`;
-      case 'normalize':
-        return `${a(0)} / np.sum(${a(0)})`;
-      case 'indexSum':
-        throw new InternalError('index sums are emitted as loops');
-    }
+    const def = opDef(n);
+    for (const [name, code] of Object.entries(def.pyHelpers?.(n, this.flavor) ?? {})) this.helpers.set(name, code);
+    return def.numpy(n, {
+      arg: (i) => this.name(n.args[i]!),
+      ref: (r) => this.ref(r),
+      rows: n.shape.rows.value,
+      cols: n.shape.cols.value,
+      flavor: this.flavor,
+    });
   }
 
   /**
@@ -227,8 +155,9 @@ class PythonWriter {
 export function exportPython(loaded: Loaded, flavor: PythonFlavor): string {
   const { lowered, derivatives, program } = loaded;
   const params = [...program.givens.map((g) => g.name), ...program.vars.map((v) => v.name)].join(', ');
+  const helpers = new Map<string, string>();
   const fnBody = (roots: Node[]): { code: string; names: string[] } => {
-    const w = new PythonWriter();
+    const w = new PythonWriter(flavor, helpers);
     w.emit('    ', new Set(), topoOrder(roots));
     return { code: w.text, names: roots.map((r) => w.name(r)) };
   };
@@ -256,41 +185,7 @@ def _as2d(a, r, c):
     return a
 
 
-def _unit(n, i):
-    return np.eye(n)[:, i - 1:i]
-
-
-def _commutation(m, n):
-    k = np.zeros((m * n, m * n))
-    for i in range(m):
-        for j in range(n):
-            k = ${flavor === 'jax' ? 'k.at[j + i * n, i + j * m].set(1.0)' : '_set(k, j + i * n, i + j * m)'}
-    return k
-
-
-def _set(k, i, j):
-    k[i, j] = 1.0
-    return k
-
-
-def _sigmoid(z):
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
-def _relu(z):
-    return np.maximum(z, 0.0)
-
-
-def _step(z):
-    return np.where(z > 0, 1.0, 0.0)
-
-
-def _softmax(z):
-    e = np.exp(z - np.max(z))
-    return e / np.sum(e)
-
-
-def loss(${params}):
+${[...helpers.values()].map((h) => `${h}\n\n\n`).join('')}def loss(${params}):
 ${doc('The loss')}
 ${lossFn.code}
     return ${lossFn.names[0]}[0, 0]

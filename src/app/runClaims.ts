@@ -4,9 +4,11 @@ import { WorkerClient, WorkerDied } from '../numeric/client';
 import type { Budget, CheckParams, CheckResult, ClaimResult, Verdict } from '../numeric/protocol';
 import { DEFAULT_MEMORY_LIMIT_BYTES, buildCheckParams, estimateBytes, formatBytes, samplingSpecs } from '../numeric/request';
 import { violation } from '../numeric/sampling';
-import type { CheckedProgram } from '../language/typed';
+import { compile } from '../numeric/evaluate';
+import type { CheckedProgram, TExpr } from '../language/typed';
 import { type ClaimPlan, type SymQuantity, planClaims } from '../symbolic/claims';
-import { NonFiniteConstant, type Node, topoOrder } from '../symbolic/ir';
+import { Graph, NonFiniteConstant, type Node, topoOrder } from '../symbolic/ir';
+import { Lowering, deriveDefinition } from '../symbolic/lower';
 import { ASCII, LATEX, printBundle } from '../symbolic/print';
 import { InputError, type Loaded } from './load';
 
@@ -44,7 +46,7 @@ export class ClaimRunFailed extends Error {}
 function claimKind(p: ClaimPlan): string {
   switch (p.kind) {
     case 'identity':
-      return p.lhs.kind === 'grad' || (p.claim.kind === 'compare' && p.claim.lhs.k === 'deriv' && p.claim.lhs.order === 1)
+      return p.lhs.kind === 'grad' || (p.claim.kind === 'compare' && p.claim.lhs.k === 'deriv' && p.claim.lhs.op === 'grad')
         ? 'gradient'
         : p.lhs.kind === 'hess' || (p.claim.kind === 'compare' && p.claim.lhs.k === 'deriv')
           ? 'hessian'
@@ -91,16 +93,65 @@ export function derivativesSummary(loaded: Loaded): FileOutcome['derivatives'] {
   };
 }
 
-/** Fixed values that break their declaration's constraints: name → the constraint broken. */
+/** `derive --of f`: the derivatives of one definition (grad/hess of a scalar, jac of a vector or matrix), printed. */
+export interface DefinitionSummary {
+  of: string;
+  first: { kind: 'grad' | 'jac'; wrt: string; ascii: string; latex: string }[];
+  hess: { wrt: string[]; ascii: string; latex: string }[];
+  definitions: { name: string; ascii: string; latex: string }[];
+}
+
+export function definitionSummary(loaded: Loaded, name: string): DefinitionSummary {
+  if (name !== loaded.lowered.lossName && !loaded.lowered.lets.has(name))
+    throw new InputError(`--of ${name}: no let or loss of that name in ${loaded.path}`);
+  const d = deriveDefinition(loaded.lowered, name);
+  const roots = [...d.first.map((f) => f.node), ...d.hess.map((h) => h.node)];
+  const ascii = printBundle(ASCII, roots, loaded.lowered.graph.names);
+  const latex = printBundle(LATEX, roots, loaded.lowered.graph.names);
+  const at = (i: number) => ({ ascii: ascii.roots[i]!, latex: latex.roots[i]! });
+  return {
+    of: name,
+    first: d.first.map((f, i) => ({ kind: d.scalar ? 'grad' : 'jac', wrt: f.wrt, ...at(i) })),
+    hess: d.hess.map((h, i) => ({ wrt: h.wrt, ...at(d.first.length + i) })),
+    definitions: ascii.definitions.map((def, i) => ({
+      name: def.name,
+      ascii: def.text,
+      latex: `${latex.definitions[i]!.name} = ${latex.definitions[i]!.text}`,
+    })),
+  };
+}
+
+/**
+ * Fixed values that break their declaration's constraints: name → the constraint broken. A ball
+ * centred at an expression of givens is checked when those givens are fixed too.
+ */
 export function domainViolations(program: CheckedProgram, fixed: ReadonlyMap<string, Float64Array>): Map<string, string> {
   const out = new Map<string, string>();
-  for (const spec of samplingSpecs(program, fixed)) {
+  const centreExprs = [...program.givens, ...program.vars].flatMap((d) =>
+    d.constraints.flatMap((c) => (c.kind === 'normBall' && c.center ? [c.center] : [])),
+  );
+  const lowering = new Lowering(new Graph());
+  const centreNodes = centreExprs.map((t) => lowering.lower(t));
+  const centres = new Map<TExpr, number>(centreExprs.map((t, i) => [t, i]));
+  const centre = (root: number): Float64Array => {
+    const node = centreNodes[root]!;
+    if (topoOrder([node]).some((n) => n.kind === 'given' && !fixed.has(n.name))) throw new CentreUnknown();
+    return compile([node]).run(fixed)[0]!;
+  };
+  for (const spec of samplingSpecs(program, fixed, centres)) {
     if (!spec.fixed) continue;
-    const broken = violation(Float64Array.from(spec.fixed), spec);
-    if (broken) out.set(spec.name, broken);
+    try {
+      const broken = violation(Float64Array.from(spec.fixed), spec, centre);
+      if (broken) out.set(spec.name, broken);
+    } catch (e) {
+      if (!(e instanceof CentreUnknown)) throw e;
+    }
   }
   return out;
 }
+
+/** A ball's centre depends on givens that are sampled, not fixed: it cannot be checked before sampling. */
+class CentreUnknown extends Error {}
 
 /** The givens and vars a claim's quantities depend on (derivatives: those of the loss). */
 function dependencies(plan: ClaimPlan, loss: Node): Set<string> {
@@ -134,7 +185,7 @@ export async function runClaims(
   cancel?: AbortSignal,
 ): Promise<FileOutcome> {
   const { program, lowered, derivatives } = loaded;
-  const all = planClaims(lowered, derivatives, program.claims);
+  const all = loaded.analysis.plans ?? planClaims(lowered, derivatives, program.claims);
   const selected = options.only ? new Set(options.only) : undefined;
   const plans = selected ? all.filter((_, i) => selected.has(i)) : all;
   const claimIndices = plans.map((p) => all.indexOf(p));

@@ -46,7 +46,7 @@ export interface SweepOutcome {
 
 /** `n in [8, 16], R in [0.5, 1]` (the --sweep option) in the language's own sweep syntax. */
 export function parseSweep(spec: string): SweepGrid {
-  const { program, diagnostics } = parse(`sweep ${spec}\n`);
+  const { program, diagnostics } = parse(`sweep ${spec}\n`, new Set());
   const st = program.statements[0];
   if (diagnostics.length > 0 || !st || st.kind !== 'sweep')
     throw new InputError(`--sweep: ${diagnostics[0]?.message ?? 'expected NAME in [v1, v2, ...], ...'}`);

@@ -25,7 +25,10 @@ export function readJson(path: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-/** Analyses a file and prints its diagnostics; undefined when it has errors. */
+/**
+ * Analyses a file and prints its diagnostics; undefined when it has errors outside its claims (an
+ * ill-typed claim costs only itself: the file still loads, and `hasErrors` says the input had errors).
+ */
 export function load(path: string, err: (s: string) => void): Loaded | undefined {
   const text = readText(path);
   const { analysis, loaded } = analyzeDocument(path, text);
@@ -40,11 +43,17 @@ export function load(path: string, err: (s: string) => void): Loaded | undefined
       span: { start: 0, end: 0 },
     });
   for (const d of diagnostics) err(`${formatDiagnostic(file, d)}\n`);
-  if (!loaded) {
-    const errors = diagnostics.filter((d) => d.severity === 'error').length;
-    err(`${path}: ${errors} error${errors === 1 ? '' : 's'}\n`);
-  }
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  if (errors > 0)
+    err(
+      `${path}: ${errors} error${errors === 1 ? '' : 's'}${loaded ? ' (in claims, which are left out; the rest of the file is used)' : ''}\n`,
+    );
   return loaded;
+}
+
+/** Did the file have input errors (even if only in claims)? The command then exits 2 after doing what it can. */
+export function hasErrors(loaded: Loaded): boolean {
+  return loaded.analysis.diagnostics.some((d) => d.severity === 'error');
 }
 
 /**

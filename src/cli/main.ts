@@ -8,18 +8,18 @@ import type { ProgressParams } from '../numeric/protocol';
 import { DerivativePlan } from '../numeric/point';
 import type { Budget } from '../numeric/protocol';
 import { topoOrder } from '../symbolic/ir';
-import { ALMOST_EVERYWHERE } from '../symbolic/rules';
-import { ClaimRunFailed, type FileOutcome, domainViolations, runClaims, derivativesSummary } from '../app/runClaims';
+import { ALMOST_EVERYWHERE } from '../symbolic/ops';
+import { ClaimRunFailed, type FileOutcome, definitionSummary, domainViolations, runClaims, derivativesSummary } from '../app/runClaims';
 import { SourceFile } from '../language/diagnostics';
 import { exportLatex, exportPython } from '../app/export';
 import { InputError, type Loaded, dataFor } from '../app/load';
 import { type SweepOutcome, parseSweep, runSweep, validateSweep } from '../app/sweep';
 import { formatOutcome, formatSweep } from '../app/text';
 import { progressBar, writeReport } from './format';
-import { checkOutputPath, load, readJson, writeOutput } from './load';
+import { checkOutputPath, hasErrors, load, readJson, writeOutput } from './load';
 
 const USAGE = `usage:
-  derivlens derive FILE [--json]
+  derivlens derive FILE [--json] [--of NAME]
   derivlens eval FILE --data DATA.json --at POINT.json [--json]
   derivlens export FILE --latex|--numpy|--jax [--out PATH] [--no-check] [--seed N] [--budget …] [--backend …]
   derivlens check FILE... [--json] [--html REPORT.html] [--seed N] [--budget quick|default|thorough|N]
@@ -80,10 +80,35 @@ export async function main(argv: string[], io: Io): Promise<number> {
 }
 
 function deriveCommand(args: string[], io: Io): number {
-  const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { json: { type: 'boolean' }, of: { type: 'string' } },
+    allowPositionals: true,
+  });
   if (positionals.length !== 1) throw new InputError(`derive takes one FILE\n${USAGE}`);
   const a = load(positionals[0]!, io.err);
   if (!a) return 2;
+  if (values.of) {
+    const d = definitionSummary(a, values.of);
+    if (values.json) io.out(`${JSON.stringify(d, null, 2)}\n`);
+    else {
+      const lines = [
+        ...d.first.map((f) => `${f.kind}_${f.wrt} ${d.of} = ${f.ascii}`),
+        ...d.hess.map((h) => `hess_{${h.wrt.join(',')}} ${d.of} = ${h.ascii}`),
+        ...(d.definitions.length > 0 ? ['', 'where', ...d.definitions.map((def) => `  ${def.name} = ${def.ascii}`)] : []),
+        '',
+        'LaTeX:',
+        ...d.first.map(
+          (f) =>
+            `  ${f.kind === 'grad' ? `\\nabla_{${f.wrt}}` : `\\frac{\\partial ${d.of}}{\\partial ${f.wrt}^{\\top}}`} ${f.kind === 'grad' ? `${d.of} ` : ''}= ${f.latex}`,
+        ),
+        ...d.hess.map((h) => `  \\nabla^2_{${h.wrt.join(',')}} ${d.of} = ${h.latex}`),
+        ...d.definitions.map((def) => `  ${def.latex}`),
+      ];
+      io.out(`${lines.join('\n')}\n`);
+    }
+    return hasErrors(a) ? 2 : 0;
+  }
   const { lowered, derivatives } = a;
   const d = derivativesSummary(a);
   const roots = [lowered.loss, ...derivatives.grads, ...derivatives.hess.flat()];
@@ -100,7 +125,7 @@ function deriveCommand(args: string[], io: Io): number {
       almostEverywhere: aeFunctions,
     };
     io.out(`${JSON.stringify(json, null, 2)}\n`);
-    return 0;
+    return hasErrors(a) ? 2 : 0;
   }
   const L = lowered.lossName;
   const lines: string[] = [`loss ${L} = ${d.loss.ascii}`, ''];
@@ -133,7 +158,7 @@ function deriveCommand(args: string[], io: Io): number {
   }
   for (const def of d.definitions) lines.push(`  ${def.latex}`);
   io.out(`${lines.join('\n')}\n`);
-  return 0;
+  return hasErrors(a) ? 2 : 0;
 }
 
 function evalCommand(args: string[], io: Io): number {
@@ -173,7 +198,7 @@ function evalCommand(args: string[], io: Io): number {
     );
   }
   if (nonFinite.length > 0) io.err(`derivlens: warning: non-finite values (NaN or Inf) in ${nonFinite.join(', ')}\n`);
-  return 0;
+  return hasErrors(a) ? 2 : 0;
 }
 
 function parseBudget(s: string | undefined): Budget {
@@ -353,6 +378,7 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
   const refuted =
     outcomes.some((o) => o.claims.some((c) => c.verdict === 'refuted')) || sweeps.some((s) => s.claims.some((c) => c.violatedAt > 0));
   if (failed.length > 0) return 3;
+  if (loaded.some(hasErrors)) return 2;
   return refuted ? 1 : 0;
 }
 
@@ -397,5 +423,5 @@ async function exportCommand(args: string[], io: Io): Promise<number> {
     writeOutput('--out', out, () => writeFileSync(out, text));
     io.out(`wrote ${values.out}\n`);
   } else io.out(text);
-  return 0;
+  return hasErrors(l) ? 2 : 0;
 }

@@ -19,10 +19,14 @@ export type Expr =
   | { kind: 'index'; target: Expr; indices: IndexArg[]; span: Span }
   /** `name_sub`: resolved later, since `x_i` may be a declared name or an entry of x. */
   | { kind: 'subscripted'; base: Expr; subscript: IndexArg[]; rawText: string; span: Span }
-  | { kind: 'sum'; index: string; lower: Expr; upper: Expr; body: Expr; span: Span }
-  | { kind: 'deriv'; order: 1 | 2; wrt: string[]; of: string; ofSpan: Span; span: Span };
+  /** `sum_{j=1}^{n} body`, and `max_{i=1}^{k} body` / `min_…` over literal ranges. */
+  | { kind: 'sum'; op: 'sum' | 'max' | 'min'; index: string; lower: Expr; upper: Expr; body: Expr; span: Span }
+  /** `grad f`, `hess_{X,Y} L`, `jac_x f`: derivatives of the loss or of a let. */
+  | { kind: 'deriv'; op: DerivOp; wrt: string[]; of: string; ofSpan: Span; span: Span };
 
-export type NormKind = '2' | 'F' | '1';
+export type DerivOp = 'grad' | 'hess' | 'jac';
+
+export type NormKind = '2' | 'F' | '1' | 'inf';
 
 export interface DimItem {
   name: string;
@@ -30,9 +34,10 @@ export interface DimItem {
   span: Span;
 }
 
-/** `R`, `R^n`, `R^{n x d}`: each entry is a product of dimension atoms. */
+/** `R`, `R^n`, `R^{n x d}`: each entry is a product of dimension atoms; `(R^{d x d})^k` a family of k. */
 export interface TypeAst {
   dims: DimProduct[];
+  count?: DimProduct;
   span: Span;
 }
 
@@ -42,17 +47,17 @@ export interface DimProduct {
   span: Span;
 }
 
-export interface Comparison {
-  terms: Expr[];
-  ops: ('<=' | '>=' | '=')[];
-  span: Span;
-}
+/** A constraint as written: a chain of comparisons (`0 <= x <= 1`), or a property (`P psd`). */
+export type Comparison =
+  | { kind: 'compare'; terms: Expr[]; ops: ('<=' | '>=' | '=')[]; span: Span }
+  | { kind: 'property'; subject: Expr; property: 'sym' | 'psd'; span: Span };
 
 export type Statement =
   | { kind: 'dim'; items: DimItem[]; span: Span }
   | { kind: 'const'; items: DimItem[]; span: Span }
   | { kind: 'decl'; role: 'given' | 'var'; name: string; nameSpan: Span; type: TypeAst; constraints: Comparison[]; span: Span }
-  | { kind: 'let'; name: string; nameSpan: Span; expr: Expr; span: Span }
+  /** `let f = …`, or `let D(X) = …` written as a function of declared names, as papers write D(X). */
+  | { kind: 'let'; name: string; nameSpan: Span; params?: string[]; expr: Expr; span: Span }
   | { kind: 'loss'; name: string; nameSpan: Span; expr: Expr; span: Span }
   | { kind: 'def'; name: string; nameSpan: Span; params: string[]; body: Expr; span: Span }
   | { kind: 'claim'; claim: ClaimAst; span: Span }
@@ -64,9 +69,12 @@ export interface SweepItem {
   span: Span;
 }
 
-export type ClaimAst =
-  | { kind: 'compare'; op: '=' | '<=' | '>='; left: Expr; right: Expr }
-  | { kind: 'definite'; which: 'psd' | 'nsd' | 'pd' | 'nd'; subject: Expr };
+/** A claim, with an optional narrower domain (`for ||X||_F <= 1`) for it alone. */
+export type ClaimAst = { domain: Comparison[] } &
+  /** `a = b`, or a chain `a = b <= c = d` whose every link is a claim of its own. */
+  (
+    { kind: 'compare'; terms: Expr[]; ops: ('=' | '<=' | '>=')[] } | { kind: 'definite'; which: 'psd' | 'nsd' | 'pd' | 'nd'; subject: Expr }
+  );
 
 export interface Program {
   statements: Statement[];

@@ -37,6 +37,8 @@ export interface Diagnostic {
   severity: Severity;
   message: string;
   span: Span;
+  /** The error concerns one claim only: that claim is dropped, every other claim is still checked. */
+  claimOnly?: boolean;
 }
 
 export interface LineCol {

@@ -72,12 +72,70 @@ const UNICODE_OPS: Record<string, { kind: TokenKind; text: string }> = {
   '−': { kind: 'op', text: '-' },
   '∇': { kind: 'ident', text: 'grad' },
   '½': { kind: 'number', text: '0.5' },
+  '∞': { kind: 'number', text: 'Infinity' },
   ᵀ: { kind: 'sup', text: 'T' },
   '⊤': { kind: 'sup', text: 'T' },
   '²': { kind: 'sup', text: '2' },
   '³': { kind: 'sup', text: '3' },
   ℝ: { kind: 'ident', text: 'R' },
 };
+
+/**
+ * Greek letters, lexed as the ASCII name of the letter so that `λ`, `\lambda` and `lambda` are one
+ * name (printed back in LaTeX as `\lambda`). Variant forms are the same letter.
+ */
+const GREEK_LETTERS: Record<string, string> = {
+  α: 'alpha',
+  β: 'beta',
+  γ: 'gamma',
+  δ: 'delta',
+  ε: 'epsilon',
+  ϵ: 'epsilon',
+  ζ: 'zeta',
+  η: 'eta',
+  θ: 'theta',
+  ϑ: 'theta',
+  ι: 'iota',
+  κ: 'kappa',
+  λ: 'lambda',
+  μ: 'mu',
+  ν: 'nu',
+  ξ: 'xi',
+  π: 'pi',
+  ρ: 'rho',
+  ϱ: 'rho',
+  σ: 'sigma',
+  ς: 'sigma',
+  τ: 'tau',
+  υ: 'upsilon',
+  φ: 'phi',
+  ϕ: 'phi',
+  χ: 'chi',
+  ψ: 'psi',
+  ω: 'omega',
+  Γ: 'Gamma',
+  Δ: 'Delta',
+  Θ: 'Theta',
+  Λ: 'Lambda',
+  Ξ: 'Xi',
+  Π: 'Pi',
+  Σ: 'Sigma',
+  Υ: 'Upsilon',
+  Φ: 'Phi',
+  Ψ: 'Psi',
+  Ω: 'Omega',
+};
+
+/** LaTeX commands of Greek letters: `\lambda` → lambda, `\varepsilon` → epsilon. */
+const GREEK_COMMANDS: Record<string, string> = Object.fromEntries([
+  ...Object.values(GREEK_LETTERS).map((name) => [name, name]),
+  ['varepsilon', 'epsilon'],
+  ['vartheta', 'theta'],
+  ['varphi', 'phi'],
+  ['varrho', 'rho'],
+  ['varsigma', 'sigma'],
+  ['varpi', 'pi'],
+]);
 
 const SUBSCRIPTS: Record<string, string> = {
   '₀': '0',
@@ -166,6 +224,9 @@ const COMMAND_ALIASES: Record<string, { kind: TokenKind; text: string }> = {
   cosh: { kind: 'ident', text: 'cosh' },
   sinh: { kind: 'ident', text: 'sinh' },
   tanh: { kind: 'ident', text: 'tanh' },
+  det: { kind: 'ident', text: 'det' },
+  min: { kind: 'ident', text: 'min' },
+  max: { kind: 'ident', text: 'max' },
   nabla: { kind: 'ident', text: 'grad' },
   infty: { kind: 'number', text: 'Infinity' },
 };
@@ -229,7 +290,8 @@ export function lex(text: string, diagnostics: Diagnostic[]): Token[] {
     if (/\p{L}/u.test(c) && !(c in UNICODE_OPS) && !(c in SUBSCRIPTS)) {
       i++;
       while (i < text.length && /[\p{L}0-9]/u.test(text[i]!) && !(text[i]! in SUBSCRIPTS) && !(text[i]! in UNICODE_OPS)) i++;
-      push('ident', text.slice(start, i), start, i);
+      const word = [...text.slice(start, i)].map((ch) => GREEK_LETTERS[ch] ?? ch).join('');
+      push('ident', word, start, i);
       continue;
     }
     if (c === '\\') {
@@ -248,6 +310,11 @@ export function lex(text: string, diagnostics: Diagnostic[]): Token[] {
       const name = m[1]!;
       if (IGNORED_COMMANDS.has(name)) {
         spaced = true;
+        continue;
+      }
+      const greek = GREEK_COMMANDS[name];
+      if (greek) {
+        push('ident', greek, start, i);
         continue;
       }
       const alias = COMMAND_ALIASES[name];

@@ -6,35 +6,29 @@
  * juxtaposition); postfix (`^`, `'`, `[..]`, `_`). Juxtaposition binds tighter than `∘` because
  * papers write `f ∘ A x` for f ∘ (Ax).
  */
-import type { BinaryOp, ClaimAst, Comparison, DimProduct, Expr, IndexArg, NormKind, Program, Statement, SweepItem, TypeAst } from './ast';
+import type {
+  BinaryOp,
+  ClaimAst,
+  Comparison,
+  DerivOp,
+  DimProduct,
+  Expr,
+  IndexArg,
+  NormKind,
+  Program,
+  Statement,
+  SweepItem,
+  TypeAst,
+} from './ast';
 import { type Diagnostic, type Span, spanUnion } from './diagnostics';
 import { lex, type Token } from './lexer';
 
-/** Names parsed as function applications when followed by an argument list. */
-export const BUILTIN_FUNCTIONS = new Set([
-  'exp',
-  'log',
-  'cosh',
-  'sinh',
-  'tanh',
-  'sigmoid',
-  'relu',
-  'sqrt',
-  'abs',
-  'step',
-  'sign',
-  'softmax',
-  'diag',
-  'kron',
-  'vec',
-  'tr',
-  'sum',
-  'lipschitz',
-]);
+/** Claim forms parsed like calls, besides the built-in functions the parser is given. */
+const CLAIM_FUNCTIONS = ['lipschitz'];
 
 const STATEMENT_KEYWORDS = new Set(['dim', 'const', 'given', 'var', 'let', 'loss', 'def', 'claim', 'sweep']);
 /** Words that end an expression instead of multiplying into it. */
-const RESERVED = new Set(['with', 'psd', 'nsd', 'pd', 'nd', ...STATEMENT_KEYWORDS]);
+const RESERVED = new Set(['with', 'for', 'psd', 'nsd', 'pd', 'nd', 'sym', ...STATEMENT_KEYWORDS]);
 /** LaTeX font commands whose braced argument is just a name: `\mathsf{A}`, `\mathbf{1}`. */
 const FONT_COMMANDS = new Set([
   'mathbf',
@@ -60,10 +54,11 @@ class SyntaxFail {
   constructor(readonly diagnostic: Diagnostic) {}
 }
 
-export function parse(text: string): { program: Program; diagnostics: Diagnostic[] } {
+/** `functions`: names parsed as calls when an argument list follows (the built-ins, from the op registry). */
+export function parse(text: string, functions: ReadonlySet<string>): { program: Program; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const tokens = lex(text, diagnostics);
-  const parser = new Parser(tokens, diagnostics);
+  const parser = new Parser(tokens, diagnostics, functions);
   return { program: parser.parseProgram(), diagnostics };
 }
 
@@ -75,10 +70,15 @@ class Parser {
   private nesting = 0;
   private readonly userFunctions = new Set<string>();
 
+  private readonly builtins: ReadonlySet<string>;
+
   constructor(
     private readonly tokens: Token[],
     private readonly diagnostics: Diagnostic[],
-  ) {}
+    functions: ReadonlySet<string>,
+  ) {
+    this.builtins = new Set([...functions, ...CLAIM_FUNCTIONS]);
+  }
 
   parseProgram(): Program {
     const statements: Statement[] = [];
@@ -87,6 +87,7 @@ class Parser {
         this.pos++;
         continue;
       }
+      const first = this.peek();
       try {
         this.chain = 0;
         this.nesting = 0;
@@ -94,7 +95,9 @@ class Parser {
         this.expectEndOfStatement();
       } catch (e) {
         if (!(e instanceof SyntaxFail)) throw e;
-        this.diagnostics.push(e.diagnostic);
+        // A broken claim costs only that claim: the rest of the file is still checked.
+        const claimOnly = first.kind === 'ident' && first.text === 'claim';
+        this.diagnostics.push(claimOnly ? { ...e.diagnostic, claimOnly } : e.diagnostic);
         while (this.peek().kind !== 'newline' && this.peek().kind !== 'eof') this.pos++;
       }
     }
@@ -187,20 +190,25 @@ class Parser {
         const name = this.expectIdent(`after '${t.text}'`);
         this.expectOp(':', `after '${name.text}' (write '${t.text} ${name.text} : R^n')`);
         const type = this.parseType();
-        const constraints: Comparison[] = [];
-        if (this.isIdent('with')) {
-          this.next();
-          do constraints.push(this.parseComparison());
-          while (this.isOp(',') && this.next());
-        }
+        const constraints = this.isIdent('with') ? (this.next(), this.parseConstraints()) : [];
         return { kind: 'decl', role: t.text, name: name.text, nameSpan: name.span, type, constraints, span: this.spanFrom(t.span) };
       }
       case 'let':
       case 'loss': {
         const name = this.expectIdent(`after '${t.text}'`);
-        this.expectOp('=', `after '${t.text} ${name.text}'`);
+        let params: string[] | undefined;
+        if (t.text === 'let' && this.isOp('(') && !this.peek().spaced) {
+          // `let D(X) = …`: a definition written as a function of declared names, used as D(X).
+          this.next();
+          params = [];
+          do params.push(this.expectIdent('as a parameter of the definition').text);
+          while (this.isOp(',') && this.next());
+          this.expectOp(')', 'to close the parameter list');
+          this.userFunctions.add(name.text);
+        }
+        this.expectOp('=', `after '${t.text} ${name.text}${params ? `(${params.join(', ')})` : ''}'`);
         const expr = this.parseExpr();
-        return { kind: t.text, name: name.text, nameSpan: name.span, expr, span: this.spanFrom(t.span) };
+        return { kind: t.text, name: name.text, nameSpan: name.span, ...(params ? { params } : {}), expr, span: this.spanFrom(t.span) };
       }
       case 'def': {
         const name = this.expectIdent(`after 'def'`);
@@ -243,36 +251,76 @@ class Parser {
   private parseClaim(): ClaimAst {
     const left = this.parseExpr();
     const t = this.peek();
+    let claim: ClaimAst;
     if (t.kind === 'ident' && (t.text === 'psd' || t.text === 'nsd' || t.text === 'pd' || t.text === 'nd')) {
       this.next();
-      return { kind: 'definite', which: t.text, subject: left };
+      claim = { kind: 'definite', which: t.text, subject: left, domain: [] };
+    } else if (t.kind === 'op' && (t.text === '=' || t.text === '<=' || t.text === '>=')) {
+      // A chain a = b <= c = d: every link becomes a claim of its own.
+      const terms = [left];
+      const ops: ('=' | '<=' | '>=')[] = [];
+      while (this.isOp('=') || this.isOp('<=') || this.isOp('>=')) {
+        ops.push(this.next().text as '=' | '<=' | '>=');
+        terms.push(this.parseExpr());
+      }
+      claim = { kind: 'compare', terms, ops, domain: [] };
+    } else if (t.kind === 'op' && (t.text === '<' || t.text === '>')) {
+      return this.fail(`strict '${t.text}' is not a claim relation: write '${t.text}=' (numeric checks cannot tell < from <=)`);
+    } else {
+      return this.fail(`expected '=', '<=', '>=' or 'psd' in the claim, found ${this.describe(t)}`);
     }
-    if (t.kind === 'op' && (t.text === '=' || t.text === '<=' || t.text === '>=')) {
+    if (this.isIdent('for')) {
       this.next();
-      const right = this.parseExpr();
-      return { kind: 'compare', op: t.text, left, right };
+      claim.domain = this.parseConstraints();
     }
-    if (t.kind === 'op' && (t.text === '<' || t.text === '>')) {
-      this.fail(`strict '${t.text}' is not a claim relation: write '${t.text}=' (numeric checks cannot tell < from <=)`);
-    }
-    return this.fail(`expected '=', '<=', '>=' or 'psd' in the claim, found ${this.describe(t)}`);
+    return claim;
+  }
+
+  /** Constraints after `with` (a declaration) or `for` (a claim's own domain), comma-separated. */
+  private parseConstraints(): Comparison[] {
+    const out: Comparison[] = [];
+    do out.push(this.parseComparison());
+    while (this.isOp(',') && this.next());
+    return out;
   }
 
   private parseComparison(): Comparison {
     const first = this.parseExpr();
+    if (this.isIdent('sym') || this.isIdent('psd')) {
+      const property = this.next();
+      return { kind: 'property', subject: first, property: property.text as 'sym' | 'psd', span: spanUnion(first.span, property.span) };
+    }
     const terms: Expr[] = [first];
-    const ops: Comparison['ops'] = [];
+    const ops: ('<=' | '>=' | '=')[] = [];
     while (this.isOp('<=') || this.isOp('>=') || this.isOp('=')) {
-      ops.push(this.next().text as Comparison['ops'][number]);
+      ops.push(this.next().text as '<=' | '>=' | '=');
       terms.push(this.parseExpr());
     }
     if (ops.length === 0)
-      this.fail(`expected a constraint such as 'x >= 0' or '||x||_2 <= R', found ${this.describe(this.peek())}`, first.span);
-    return { terms, ops, span: spanUnion(first.span, terms[terms.length - 1]!.span) };
+      this.fail(`expected a constraint such as 'x >= 0', '||x||_2 <= R' or 'P psd', found ${this.describe(this.peek())}`, first.span);
+    return { kind: 'compare', terms, ops, span: spanUnion(first.span, terms[terms.length - 1]!.span) };
   }
 
-  /** `R`, `R^n`, `R^{n x d}`, `\mathbb{R}^{n \times d}`. */
+  /** `R`, `R^n`, `R^{n x d}`, `\mathbb{R}^{n \times d}`, and a family of k matrices `(R^{d x d})^k`. */
   private parseType(): TypeAst {
+    if (this.isOp('(')) {
+      const open = this.next();
+      const member = this.parseType();
+      this.expectOp(')', 'to close the member type of a family, as in (R^{d x d})^k');
+      if (member.count) this.fail('a family of families is not supported', member.span);
+      if (this.peek().kind === 'sup' && /^[0-9]+$/.test(this.peek().text)) {
+        const sup = this.next();
+        return { ...member, count: { factors: [], literal: Number(sup.text), span: sup.span }, span: this.spanFrom(open.span) };
+      }
+      this.expectOp('^', 'after the member type: a family reads (R^{d x d})^k');
+      let count: DimProduct;
+      if (this.isOp('{')) {
+        this.next();
+        count = this.parseDimProduct();
+        this.expectOp('}', 'to close the family size');
+      } else count = this.parseDimAtomAsProduct();
+      return { ...member, count, span: this.spanFrom(open.span) };
+    }
     const start = this.peek().span;
     if (this.peek().kind === 'command' && this.peek().text === 'mathbb') {
       this.next();
@@ -638,16 +686,55 @@ class Parser {
     }
     if (t.kind === 'ident' && !RESERVED.has(t.text)) {
       this.next();
-      if (t.text === 'grad' || t.text === 'hess') return this.parseDerivative(t);
+      if (t.text === 'grad' || t.text === 'hess' || t.text === 'jac') return this.parseDerivative(t);
       if (t.text === 'sum' && (this.isOp('_') || this.peek().kind === 'sub')) return this.parseIndexSum(t);
-      const isFunction = BUILTIN_FUNCTIONS.has(t.text) || this.userFunctions.has(t.text);
-      if (isFunction && (this.isOp('(') || (this.isOp('{') && t.text !== 'sum'))) {
+      // max_{i=1}^{k} body, min_{…}: a reduction over an index range, like a sum.
+      if ((t.text === 'max' || t.text === 'min') && this.isOp('_') && this.isOp('{', 1) && this.isOp('=', 3)) return this.parseIndexSum(t);
+      const compound = this.compoundFunction(t);
+      if (compound) {
+        this.pos += compound.length;
+        const fnSpan = spanUnion(t.span, this.tokens[this.pos - 1]!.span);
+        const args = this.parseArguments(compound.name);
+        return { kind: 'call', fn: compound.name, fnSpan, args, span: this.spanFrom(t.span) };
+      }
+      if (t.text === 'log' && this.isIdent('det') && this.isOp('(', 1) && this.builtins.has('logdet')) {
+        // `log det(M)`, `\log\det(M)`: the log-determinant.
+        const det = this.next();
+        const args = this.parseArguments('logdet');
+        return { kind: 'call', fn: 'logdet', fnSpan: spanUnion(t.span, det.span), args, span: this.spanFrom(t.span) };
+      }
+      const isFunction = this.builtins.has(t.text) || this.userFunctions.has(t.text);
+      if (isFunction && (this.isOp('(') || (this.isOp('{') && t.text !== 'sum' && !this.userFunctions.has(t.text)))) {
         const args = this.parseArguments(t.text);
         return { kind: 'call', fn: t.text, fnSpan: t.span, args, span: this.spanFrom(t.span) };
       }
       return { kind: 'name', name: t.text, span: t.span };
     }
     return this.fail(`expected an expression, found ${this.describe(t)}`);
+  }
+
+  /**
+   * A built-in whose name has a subscript, followed by its arguments: `sigma_min(A)`,
+   * `\lambda_{\max}(M)`, `λₘᵢₙ(M)`, `vec_r(X)`. Returns the name and how many tokens it spans
+   * after the base, or undefined.
+   */
+  private compoundFunction(base: Token): { name: string; length: number } | undefined {
+    const t = this.peek();
+    if (t.spaced) return undefined;
+    let sub: string;
+    let length: number;
+    if (t.kind === 'sub') {
+      sub = t.text;
+      length = 1;
+    } else if (t.kind === 'op' && t.text === '_') {
+      const braced = this.isOp('{', 1);
+      const word = this.peek(braced ? 2 : 1);
+      if (word.kind !== 'ident' || (braced && !this.isOp('}', 3))) return undefined;
+      sub = word.text;
+      length = braced ? 4 : 2;
+    } else return undefined;
+    const name = `${base.text}_${sub}`;
+    return this.builtins.has(name) && this.isOp('(', length) ? { name, length } : undefined;
   }
 
   private parseLatexGroup(what: string): Expr {
@@ -695,29 +782,35 @@ class Parser {
         }
       }
       if (text === '2' || text === 'F' || text === '1') p = text;
-      else this.fail(`unsupported norm ||·||_${text}: use _2 (Euclidean/spectral), _F (Frobenius) or _1`, this.spanFrom(sub.span));
+      else if (text === 'inf' || text === 'Infinity') p = 'inf';
+      else
+        this.fail(
+          `unsupported norm ||·||_${text}: use _2 (Euclidean/spectral), _F (Frobenius), _1 or _inf (largest |entry|)`,
+          this.spanFrom(sub.span),
+        );
     }
     return { kind: 'norm', arg, p, span: this.spanFrom(open.span) };
   }
 
-  /** `sum_{j=1}^{n} body`; the body is one product term, as in paper notation. */
+  /** `sum_{j=1}^{n} body` (and max_/min_ over an index); the body is one product term, as in paper notation. */
   private parseIndexSum(start: Token): Expr {
+    const op = start.text as 'sum' | 'max' | 'min';
     let index: string;
     let lower: Expr;
     if (this.peek().kind === 'sub') {
-      this.fail('write the index sum as sum_{j=1}^{n} …');
+      this.fail(`write the index ${op} as ${op}_{j=1}^{n} …`);
     }
     this.next();
     if (this.isOp('{')) {
       this.next();
       index = this.expectIdent('as the summation index').text;
-      this.expectOp('=', `after the summation index (write sum_{${index}=1}^{n})`);
+      this.expectOp('=', `after the summation index (write ${op}_{${index}=1}^{n})`);
       lower = this.parseExpr();
       this.expectOp('}', 'to close the summation range');
     } else {
-      this.fail('write the index sum as sum_{j=1}^{n} …');
+      this.fail(`write the index ${op} as ${op}_{j=1}^{n} …`);
     }
-    if (!this.isOp('^')) this.fail(`the sum over ${index} needs an upper limit: sum_{${index}=1}^{n}`);
+    if (!this.isOp('^')) this.fail(`the ${op} over ${index} needs an upper limit: ${op}_{${index}=1}^{n}`);
     this.next();
     let upper: Expr;
     if (this.isOp('{')) {
@@ -731,12 +824,12 @@ class Parser {
       else return this.fail('expected the upper limit of the sum', u.span);
     }
     const body = this.parseProduct();
-    return { kind: 'sum', index, lower, upper, body, span: this.spanFrom(start.span) };
+    return { kind: 'sum', op, index, lower, upper, body, span: this.spanFrom(start.span) };
   }
 
-  /** `grad L`, `grad_x L`, `grad_{X,Y} L`, `hess L`, `hess_X L`, `∇L`, `∇²L`, `\nabla^2 L`. */
+  /** `grad L`, `grad_x L`, `hess L`, `hess_{X,Y} L`, `∇L`, `∇²L`, `\nabla^2 L`, `jac f`, `jac_x f`. */
   private parseDerivative(start: Token): Expr {
-    let order: 1 | 2 = start.text === 'hess' ? 2 : 1;
+    let op = start.text as DerivOp;
     const wrt: string[] = [];
     for (;;) {
       const t = this.peek();
@@ -754,7 +847,7 @@ class Parser {
         ((t.kind === 'op' && t.text === '^' && this.peek(1).text === '2') || (t.kind === 'sup' && t.text === '2'))
       ) {
         this.pos += t.kind === 'sup' ? 1 : 2;
-        order = 2;
+        op = 'hess';
       } else break;
     }
     let of: Token;
@@ -765,6 +858,6 @@ class Parser {
     } else {
       of = this.expectIdent(`after '${start.text}' (the loss or definition to differentiate)`);
     }
-    return { kind: 'deriv', order, wrt, of: of.text, ofSpan: of.span, span: this.spanFrom(start.span) };
+    return { kind: 'deriv', op, wrt, of: of.text, ofSpan: of.span, span: this.spanFrom(start.span) };
   }
 }

@@ -37,6 +37,17 @@ export function dimMul(a: Dim, b: Dim): Dim {
   return { value: a.value * b.value, factors, coef: a.coef * b.coef };
 }
 
+/** a / b for a dim that is a multiple of b (the count of a family from its stacked size). */
+export function dimDiv(a: Dim, b: Dim): Dim {
+  const factors: Record<string, number> = { ...a.factors };
+  for (const [k, p] of Object.entries(b.factors)) {
+    const left = (factors[k] ?? 0) - p;
+    if (left === 0) delete factors[k];
+    else factors[k] = left;
+  }
+  return { value: a.value / b.value, factors, coef: a.coef / b.coef };
+}
+
 /** Literal dims compare by value; symbolic dims must match symbolically (n ≠ d even when both are 8). */
 export function dimEq(a: Dim, b: Dim): boolean {
   if (a.value !== b.value) return false;

@@ -5,6 +5,7 @@
  */
 import type { ClaimAst, Comparison, DimProduct, Expr, IndexArg, Statement, TypeAst } from './ast';
 import type { Diagnostic, DiagnosticCode, Span } from './diagnostics';
+import { type FunctionTable, isSignatureError } from './functions';
 import { parse } from './parser';
 import {
   type Dim,
@@ -23,30 +24,16 @@ import {
   shapeText,
   transposeShape,
 } from './shape';
-import type { CheckedProgram, Claim, Constraint, FnName, TExpr, TIndex } from './typed';
+import type { CheckedProgram, Claim, ClaimDomain, Constraint, Declaration, TExpr, TIndex } from './typed';
 
 /** M^p is expanded into p − 1 products; larger powers are almost surely a typo. */
 const MAX_MATRIX_POWER = 64;
 
-const ELEMENTWISE: ReadonlySet<string> = new Set<FnName>([
-  'exp',
-  'log',
-  'cosh',
-  'sinh',
-  'tanh',
-  'sigmoid',
-  'relu',
-  'sqrt',
-  'abs',
-  'step',
-  'sign',
-]);
-
 type Binding =
   | { kind: 'dim'; dim: Dim }
   | { kind: 'const'; value: number }
-  | { kind: 'given' | 'var'; shape: Shape }
-  | { kind: 'let'; shape: Shape }
+  | { kind: 'given' | 'var'; shape: Shape; family?: Declaration['family'] }
+  | { kind: 'let'; shape: Shape; params?: string[] }
   | { kind: 'loss'; shape: Shape }
   | { kind: 'def' }
   | { kind: 'broken' };
@@ -68,10 +55,17 @@ export interface TypecheckResult {
   diagnostics: Diagnostic[];
 }
 
-/** `overrides` replaces the values of dims and consts by name (one point of a sweep). */
-export function typecheckSource(text: string, overrides: ReadonlyMap<string, number> = new Map()): TypecheckResult {
-  const parsed = parse(text);
-  const checker = new Checker(text, parsed.diagnostics, overrides);
+/**
+ * `functions` are the built-in functions (the op registry's FUNCTIONS); `overrides` replaces the
+ * values of dims and consts by name (one point of a sweep).
+ */
+export function typecheckSource(
+  text: string,
+  functions: FunctionTable,
+  overrides: ReadonlyMap<string, number> = new Map(),
+): TypecheckResult {
+  const parsed = parse(text, new Set(functions.keys()));
+  const checker = new Checker(text, parsed.diagnostics, functions, overrides);
   const program = checker.checkProgram(parsed.program.statements);
   const diagnostics = parsed.diagnostics.sort((a, b) => a.span.start - b.span.start);
   return { program, diagnostics };
@@ -81,14 +75,18 @@ class Checker {
   private readonly env = new Map<string, Binding>();
   private readonly program: CheckedProgram = { dims: [], consts: [], givens: [], vars: [], lets: [], defs: new Map(), claims: [] };
 
+  /** While a claim is checked, its errors are confined to it (the other claims still get verdicts). */
+  private inClaim = false;
+
   constructor(
     private readonly text: string,
     private readonly diagnostics: Diagnostic[],
+    private readonly functions: FunctionTable,
     private readonly overrides: ReadonlyMap<string, number> = new Map(),
   ) {}
 
   private error(code: DiagnosticCode, message: string, span: Span): Broken {
-    this.diagnostics.push({ code, severity: 'error', message, span });
+    this.diagnostics.push({ code, severity: 'error', message, span, ...(this.inClaim ? { claimOnly: true } : {}) });
     return new Broken();
   }
 
@@ -107,7 +105,7 @@ class Checker {
       }
     }
     // Missing loss/var is reported only when nothing else is wrong: a broken line may have been the loss.
-    const clean = this.diagnostics.length === 0;
+    const clean = this.diagnostics.every((d) => d.claimOnly);
     if (clean && !this.program.loss && statements.length > 0 && !statements.some((s) => s.kind === 'loss')) {
       const last = statements[statements.length - 1]!;
       this.error('no-loss', "the file has no 'loss' statement (write: loss L = …)", { start: last.span.end, end: last.span.end });
@@ -156,18 +154,34 @@ class Checker {
         }
         return;
       case 'decl': {
-        const shape = this.checkType(st.type);
-        if (!shape) {
+        const type = this.checkType(st.type);
+        if (!type) {
           this.define(st.name, st.nameSpan, { kind: 'broken' });
           return;
         }
-        this.define(st.name, st.nameSpan, { kind: st.role, shape });
-        const decl = { name: st.name, shape, constraints: this.checkConstraints(st.name, shape, st.constraints), span: st.span };
+        const { shape, family } = type;
+        this.define(st.name, st.nameSpan, { kind: st.role, shape, ...(family ? { family } : {}) });
+        const constraints = this.checkConstraints(st.name, family?.member ?? shape, st.constraints, st.role === 'var');
+        const decl: Declaration = { name: st.name, shape, constraints, span: st.span, ...(family ? { family } : {}) };
         (st.role === 'var' ? this.program.vars : this.program.givens).push(decl);
         return;
       }
       case 'let':
       case 'loss': {
+        if (st.kind === 'let' && st.params) {
+          for (const param of st.params) {
+            const b = this.env.get(param);
+            if (b?.kind !== 'var' && b?.kind !== 'given') {
+              this.error(
+                b ? 'bad-claim' : 'unknown-name',
+                `let ${st.name}(${st.params.join(', ')}): '${param}' must be a declared var or given (the definition is written as a function of them)`,
+                st.nameSpan,
+              );
+              this.define(st.name, st.nameSpan, { kind: 'broken' });
+              return;
+            }
+          }
+        }
         let expr: TExpr;
         try {
           expr = this.checkExpr(st.expr, { indices: new Map() });
@@ -188,7 +202,7 @@ class Checker {
           this.define(st.name, st.nameSpan, { kind: 'loss', shape: expr.shape });
           this.program.loss = { name: st.name, expr, span: st.span };
         } else {
-          this.define(st.name, st.nameSpan, { kind: 'let', shape: expr.shape });
+          this.define(st.name, st.nameSpan, { kind: 'let', shape: expr.shape, ...(st.params ? { params: st.params } : {}) });
           this.program.lets.push({ name: st.name, expr, span: st.span });
         }
         return;
@@ -230,8 +244,12 @@ class Checker {
         return;
       }
       case 'claim': {
-        const claim = this.checkClaim(st.claim, st.span);
-        if (claim) this.program.claims.push(claim);
+        this.inClaim = true;
+        try {
+          this.program.claims.push(...this.checkClaim(st.claim, st.span));
+        } finally {
+          this.inClaim = false;
+        }
         return;
       }
       case 'sweep': {
@@ -257,15 +275,24 @@ class Checker {
 
   // ---- types and constants -------------------------------------------------------------------
 
-  private checkType(t: TypeAst): Shape | undefined {
+  private checkType(t: TypeAst): { shape: Shape; family?: Declaration['family'] } | undefined {
     const dims: Dim[] = [];
     for (const d of t.dims) {
       const dim = this.checkDimProduct(d);
       if (!dim) return undefined;
       dims.push(dim);
     }
-    if (dims.length === 0) return SCALAR;
-    return shapeOf(dims[0]!, dims[1] ?? literalDim(1));
+    const member = dims.length === 0 ? SCALAR : shapeOf(dims[0]!, dims[1] ?? literalDim(1));
+    if (!t.count) return { shape: member };
+    const count = this.checkDimProduct(t.count);
+    if (!count) return undefined;
+    if (isColumn(member) && !isScalarShape(member)) {
+      // A family of vectors is a matrix with them as columns would be; keep members matrices.
+      this.error('bad-dimension', 'a family holds matrices, (R^{d x d})^k; for k vectors use a matrix R^{d x k}', t.span);
+      return undefined;
+    }
+    // Members are stored stacked by rows: member i is rows (i−1)·d+1 … i·d.
+    return { shape: shapeOf(dimMul(count, member.rows), member.cols), family: { count, member } };
   }
 
   private checkDimProduct(d: DimProduct): Dim | undefined {
@@ -314,11 +341,11 @@ class Checker {
 
   // ---- constraints ---------------------------------------------------------------------------
 
-  private checkConstraints(name: string, shape: Shape, comparisons: Comparison[]): Constraint[] {
+  private checkConstraints(name: string, shape: Shape, comparisons: Comparison[], isVar: boolean): Constraint[] {
     const out: Constraint[] = [];
     for (const c of comparisons) {
       try {
-        out.push(...this.checkConstraint(name, shape, c));
+        out.push(...this.checkConstraint(name, shape, c, isVar));
       } catch (e) {
         if (!(e instanceof Broken)) throw e;
       }
@@ -326,9 +353,16 @@ class Checker {
     return out;
   }
 
-  private checkConstraint(name: string, shape: Shape, c: Comparison): Constraint[] {
-    const supported = `supported: ||${name}||_2 <= r, ${name} >= c, ${name} <= c, a <= ${name} <= b, sum(${name}) = c`;
+  /** `shape` is the declared value's (a family's member's); `isVar`: its centre may not be itself a var. */
+  private checkConstraint(name: string, shape: Shape, c: Comparison, isVar: boolean): Constraint[] {
+    const supported = `supported: ||${name}||_2 <= r, ||${name} - C||_F <= r, ${name} >= c, ${name} <= c, a <= ${name} <= b, sum(${name}) = c, ${name} sym, ${name} psd`;
     const isSelf = (e: Expr): boolean => e.kind === 'name' && e.name === name;
+    if (c.kind === 'property') {
+      if (!isSelf(c.subject)) throw this.error('bad-constraint', `unsupported constraint on ${name} (${supported})`, c.span);
+      if (!dimEq(shape.rows, shape.cols) || isScalarShape(shape))
+        throw this.error('not-square', `'${c.property}' needs a square matrix, but ${name} is ${shapeText(shape)}`, c.span);
+      return [{ kind: c.property, span: c.span }];
+    }
     const constant = (e: Expr): TExpr => {
       const t = this.checkExpr(e, { indices: new Map() });
       if (!isScalarShape(t.shape) || evaluateConstant(t) === undefined) {
@@ -342,9 +376,13 @@ class Checker {
       const right = c.terms[i + 1]!;
       const op = c.ops[i]!;
       const span = { start: left.span.start, end: right.span.end };
-      if (left.kind === 'norm' && isSelf(left.arg) && op === '<=') {
+      const centred =
+        left.kind === 'norm' && left.arg.kind === 'binary' && left.arg.op === '-' && isSelf(left.arg.left) ? left.arg.right : undefined;
+      if (left.kind === 'norm' && (isSelf(left.arg) || centred) && op === '<=') {
+        if (left.p === 'inf') throw this.error('bad-constraint', `unsupported constraint on ${name} (${supported})`, span);
         const norm = left.p === '2' && !isColumn(shape) ? 'spectral' : left.p;
-        out.push({ kind: 'normBall', norm, radius: constant(right), span });
+        const center = centred ? this.checkCenter(name, shape, centred, isVar) : undefined;
+        out.push({ kind: 'normBall', norm, radius: constant(right), ...(center ? { center } : {}), span });
       } else if (left.kind === 'call' && left.fn === 'sum' && left.args.length === 1 && isSelf(left.args[0]!) && op === '=') {
         out.push({ kind: 'sum', value: constant(right), span });
       } else if (isSelf(left) && op !== '=') {
@@ -358,12 +396,94 @@ class Checker {
     return out;
   }
 
+  /** The centre C of ||x − C|| <= r: of x's shape, computed from givens (declared before, not x itself). */
+  private checkCenter(name: string, shape: Shape, e: Expr, isVar: boolean): TExpr {
+    const t = this.checkExpr(e, { indices: new Map() });
+    if (!shapeEq(t.shape, shape))
+      throw this.error('shape-mismatch', `the centre ${this.src(e)} is ${shapeText(t.shape)} but ${name} is ${shapeText(shape)}`, e.span);
+    const offending = (x: TExpr): string | undefined => {
+      if (x.k === 'var') return `the var ${x.name}`;
+      if (x.k === 'given' && x.name === name) return `${name} itself`;
+      if (x.k === 'let' || x.k === 'deriv') return `'${this.src(x)}' (a definition)`;
+      for (const v of Object.values(x)) {
+        const sub = Array.isArray(v) ? v : [v];
+        for (const child of sub)
+          if (child && typeof child === 'object' && 'k' in child) {
+            const bad = offending(child as TExpr);
+            if (bad) return bad;
+          }
+      }
+      return undefined;
+    };
+    const bad = offending(t);
+    if (bad)
+      throw this.error(
+        'bad-constraint',
+        `the centre of ${name}'s ball must be computed from givens${isVar ? '' : ' declared before it'}, but ${this.src(e)} uses ${bad}`,
+        e.span,
+      );
+    return t;
+  }
+
   // ---- claims --------------------------------------------------------------------------------
 
-  private checkClaim(c: ClaimAst, span: Span): Claim | undefined {
+  /** The declaration a claim's `for` constraint narrows: the one name it constrains. */
+  private constrainedName(c: Comparison): string | undefined {
+    const nameOf = (e: Expr): string | undefined =>
+      e.kind === 'name'
+        ? e.name
+        : e.kind === 'norm'
+          ? nameOf(e.arg.kind === 'binary' && e.arg.op === '-' ? e.arg.left : e.arg)
+          : e.kind === 'call' && e.fn === 'sum' && e.args.length === 1
+            ? nameOf(e.args[0]!)
+            : undefined;
+    if (c.kind === 'property') return nameOf(c.subject);
+    const names = c.terms
+      .map(nameOf)
+      .filter((n) => n !== undefined && [...this.program.vars, ...this.program.givens].some((d) => d.name === n));
+    return names[0];
+  }
+
+  private checkDomain(domain: Comparison[]): ClaimDomain[] {
+    const out: ClaimDomain[] = [];
+    for (const c of domain) {
+      const name = this.constrainedName(c);
+      const decl = [...this.program.vars, ...this.program.givens].find((d) => d.name === name);
+      if (!decl)
+        throw this.error(
+          'bad-constraint',
+          "each constraint after 'for' names one declared var or given: for ||x||_2 <= 1, W psd, …",
+          c.span,
+        );
+      const constraints = this.checkConstraint(decl.name, decl.family?.member ?? decl.shape, c, this.program.vars.includes(decl));
+      const entry = out.find((d) => d.name === decl.name);
+      if (entry) entry.constraints.push(...constraints);
+      else out.push({ name: decl.name, constraints });
+    }
+    return out;
+  }
+
+  /** A claim statement: one claim, or one per link of a chain `a = b <= c`, each with the statement's domain. */
+  private checkClaim(c: ClaimAst, span: Span): Claim[] {
     const text = this.text.slice(span.start, span.end).replace(/^claim\s*/, '');
+    let domain: ClaimDomain[];
     try {
-      if (c.kind === 'definite') {
+      domain = this.checkDomain(c.domain);
+    } catch (e) {
+      if (e instanceof Broken) return [];
+      throw e;
+    }
+    const withDomain = domain.length > 0 ? { domain } : {};
+    const guarded = (f: () => Claim): Claim[] => {
+      try {
+        return [f()];
+      } catch (e) {
+        if (e instanceof Broken) return [];
+        throw e;
+      }
+    };
+    if (c.kind === 'definite')
+      return guarded(() => {
         const subject = this.checkExpr(c.subject, { indices: new Map() });
         if (!dimEq(subject.shape.rows, subject.shape.cols)) {
           throw this.error(
@@ -372,50 +492,65 @@ class Checker {
             c.subject.span,
           );
         }
-        return { kind: 'definite', which: c.which, subject, span, text };
-      }
-      if (c.left.kind === 'call' && c.left.fn === 'lipschitz') {
-        if (c.op !== '<=') throw this.error('bad-claim', 'a Lipschitz claim reads lipschitz(F) <= bound', span);
-        if (c.left.args.length !== 1) throw this.error('wrong-arity', 'lipschitz takes one argument: lipschitz(grad L)', c.left.span);
-        const of = this.checkExpr(c.left.args[0]!, { indices: new Map() });
-        const bound = this.checkExpr(c.right, { indices: new Map() });
-        if (!isScalarShape(bound.shape))
-          throw this.error(
-            'not-scalar',
-            `a Lipschitz bound must be a scalar, but ${this.src(c.right)} is ${shapeText(bound.shape)}`,
-            c.right.span,
-          );
-        return { kind: 'lipschitz', of, bound, span, text };
-      }
-      const lhs = this.checkExpr(c.left, { indices: new Map() });
-      const square = dimEq(lhs.shape.rows, lhs.shape.cols) && !isScalarShape(lhs.shape);
-      const rhs = this.checkExpr(c.right, { indices: new Map(), ...(square ? { identitySize: lhs.shape.rows } : {}) });
-      if (!shapeEq(lhs.shape, rhs.shape)) {
-        if (c.op !== '=' && square && isScalarShape(rhs.shape)) {
-          throw this.error(
-            'shape-mismatch',
-            `${this.src(c.left)} is a matrix: compare it with a matrix, e.g. ${this.src(c.right)} I`,
-            c.right.span,
-          );
-        }
+        return { kind: 'definite', which: c.which, subject, span, text, ...withDomain };
+      });
+    if (c.ops.length === 1) return guarded(() => this.checkComparison(c.terms[0]!, c.ops[0]!, c.terms[1]!, span, text, withDomain));
+    // A chain: link k compares terms k and k+1 and reads as that part of the source.
+    const suffix = c.domain.length > 0 ? ` for ${this.text.slice(c.domain[0]!.span.start, c.domain[c.domain.length - 1]!.span.end)}` : '';
+    return c.ops.flatMap((op, k) => {
+      const [left, right] = [c.terms[k]!, c.terms[k + 1]!];
+      const linkSpan = spanOf(left, right);
+      const linkText = `${this.text.slice(linkSpan.start, linkSpan.end).replace(/\s+/g, ' ')}${suffix}`;
+      return guarded(() => this.checkComparison(left, op, right, linkSpan, linkText, withDomain));
+    });
+  }
+
+  private checkComparison(
+    left: Expr,
+    op: '=' | '<=' | '>=',
+    right: Expr,
+    span: Span,
+    text: string,
+    withDomain: { domain?: ClaimDomain[] },
+  ): Claim {
+    if (left.kind === 'call' && left.fn === 'lipschitz') {
+      if (op !== '<=') throw this.error('bad-claim', 'a Lipschitz claim reads lipschitz(F) <= bound', span);
+      if (left.args.length !== 1) throw this.error('wrong-arity', 'lipschitz takes one argument: lipschitz(grad L)', left.span);
+      const of = this.checkExpr(left.args[0]!, { indices: new Map() });
+      const bound = this.checkExpr(right, { indices: new Map() });
+      if (!isScalarShape(bound.shape))
+        throw this.error(
+          'not-scalar',
+          `a Lipschitz bound must be a scalar, but ${this.src(right)} is ${shapeText(bound.shape)}`,
+          right.span,
+        );
+      return { kind: 'lipschitz', of, bound, span, text, ...withDomain };
+    }
+    const lhs = this.checkExpr(left, { indices: new Map() });
+    const square = dimEq(lhs.shape.rows, lhs.shape.cols) && !isScalarShape(lhs.shape);
+    const rhs = this.checkExpr(right, { indices: new Map(), ...(square ? { identitySize: lhs.shape.rows } : {}) });
+    if (!shapeEq(lhs.shape, rhs.shape)) {
+      if (op !== '=' && square && isScalarShape(rhs.shape)) {
         throw this.error(
           'shape-mismatch',
-          `the two sides differ: ${this.src(c.left)} is ${shapeText(lhs.shape)} but ${this.src(c.right)} is ${shapeText(rhs.shape)}`,
-          { start: c.left.span.start, end: c.right.span.end },
+          `${this.src(left)} is a matrix: compare it with a matrix, e.g. ${this.src(right)} I`,
+          right.span,
         );
       }
-      if (c.op !== '=' && !isScalarShape(lhs.shape) && !square) {
-        throw this.error(
-          'bad-claim',
-          `'${c.op}' compares scalars or (in the Loewner order) square matrices; ${this.src(c.left)} is ${shapeText(lhs.shape)}`,
-          span,
-        );
-      }
-      return { kind: 'compare', op: c.op, lhs, rhs, span, text };
-    } catch (e) {
-      if (e instanceof Broken) return undefined;
-      throw e;
+      throw this.error(
+        'shape-mismatch',
+        `the two sides differ: ${this.src(left)} is ${shapeText(lhs.shape)} but ${this.src(right)} is ${shapeText(rhs.shape)}`,
+        spanOf(left, right),
+      );
     }
+    if (op !== '=' && !isScalarShape(lhs.shape) && !square) {
+      throw this.error(
+        'bad-claim',
+        `'${op}' compares scalars or (in the Loewner order) square matrices; ${this.src(left)} is ${shapeText(lhs.shape)}`,
+        span,
+      );
+    }
+    return { kind: 'compare', op, lhs, rhs, span, text, ...withDomain };
   }
 
   // ---- expressions ---------------------------------------------------------------------------
@@ -455,19 +590,17 @@ class Checker {
       }
       case 'norm': {
         const a = this.checkExpr(e.arg, scope);
-        if (e.p === '2' && !isColumn(a.shape) && !isRow(a.shape)) {
-          throw this.error(
-            'not-differentiable',
-            `||${this.src(e.arg)}||_2 of a matrix is the spectral norm, which DerivLens uses only in constraints; use ||·||_F for the Frobenius norm`,
-            span,
-          );
-        }
-        if (e.p === '1' && !isColumn(a.shape) && !isRow(a.shape)) {
+        const isVector = isColumn(a.shape) || isRow(a.shape);
+        // ‖A‖₂ of a matrix is its spectral norm σ_max(A): a constant from data, no derivative.
+        if (e.p === '2' && !isVector) return this.builtin('sigma_max', [a], span);
+        if (e.p === '1' && !isVector) {
           throw this.error('shape-mismatch', `||·||_1 is defined here for vectors; ${this.src(e.arg)} is ${shapeText(a.shape)}`, span);
         }
         return { k: 'norm', p: e.p, a, shape: SCALAR, span };
       }
       case 'index': {
+        const family = this.familyMember(e.target, e.indices, span, scope);
+        if (family) return family;
         const target = this.checkExpr(e.target, scope);
         return this.checkIndex(target, e.indices, span, scope);
       }
@@ -484,6 +617,13 @@ class Checker {
     if (scope.param === name) return { k: 'param', name, shape: SCALAR, span };
     if (scope.indices.has(name)) return { k: 'indexValue', name, shape: SCALAR, span };
     const b = this.env.get(name);
+    if (b && (b.kind === 'given' || b.kind === 'var') && b.family) {
+      throw this.error(
+        'bad-index',
+        `${name} is a family of ${b.family.count.value} matrices: write ${name}[i] (1-based) for one of them`,
+        span,
+      );
+    }
     if (!b) {
       const split = this.splitJuxtaposed(name, span, scope);
       if (split) return split;
@@ -610,7 +750,7 @@ class Checker {
           throw mismatch(isScalarShape(a.shape) || isScalarShape(b.shape) ? ' (to scale by a scalar, use juxtaposition or *)' : '');
         return { k: 'hadamard', a, b, shape: a.shape, span };
       case '⊗':
-        return { k: 'kron', a, b, shape: shapeOf(dimMul(a.shape.rows, b.shape.rows), dimMul(a.shape.cols, b.shape.cols)), span };
+        return this.builtin('kron', [a, b], span);
     }
   }
 
@@ -622,17 +762,13 @@ class Checker {
       throw this.error('not-scalar', `the exponent ${this.src(e.exponent)} must be a scalar`, e.exponent.span);
     if (isScalarShape(base.shape)) return { k: 'pow', a: base, b: exponent, shape: SCALAR, span };
     const p = evaluateConstant(exponent);
-    if (dimEq(base.shape.rows, base.shape.cols) && p !== undefined && Number.isInteger(p) && p >= 1) {
-      if (p > MAX_MATRIX_POWER)
+    if (dimEq(base.shape.rows, base.shape.cols) && p !== undefined && Number.isInteger(p) && p !== 0) {
+      if (Math.abs(p) > MAX_MATRIX_POWER)
         throw this.error('shape-mismatch', `${this.src(e)}: matrix powers up to ${MAX_MATRIX_POWER} are supported`, span);
-      return { k: 'matpow', a: base, power: p, shape: base.shape, span };
+      // M^{-k} = (M^{-1})^k.
+      const m = p < 0 ? this.builtin('inv', [base], span, [this.src(e.base)]) : base;
+      return Math.abs(p) === 1 ? m : { k: 'matpow', a: m, power: Math.abs(p), shape: base.shape, span };
     }
-    if (p === -1)
-      throw this.error(
-        'shape-mismatch',
-        `${this.src(e)}: ^{-1} applies to scalars; ${this.src(e.base)} is ${shapeText(base.shape)} (matrix inverses are not supported)`,
-        span,
-      );
     if (isColumn(base.shape) || isRow(base.shape)) {
       const b = this.src(e.base);
       throw this.error(
@@ -641,7 +777,11 @@ class Checker {
         span,
       );
     }
-    throw this.error('shape-mismatch', `${this.src(e)}: powers of a matrix need a square matrix and a whole exponent >= 1`, span);
+    throw this.error(
+      'shape-mismatch',
+      `${this.src(e)}: powers of a matrix need a square matrix and a whole exponent (^{-1} is the inverse)`,
+      span,
+    );
   }
 
   private arity(e: Extract<Expr, { kind: 'call' }>, n: number): void {
@@ -654,43 +794,65 @@ class Checker {
     const span = e.span;
     if (e.fn === 'lipschitz')
       throw this.error('bad-claim', 'lipschitz(…) may only appear as a claim: claim lipschitz(grad L) <= bound', span);
-    if (e.fn === 'kron') {
-      this.arity(e, 2);
-      const a = this.checkExpr(e.args[0]!, scope);
-      const b = this.checkExpr(e.args[1]!, scope);
-      return { k: 'kron', a, b, shape: shapeOf(dimMul(a.shape.rows, b.shape.rows), dimMul(a.shape.cols, b.shape.cols)), span };
-    }
-    this.arity(e, 1);
-    const a = this.checkExpr(e.args[0]!, scope);
-    const arg = this.src(e.args[0]!);
     const user = this.env.get(e.fn);
-    if (user?.kind === 'def') return { k: 'apply', fn: e.fn, a, shape: a.shape, span };
     if (user?.kind === 'broken') throw new Broken();
-    if (ELEMENTWISE.has(e.fn)) return { k: 'fn', fn: e.fn as FnName, a, shape: a.shape, span };
-    switch (e.fn) {
-      case 'softmax':
-        if (!isColumn(a.shape) || isScalarShape(a.shape))
-          throw this.error('shape-mismatch', `softmax expects a vector, but ${arg} is ${shapeText(a.shape)}`, span);
-        return { k: 'softmax', a, shape: a.shape, span };
-      case 'diag':
-        if (!isColumn(a.shape))
-          throw this.error(
-            'shape-mismatch',
-            `diag expects a vector (diag(v) is the diagonal matrix of v), but ${arg} is ${shapeText(a.shape)}`,
-            span,
-          );
-        return { k: 'diag', a, shape: shapeOf(a.shape.rows, a.shape.rows), span };
-      case 'vec':
-        return { k: 'vec', a, shape: shapeOf(numel(a.shape)), span };
-      case 'tr':
-        if (!dimEq(a.shape.rows, a.shape.cols))
-          throw this.error('not-square', `tr expects a square matrix, but ${arg} is ${shapeText(a.shape)}`, span);
-        return { k: 'trace', a, shape: SCALAR, span };
-      case 'sum':
-        return { k: 'sum', a, shape: SCALAR, span };
-      default:
-        throw this.error('unknown-name', `unknown function '${e.fn}'`, e.fnSpan);
+    if (user?.kind === 'def') {
+      this.arity(e, 1);
+      const a = this.checkExpr(e.args[0]!, scope);
+      return { k: 'apply', fn: e.fn, a, shape: a.shape, span };
     }
+    if (user?.kind === 'let' && user.params) {
+      // D(X) for `let D(X) = …`: the definition itself, called with the names it was written with.
+      const params = user.params;
+      const same = e.args.length === params.length && e.args.every((a, i) => a.kind === 'name' && a.name === params[i]);
+      if (!same)
+        throw this.error(
+          'bad-claim',
+          `${e.fn} is defined as ${e.fn}(${params.join(', ')}): write it so (it is not a function to apply to other arguments)`,
+          span,
+        );
+      return { k: 'let', name: e.fn, shape: user.shape, span };
+    }
+    const signature = this.functions.get(e.fn);
+    if (!signature) throw this.error('unknown-name', `unknown function '${e.fn}'`, e.fnSpan);
+    this.arity(e, signature.arity);
+    const args = e.args.map((a) => this.checkExpr(a, scope));
+    return this.builtin(
+      e.fn,
+      args,
+      span,
+      e.args.map((a) => this.src(a)),
+    );
+  }
+
+  /** A call of a built-in on checked arguments, by its shape rule; folded to a value when constant. */
+  private builtin(fn: string, args: TExpr[], span: Span, text: string[] = args.map((a) => this.src(a))): TExpr {
+    const signature = this.functions.get(fn);
+    if (!signature) throw new Error(`built-in '${fn}' is missing from the function table`);
+    const shape = signature.shape(
+      args.map((a) => a.shape),
+      text,
+    );
+    if (isSignatureError(shape)) throw this.error(shape.code, shape.message, span);
+    const values = args.map(evaluateConstant);
+    const value =
+      signature.constant && isScalarShape(shape) && values.every((v) => v !== undefined)
+        ? signature.constant(values as number[])
+        : undefined;
+    return { k: 'call', fn, args, shape, span, ...(value !== undefined ? { value } : {}) };
+  }
+
+  /** `P[i]` / `P_i` for a family P: its member, or undefined when the target is no family. */
+  private familyMember(target: Expr, indices: IndexArg[], span: Span, scope: Scope): TExpr | undefined {
+    if (target.kind !== 'name') return undefined;
+    const b = this.env.get(target.name);
+    if (!b || (b.kind !== 'given' && b.kind !== 'var') || !b.family) return undefined;
+    if (indices.length !== 1) throw this.error('bad-index', `${target.name} is a family: write ${target.name}[i] for one member`, span);
+    const index = this.checkIndexRef(indices[0]!, b.family.count, scope, 'member');
+    if (index === null)
+      throw this.error('bad-index', `${target.name}[:] is the whole family; write ${target.name}[i] for one member`, span);
+    const a: TExpr = { k: b.kind, name: target.name, shape: b.shape, span: target.span };
+    return { k: 'member', a, index, shape: b.family.member, span };
   }
 
   private checkIndexRef(arg: IndexArg, size: Dim, scope: Scope, what: string): TIndex | null {
@@ -745,12 +907,21 @@ class Checker {
           : 'zeros'
         : base.kind === 'name' && base.name === 'I' && !this.env.has('I')
           ? 'identity'
-          : undefined;
+          : base.kind === 'name' && base.name === 'K' && !this.env.has('K')
+            ? 'commutation'
+            : undefined;
     if (special) {
       const dims: Dim[] = [];
       for (const s of e.subscript) {
         if (s.kind === 'all') throw this.error('bad-dimension', `expected a dimension in the subscript of ${this.src(e)}`, s.span);
         dims.push(this.dimOf(s.expr));
+      }
+      if (special === 'commutation') {
+        // K_{m,n}: vec(Xᵀ) = K_{m,n} vec(X) for X ∈ R^{m×n}.
+        if (dims.length !== 2)
+          throw this.error('bad-dimension', 'the commutation matrix reads K_{m,n} (vec(X^T) = K_{m,n} vec(X) for X in R^{m x n})', span);
+        const size = dimMul(dims[0]!, dims[1]!);
+        return { k: 'commutation', m: dims[0]!, n: dims[1]!, shape: shapeOf(size, size), span };
       }
       if (dims.length < 1 || dims.length > 2 || (special === 'identity' && dims.length !== 1)) {
         throw this.error('bad-dimension', `write 1_n, 0_n, 0_{n,d} or I_d`, span);
@@ -758,6 +929,8 @@ class Checker {
       const shape = special === 'identity' ? shapeOf(dims[0]!, dims[0]!) : shapeOf(dims[0]!, dims[1] ?? literalDim(1));
       return { k: special, shape, span };
     }
+    const family = this.familyMember(base, e.subscript, span, scope);
+    if (family) return family;
     const target = this.checkExpr(base, scope);
     return this.checkIndex(target, e.subscript, span, scope);
   }
@@ -780,59 +953,73 @@ class Checker {
   }
 
   private checkIndexSum(e: Extract<Expr, { kind: 'sum' }>, scope: Scope): TExpr {
-    const lower = this.constValue(e.lower, 'the lower limit of a sum');
-    const upper = this.constValue(e.upper, 'the upper limit of a sum');
+    const lower = this.constValue(e.lower, `the lower limit of a ${e.op}`);
+    const upper = this.constValue(e.upper, `the upper limit of a ${e.op}`);
     if (lower === undefined || upper === undefined) throw new Broken();
     if (!Number.isInteger(lower) || !Number.isInteger(upper))
-      throw this.error('bad-index', 'summation limits must be whole numbers', e.span);
+      throw this.error('bad-index', `${e.op === 'sum' ? 'summation' : e.op} limits must be whole numbers`, e.span);
     if (this.env.has(e.index) || scope.indices.has(e.index)) {
       throw this.error('duplicate-name', `the summation index '${e.index}' hides an existing name; pick another letter`, e.span);
     }
     const indices = new Map(scope.indices);
     indices.set(e.index, { lower, upper });
     const body = this.checkExpr(e.body, { ...scope, indices });
-    return { k: 'indexSum', index: e.index, lower, upper, body, shape: body.shape, span: e.span };
+    if (e.op === 'sum') return { k: 'indexSum', index: e.index, lower, upper, body, shape: body.shape, span: e.span };
+    if (upper < lower) throw this.error('bad-index', `${e.op}_{${e.index}=${lower}}^{${upper}} is over no index`, e.span);
+    return { k: 'indexExtremum', op: e.op, index: e.index, lower, upper, body, shape: body.shape, span: e.span };
   }
 
+  /** grad/hess of the loss or of a scalar let, jac of any let (of vec for a matrix one). */
   private checkDeriv(e: Extract<Expr, { kind: 'deriv' }>): TExpr {
+    const what = e.op;
     const target = this.env.get(e.of);
-    const what = e.order === 1 ? 'grad' : 'hess';
     if (!target) throw this.error('unknown-name', `unknown name '${e.of}' after ${what}`, e.ofSpan);
     if (target.kind === 'broken') throw new Broken();
-    if (target.kind !== 'loss') {
-      throw this.error('bad-claim', `${what} ${e.of}: only the loss is differentiated; '${e.of}' is not the loss`, e.ofSpan);
+    if (target.kind !== 'loss' && target.kind !== 'let') {
+      throw this.error('bad-claim', `${what} ${e.of}: only the loss and lets are differentiated; '${e.of}' is a ${target.kind}`, e.ofSpan);
     }
-    const wrt = e.wrt.length > 0 ? e.wrt : this.program.vars.map((v) => v.name);
-    let total: Dim | undefined;
-    const sizes: Dim[] = [];
+    if (target.kind === 'loss' && !this.inClaim) {
+      throw this.error('bad-claim', `${what} ${e.of}: derivatives of the loss may be used in claims (claim ${what} ${e.of} = …)`, e.span);
+    }
+    if (what !== 'jac' && !isScalarShape(target.shape)) {
+      throw this.error(
+        'not-scalar',
+        `${what} ${e.of}: ${e.of} is ${shapeText(target.shape)}, but ${what} takes a scalar; its Jacobian is jac ${e.of}`,
+        e.ofSpan,
+      );
+    }
     for (const name of e.wrt) {
       const b = this.env.get(name);
       if (!b || b.kind !== 'var') throw this.error('unknown-name', `${what}_${name}: '${name}' is not a declared var`, e.span);
     }
-    for (const name of wrt) {
-      const decl = this.program.vars.find((v) => v.name === name)!;
-      sizes.push(numel(decl.shape));
-    }
-    if (sizes.length === 0) throw this.error('no-var', `${what} ${e.of}: no var is declared before this line`, e.span);
-    for (const s of sizes) total = total ? sumDims(total, s) : s;
-    let shape: Shape;
-    if (e.order === 1) {
-      shape = wrt.length === 1 ? this.program.vars.find((v) => v.name === wrt[0])!.shape : shapeOf(total!);
-    } else if (e.wrt.length === 2) {
-      shape = shapeOf(sizes[0]!, sizes[1]!);
-    } else {
-      shape = shapeOf(total!, total!);
-    }
-    if (e.order === 1 && e.wrt.length > 1)
+    const vars = this.program.vars;
+    if (vars.length === 0) throw this.error('no-var', `${what} ${e.of}: no var is declared before this line`, e.span);
+    // The loss's stacked derivatives are assembled per block; a definition's are one expression per var.
+    if (e.wrt.length === 0 && vars.length > 1 && (target.kind === 'let' || what === 'jac')) {
       throw this.error(
         'bad-claim',
-        `grad takes one variable subscript (grad_${e.wrt[0]} ${e.of}); stacked gradients are grad ${e.of}`,
+        `${what} ${e.of}: this file has several vars; name one, ${what}_${vars[0]!.name} ${e.of}${what === 'hess' ? ` (or a block, hess_{${vars[0]!.name},${vars[1]!.name}} ${e.of})` : ''}`,
         e.span,
       );
-    if (e.order === 2 && e.wrt.length > 2)
+    }
+    const wrt = e.wrt.length > 0 ? e.wrt : vars.map((v) => v.name);
+    if ((what === 'grad' || what === 'jac') && e.wrt.length > 1)
+      throw this.error('bad-claim', `${what} takes one variable subscript (${what}_${e.wrt[0]} ${e.of})`, e.span);
+    if (what === 'hess' && e.wrt.length > 2)
       throw this.error('bad-claim', `hess takes at most two variable subscripts (hess_{X,Y} ${e.of})`, e.span);
-    return { k: 'deriv', order: e.order, of: e.of, wrt, shape, span: e.span };
+    const sizes = wrt.map((name) => numel(vars.find((v) => v.name === name)!.shape));
+    const total = sizes.reduce((a, b) => sumDims(a, b));
+    let shape: Shape;
+    if (what === 'jac') shape = shapeOf(numel(target.shape), sizes[0]!);
+    else if (what === 'grad') shape = wrt.length === 1 ? vars.find((v) => v.name === wrt[0])!.shape : shapeOf(total);
+    else if (e.wrt.length === 2) shape = shapeOf(sizes[0]!, sizes[1]!);
+    else shape = shapeOf(total, total);
+    return { k: 'deriv', op: what, of: e.of, wrt, block: e.wrt.length === 2, shape, span: e.span };
   }
+}
+
+function spanOf(left: { span: Span }, right: { span: Span }): Span {
+  return { start: left.span.start, end: right.span.end };
 }
 
 function sumDims(a: Dim, b: Dim): Dim {
@@ -874,41 +1061,10 @@ export function evaluateConstant(t: TExpr): number | undefined {
           return a * b;
       }
     }
-    case 'fn': {
-      if (!isScalarShape(t.shape)) return undefined;
-      const a = evaluateConstant(t.a);
-      if (a === undefined) return undefined;
-      return scalarFunction(t.fn)(a);
-    }
+    case 'call':
+      return t.value;
     default:
       return undefined;
-  }
-}
-
-export function scalarFunction(fn: FnName): (x: number) => number {
-  switch (fn) {
-    case 'exp':
-      return Math.exp;
-    case 'log':
-      return Math.log;
-    case 'cosh':
-      return Math.cosh;
-    case 'sinh':
-      return Math.sinh;
-    case 'tanh':
-      return Math.tanh;
-    case 'sigmoid':
-      return (x) => 1 / (1 + Math.exp(-x));
-    case 'relu':
-      return (x) => Math.max(0, x);
-    case 'sqrt':
-      return Math.sqrt;
-    case 'abs':
-      return Math.abs;
-    case 'step':
-      return (x) => (x > 0 ? 1 : 0);
-    case 'sign':
-      return Math.sign;
   }
 }
 

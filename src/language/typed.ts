@@ -2,10 +2,9 @@
  * The checked program: names resolved, every expression annotated with its shape, products
  * classified (scaling vs matrix product). The symbolic layer lowers this to IR without re-checking.
  */
+import type { DerivOp } from './ast';
 import type { Span } from './diagnostics';
-import type { Shape } from './shape';
-
-export type FnName = 'exp' | 'log' | 'cosh' | 'sinh' | 'tanh' | 'sigmoid' | 'relu' | 'sqrt' | 'abs' | 'step' | 'sign';
+import type { Dim, Shape } from './shape';
 
 export type TIndex = { kind: 'lit'; value: number } | { kind: 'index'; name: string };
 
@@ -15,14 +14,22 @@ export type TExpr = { shape: Shape; span: Span } & (
   | { k: 'const'; name: string; value: number }
   | { k: 'indexValue'; name: string }
   | { k: 'identity' | 'ones' | 'zeros' }
-  | { k: 'add' | 'sub' | 'scale' | 'matmul' | 'hadamard' | 'divide' | 'kron' | 'inner' | 'pow'; a: TExpr; b: TExpr }
-  | { k: 'neg' | 'transpose' | 'sum' | 'trace' | 'diag' | 'vec' | 'softmax'; a: TExpr }
+  | { k: 'commutation'; m: Dim; n: Dim }
+  | { k: 'add' | 'sub' | 'scale' | 'matmul' | 'hadamard' | 'divide' | 'inner' | 'pow'; a: TExpr; b: TExpr }
+  | { k: 'neg' | 'transpose'; a: TExpr }
   | { k: 'matpow'; a: TExpr; power: number }
-  | { k: 'fn'; fn: FnName; a: TExpr }
-  | { k: 'norm'; p: '2' | 'F' | '1'; a: TExpr }
+  /** A built-in function (a FunctionTable entry): `det(M)`, `softplus(x)`, `kron(A, B)`, `M^{-1}` (inv); `value` when constant. */
+  | { k: 'call'; fn: string; args: TExpr[]; value?: number }
+  | { k: 'norm'; p: '2' | 'F' | '1' | 'inf'; a: TExpr }
   | { k: 'slice'; a: TExpr; row: TIndex | null; col: TIndex | null }
+  /** Member `index` of a family of matrices (`P[i]`), `a` the stacked family. */
+  | { k: 'member'; a: TExpr; index: TIndex }
   | { k: 'indexSum'; index: string; lower: number; upper: number; body: TExpr }
-  | { k: 'deriv'; order: 1 | 2; of: string; wrt: string[] }
+  /** `max_{i=1}^{k} body`: unrolled over the literal range when lowered. */
+  | { k: 'indexExtremum'; op: 'max' | 'min'; index: string; lower: number; upper: number; body: TExpr }
+  /** Derivative of the loss or of a let `of`; `wrt` lists vars (all of them for the loss's stacked derivatives). */
+  /** `wrt` lists every var when none is written; `block` marks hess_{X,Y} (two written, possibly equal). */
+  | { k: 'deriv'; op: DerivOp; of: string; wrt: string[]; block: boolean }
   /** The parameter of a `def` body (a scalar). */
   | { k: 'param'; name: string }
   /** A user function applied elementwise: `phi(A x)` for `def phi(t) = …`. */
@@ -36,19 +43,31 @@ export interface UserFunction {
 }
 
 export type Constraint =
-  | { kind: 'normBall'; norm: '2' | 'F' | 'spectral' | '1'; radius: TExpr; span: Span }
+  /** ‖x − center‖ <= radius; the center (absent: 0) is an expression of givens declared before. */
+  | { kind: 'normBall'; norm: '2' | 'F' | 'spectral' | '1'; radius: TExpr; center?: TExpr; span: Span }
   | { kind: 'lower'; bound: TExpr; span: Span }
   | { kind: 'upper'; bound: TExpr; span: Span }
-  | { kind: 'sum'; value: TExpr; span: Span };
+  | { kind: 'sum'; value: TExpr; span: Span }
+  /** Symmetric, or symmetric positive semidefinite (each member, for a family). */
+  | { kind: 'sym' | 'psd'; span: Span };
 
 export interface Declaration {
   name: string;
+  /** The shape of the value; a family of k matrices is stored stacked by rows ((k·d)×d). */
   shape: Shape;
   constraints: Constraint[];
   span: Span;
+  /** A family `(R^{d x d})^k`: its count and the shape of one member. */
+  family?: { count: Dim; member: Shape };
 }
 
-export type Claim = { span: Span; text: string } &
+/** A claim's own, narrower domain: constraints added to those of the named declarations. */
+export interface ClaimDomain {
+  name: string;
+  constraints: Constraint[];
+}
+
+export type Claim = { span: Span; text: string; domain?: ClaimDomain[] } &
   /** lhs = rhs, lhs <= rhs, lhs >= rhs; for matrices <= / >= are Loewner order. */
   (
     | { kind: 'compare'; op: '=' | '<=' | '>='; lhs: TExpr; rhs: TExpr }

@@ -217,6 +217,11 @@ const structural = {
   bound: (_: Node, b: BoundContext): Rat => b.arg(0),
 };
 
+const opaque = (family: string): ExactRule => ({
+  field: (n, c) => c.symbols(family, n, numelOf(n)),
+  bound: () => poly(SYMBOL),
+});
+
 const constantRule = (value: (n: Node) => number): ExactRule => ({
   field: (n, c) => new Float64Array(numelOf(n)).fill(c.F.fromNumber(value(n))),
   bound: (n) => poly(constantPoly(value(n))),
@@ -429,6 +434,30 @@ export const EXACT_RULES: { readonly [K in Kind]?: ExactRule<K> } = {
     },
     bound: (n, b) => ratIndexSum(b.arg(0), n.index, n.upper - n.lower + 1, `${n.index}=${n.lower}..${n.upper}`),
   },
+  rowBlock: {
+    field: (n, c) => {
+      const [r, k, src] = [rowsOf(n), colsOf(n), rowsOf(n.args[0]!)];
+      const r0 = (c.ref(n.index) - 1) * n.size;
+      const x = c.arg(0);
+      const out = new Float64Array(r * k);
+      for (let j = 0; j < k; j++) for (let i = 0; i < r; i++) out[i + j * r] = x[r0 + i + j * src]!;
+      return out;
+    },
+    ...structural,
+  },
+  // Not rational in their arguments' entries (or not cheaply so): a symbol per entry, like exp.
+  // Sound (equal nodes are equal values); identities that need their algebra are checked numerically.
+  det: opaque('det'),
+  logdet: opaque('logdet'),
+  inv: opaque('inv'),
+  logsumexp: opaque('logsumexp'),
+  sigmaMax: opaque('sigmaMax'),
+  sigmaMin: opaque('sigmaMin'),
+  lambdaMax: opaque('lambdaMax'),
+  lambdaMin: opaque('lambdaMin'),
+  normInf: opaque('normInf'),
+  max: opaque('max'),
+  min: opaque('min'),
   softmax: {
     field: (n, c) => {
       // softmax(z)_i = E_i / Σ_j E_j with E = exp(z): the symbols of exp(z).

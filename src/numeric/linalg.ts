@@ -179,9 +179,8 @@ function tql2(z: Float64Array, d: Float64Array, e: Float64Array, n: number, vect
   }
 }
 
-/** Spectral norm of a general r×c column-major matrix, by the eigenvalues of AᵀA (or AAᵀ). */
-export function spectralNorm(a: Float64Array, rows: number, cols: number): number {
-  if (rows === 1 || cols === 1) return euclidean(a);
+/** The smaller Gram matrix of an r×c column-major matrix: AᵀA (c ≤ r) or AAᵀ, k×k with k = min(r, c). */
+export function gramMatrix(a: Float64Array, rows: number, cols: number): Float64Array {
   const k = Math.min(rows, cols);
   const gram = new Float64Array(k * k);
   for (let i = 0; i < k; i++)
@@ -192,7 +191,14 @@ export function spectralNorm(a: Float64Array, rows: number, cols: number): numbe
       gram[i * k + j] = s;
       gram[j * k + i] = s;
     }
-  const { values } = symmetricEigen(gram, k, true);
+  return gram;
+}
+
+/** Spectral norm of a general r×c column-major matrix, by the eigenvalues of AᵀA (or AAᵀ). */
+export function spectralNorm(a: Float64Array, rows: number, cols: number): number {
+  if (rows === 1 || cols === 1) return euclidean(a);
+  const k = Math.min(rows, cols);
+  const { values } = symmetricEigen(gramMatrix(a, rows, cols), k, true);
   return Math.sqrt(Math.max(0, values[k - 1]!));
 }
 

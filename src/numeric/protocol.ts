@@ -33,10 +33,14 @@ export const initializeRequest = new RequestType<InitializeParams, InitializeRes
 
 /** A constraint with its bound already evaluated to a number. */
 export type NumericConstraint =
-  | { kind: 'normBall'; norm: '2' | 'F' | 'spectral' | '1'; radius: number }
+  /** ‖x − c‖ <= radius, where c (0 when absent) is the value of IR root `center`, which depends only on givens. */
+  | { kind: 'normBall'; norm: '2' | 'F' | 'spectral' | '1'; radius: number; center?: number }
   | { kind: 'lower'; bound: number }
   | { kind: 'upper'; bound: number }
-  | { kind: 'sum'; value: number };
+  | { kind: 'sum'; value: number }
+  /** Symmetric; symmetric positive semidefinite (of each member, for a family). */
+  | { kind: 'sym' }
+  | { kind: 'psd' };
 
 export interface SamplingSpec {
   name: string;
@@ -46,6 +50,8 @@ export interface SamplingSpec {
   constraints: NumericConstraint[];
   /** Fixed values (column-major) from --data: not sampled. */
   fixed?: number[];
+  /** A family of `blocks` matrices stacked by rows: each constraint applies to each member. */
+  blocks?: number;
 }
 
 /** Something evaluated at a point: an IR root, or a derivative block assembled from the plan. */

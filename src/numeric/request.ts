@@ -1,11 +1,11 @@
 /** Builds the worker request for a file: the IR of every needed expression, sampling specs, claims. */
 import { evaluateConstant } from '../language/typecheck';
 import { numel, shapeOf } from '../language/shape';
-import type { CheckedProgram, Constraint } from '../language/typed';
+import type { CheckedProgram, ClaimDomain, Constraint, Declaration, TExpr } from '../language/typed';
 import type { ClaimPlan, SymQuantity } from '../symbolic/claims';
-import { type Graph, type Node, topoOrder } from '../symbolic/ir';
-import { ALMOST_EVERYWHERE } from '../symbolic/rules';
-import type { Derivatives, LoweredProgram } from '../symbolic/lower';
+import { type Graph, InternalError, type Node, topoOrder } from '../symbolic/ir';
+import { ALMOST_EVERYWHERE } from '../symbolic/ops';
+import { type Derivatives, type LoweredProgram, Lowering } from '../symbolic/lower';
 import { toWire } from '../symbolic/wire';
 import { EvaluationPlanner } from './optimize';
 import { type SearchGradient, gradientNormGradient, quadraticFormGradient, scalarGradient } from './searchRoots';
@@ -25,35 +25,67 @@ export interface RequestOptions {
   claimIndices?: readonly number[];
 }
 
-function numericConstraint(c: Constraint): NumericConstraint {
-  const value = (t: Parameters<typeof evaluateConstant>[0]): number => evaluateConstant(t) ?? NaN;
+/** Where each centre expression of a ball went in the request's IR. */
+type CentreRoots = ReadonlyMap<TExpr, number>;
+
+function numericConstraint(c: Constraint, centres: CentreRoots | undefined): NumericConstraint {
+  const value = (t: TExpr): number => evaluateConstant(t) ?? NaN;
   switch (c.kind) {
-    case 'normBall':
-      return { kind: 'normBall', norm: c.norm, radius: value(c.radius) };
+    case 'normBall': {
+      if (!c.center || !centres) return { kind: 'normBall', norm: c.norm, radius: value(c.radius) };
+      const center = centres.get(c.center);
+      if (center === undefined) throw new InternalError('a centred ball whose centre is not in the request');
+      return { kind: 'normBall', norm: c.norm, radius: value(c.radius), center };
+    }
     case 'lower':
       return { kind: 'lower', bound: value(c.bound) };
     case 'upper':
       return { kind: 'upper', bound: value(c.bound) };
     case 'sum':
       return { kind: 'sum', value: value(c.value) };
+    case 'sym':
+    case 'psd':
+      return { kind: c.kind };
   }
 }
 
-export function samplingSpecs(program: CheckedProgram, fixed: ReadonlyMap<string, Float64Array> = new Map()): SamplingSpec[] {
+/**
+ * The sampling specs of the file's givens and vars, with a claim's own domain (`claim … for …`)
+ * added to the constraints of the names it narrows. Centred balls take their centre's IR root from
+ * `centres` (buildCheckParams); without it they are left uncentred, which is only good for what
+ * does not sample (names, shapes, radii).
+ */
+export function samplingSpecs(
+  program: CheckedProgram,
+  fixed: ReadonlyMap<string, Float64Array> = new Map(),
+  centres?: CentreRoots,
+  domain: readonly ClaimDomain[] = [],
+): SamplingSpec[] {
   const spec =
     (role: 'given' | 'var') =>
-    (d: CheckedProgram['givens'][number]): SamplingSpec => {
+    (d: Declaration): SamplingSpec => {
       const f = fixed.get(d.name);
+      const narrowed = domain.find((x) => x.name === d.name)?.constraints ?? [];
       return {
         name: d.name,
         role,
         rows: d.shape.rows.value,
         cols: d.shape.cols.value,
-        constraints: d.constraints.map(numericConstraint),
+        constraints: [...d.constraints, ...narrowed].map((c) => numericConstraint(c, centres)),
+        ...(d.family ? { blocks: d.family.count.value } : {}),
         ...(f ? { fixed: Array.from(f) } : {}),
       };
     };
   return [...program.givens.map(spec('given')), ...program.vars.map(spec('var'))];
+}
+
+/** Every centre expression of a ball, in the declarations and in the claims' own domains. */
+function centreExpressions(program: CheckedProgram, plans: readonly ClaimPlan[]): TExpr[] {
+  const of = (cs: readonly Constraint[]): TExpr[] => cs.flatMap((c) => (c.kind === 'normBall' && c.center ? [c.center] : []));
+  return [
+    ...[...program.givens, ...program.vars].flatMap((d) => of(d.constraints)),
+    ...plans.flatMap((p) => (p.claim.domain ?? []).flatMap((d) => of(d.constraints))),
+  ];
 }
 
 /**
@@ -76,8 +108,8 @@ export function buildCheckParams(
   type Fix = { quantity: (p: Pending) => Quantity; root: (slot: number) => number };
   const q = (s: SymQuantity): Pending => (s.kind === 'expr' ? { kind: 'expr', slot: slot(s.node) } : s);
   const pendingClaims: { index: number; build: (fix: Fix) => WireClaim }[] = [];
-  const specs = samplingSpecs(program, options.fixed);
-  const searchable = specs.filter((s) => s.role === 'var' || !s.fixed);
+  // What searches move (vars and unfixed givens) and their scales; ball centres are not needed for that.
+  const searchable = samplingSpecs(program, options.fixed).filter((s) => s.role === 'var' || !s.fixed);
   // Exact search directions (gradients over vars and unfixed givens) where the claim has one.
   const search = (g: SearchGradient | undefined): ((fix: Fix) => WireClaim['search']) => {
     if (!g) return () => undefined;
@@ -142,6 +174,9 @@ export function buildCheckParams(
         return;
     }
   });
+  const centreExprs = centreExpressions(program, plans);
+  const lowering = new Lowering(lowered.graph, lowered.defs, lowered.vars);
+  const centreSlots = new Map(centreExprs.map((t) => [t, slot(lowering.lower(t))]));
   const base = [lowered.loss, ...derivatives.grads, ...derivatives.hess.flat(), ...extra];
   const hvp = hessianVectorProducts(lowered, derivatives);
   const kinkArgs = [...new Set(topoOrder(base).flatMap((n) => (n.kind === 'fn' && ALMOST_EVERYWHERE.has(n.fn) ? [n.args[0]!] : [])))];
@@ -162,12 +197,19 @@ export function buildCheckParams(
   const at = new Map([...bounds.map((b) => b.of), ...boundNodes].map((n, i) => [n.id, positions[roots.length + i]!]));
   const root = (slot: number): number => positions[offset + slot]!;
   const fix: Fix = { quantity: (p) => (p.kind === 'expr' ? { kind: 'expr', root: root(p.slot) } : p), root };
+  const centres = new Map([...centreSlots].map(([t, at]) => [t, root(at)]));
+  // A claim with its own domain carries the whole sampling list, narrowed for it.
+  const domainOf = new Map(plans.map((p, position) => [options.claimIndices?.[position] ?? position, p.claim.domain]));
   return {
     ir: graph,
     loss: positions[0]!,
     grads: positions.slice(1, 1 + k),
     hess: Array.from({ length: k }, (_, a) => positions.slice(1 + k + a * k, 1 + k + (a + 1) * k)),
-    claims: pendingClaims.map((c) => c.build(fix)),
+    claims: pendingClaims.map((c) => {
+      const claim = c.build(fix);
+      const domain = domainOf.get(c.index);
+      return domain ? { ...claim, sampling: samplingSpecs(program, options.fixed, centres, domain) } : claim;
+    }),
     ...(kinkArgs.length ? { kinks: positions.slice(base.length, base.length + kinkArgs.length) } : {}),
     hvp: positions.slice(base.length + kinkArgs.length, roots.length),
     ...(bounds.length
@@ -177,7 +219,7 @@ export function buildCheckParams(
           ),
         }
       : {}),
-    sampling: specs,
+    sampling: samplingSpecs(program, options.fixed, centres),
     seed: options.seed,
     budget: options.budget,
     ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}),

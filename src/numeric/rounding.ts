@@ -15,6 +15,7 @@
  */
 import { type Graph, InternalError, type Kind, type Node, type NodeOf, topoOrder } from '../symbolic/ir';
 import { rebuildWithArgs } from '../symbolic/factor';
+import { type Shape, literalDim, shapeOf } from '../language/shape';
 
 /** The unit roundoff 2^-53, rounded up so that (1 − u)⁻¹ factors are absorbed. */
 export const U = 1.12e-16;
@@ -25,7 +26,7 @@ export const ETA = 1e-300;
  * Ulps of the float64 library functions, for every backend (V8, NumPy, JAX/XLA, PyTorch CPU/CUDA);
  * sigmoid is a quotient of library results (exp(x)/(1 + exp(x)) for x < 0).
  */
-const FUNCTION_ULPS: Record<string, number> = { exp: 4, log: 4, cosh: 4, sinh: 4, tanh: 4, sigmoid: 12, sqrt: 2 };
+const FUNCTION_ULPS: Record<string, number> = { exp: 4, log: 4, cosh: 4, sinh: 4, tanh: 4, sigmoid: 12, softplus: 12, sqrt: 2 };
 
 export function gamma(k: number): number {
   return (k * U) / (1 - k * U);
@@ -116,6 +117,9 @@ function fnRule(n: NodeOf<'fn'>, c: RoundingContext): Node | null {
     case 'abs':
       // Computed exactly, and 1-Lipschitz.
       return ea;
+    case 'softplus':
+      // 1-Lipschitz.
+      return c.sum(ea, library());
     case 'step':
     case 'sign': {
       if (!ea) return null;
@@ -123,7 +127,56 @@ function fnRule(n: NodeOf<'fn'>, c: RoundingContext): Node | null {
       const unsure = g.fn('step', g.add(g.sub(ea, c.abs(a)), g.scale(g.num(ETA), g.ones(a.shape))));
       return n.fn === 'step' ? unsure : g.scale(g.num(2), unsure);
     }
+    default:
+      throw new NoRoundingRule(`no rounding-error rule for the function '${n.fn}'`);
   }
+}
+
+/**
+ * Backward error of a dense factorisation of an n×n matrix (LU with partial pivoting, Cholesky,
+ * QR/Jacobi eigensolvers): γ_{8n²}. Wilkinson's bound is γ_{3n} times the growth factor; this
+ * allows growth up to about 3n, far above what partial pivoting shows on sampled data.
+ */
+const factorisationRoundings = (n: number): number => 8 * n * n;
+
+/** Σ|x_ij| ≥ ‖x‖_F ≥ ‖x‖_2 and ≥ max |x_ij|: one cheap upper bound for every norm used below. */
+function entrySum(c: RoundingContext, x: Node): Node {
+  return c.g.sum(c.abs(x));
+}
+
+/**
+ * The combined perturbation δ of a square argument: its propagated bound plus the backward error
+ * of factorising it, as one Σ|entries|-norm (so ‖Δ‖_2 ≤ δ).
+ */
+function squarePerturbation(c: RoundingContext, a: Node): Node {
+  const ea = c.E(0);
+  const g = c.g;
+  const backward = g.add(g.scale(g.num(gamma(factorisationRoundings(a.shape.rows.value))), entrySum(c, a)), g.num(ETA));
+  return c.sum(ea ? g.sum(ea) : null, backward)!;
+}
+
+/** Σᵢ log ‖row_i(a)‖₂ (log of Hadamard's bound Πᵢ‖row_i‖ on |det a|), rows widened by `extra`. */
+function logHadamard(g: Graph, a: Node, extra: Node | null): Node {
+  const rowNorms = g.fn('sqrt', g.diagvec(g.matmul(a, g.transpose(a))));
+  return g.sum(g.fn('log', extra ? g.add(rowNorms, extra) : rowNorms));
+}
+
+/**
+ * |det(A + Δ) − det(A)| ≤ Πᵢ(‖aᵢ‖ + ‖δᵢ‖) − Πᵢ‖aᵢ‖ (expand by rows; Hadamard bounds every term),
+ * with ‖δᵢ‖ ≤ δ for every row. Returned as the ratio to |det â| so logdet can use it without
+ * forming determinants that overflow: exp(S₁ − log|det|) − exp(S₀ − log|det|).
+ */
+function determinantRatio(c: RoundingContext, a: Node, logAbsDet: Node): Node {
+  const g = c.g;
+  const delta = squarePerturbation(c, a);
+  const widened = g.scale(delta, g.ones(shapeOfColumn(a)));
+  const s1 = logHadamard(g, a, widened);
+  const s0 = logHadamard(g, a, null);
+  return g.sub(g.fn('exp', g.sub(s1, logAbsDet)), g.fn('exp', g.sub(s0, logAbsDet)));
+}
+
+function shapeOfColumn(a: Node): Shape {
+  return shapeOf(a.shape.rows, literalDim(1));
 }
 
 function powRule(n: NodeOf<'pow'>, c: RoundingContext): Node | null {
@@ -147,11 +200,69 @@ function powRule(n: NodeOf<'pow'>, c: RoundingContext): Node | null {
   return c.sum(prop, library);
 }
 
+/** Square-matrix functions, data constants and extrema. */
+const MATRIX_FUNCTION_RULES = {
+  rowBlock: structural,
+  // Exact comparisons; each side moves by at most the larger of its arguments' bounds.
+  max: (_, c) => c.sum(c.E(0), c.E(1)),
+  min: (_, c) => c.sum(c.E(0), c.E(1)),
+  logsumexp: (n, c) => {
+    const g = c.g;
+    const z = n.args[0]!;
+    const ez = c.E(0);
+    const k = numelOf(z);
+    // 1-Lipschitz in the max-norm (≤ Σ E); computed as m + log Σ exp(z − m): k + 2 roundings in the
+    // sum's relative error, which log turns into an absolute one, plus a few ulps of the result.
+    return c.sum(ez ? g.sum(ez) : null, c.round(n, k + 8, g.add(c.abs(n), g.num(1))));
+  },
+  normInf: (_, c) => {
+    const ea = c.E(0);
+    return ea ? c.g.sum(ea) : null;
+  },
+  sigmaMax: dataSpectrum,
+  sigmaMin: dataSpectrum,
+  lambdaMax: dataSpectrum,
+  lambdaMin: dataSpectrum,
+  det: (n, c) => {
+    const g = c.g;
+    const a = n.args[0]!;
+    const logAbs = g.fn('log', c.abs(n));
+    return g.hadamard(c.abs(n), determinantRatio(c, a, logAbs));
+  },
+  logdet: (n, c) => {
+    const g = c.g;
+    const a = n.args[0]!;
+    // |log det Â − log det A| = |log(1 + Δ/det)| ≤ −log(1 − |Δ|/|det|): infinite once |Δ| ≥ |det|.
+    const ratio = determinantRatio(c, a, n);
+    return c.sum(g.neg(g.fn('log', g.fn('relu', g.sub(g.num(1), ratio)))), c.round(n, 4));
+  },
+  inv: (n, c) => {
+    const g = c.g;
+    const a = n.args[0]!;
+    // ‖(A + Δ)⁻¹ − A⁻¹‖ ≤ ‖A⁻¹‖²‖Δ‖/(1 − ‖A⁻¹‖‖Δ‖), with ‖A⁻¹‖ ≤ Σ|X̂| (X̂ the computed inverse)
+    // doubled against X̂'s own error; every entry is within the 2-norm of the difference.
+    const delta = squarePerturbation(c, a);
+    const m = g.scale(g.num(2), entrySum(c, n));
+    const numer = g.mulScalars(g.mulScalars(m, m), delta);
+    const denom = g.fn('relu', g.sub(g.num(1), g.mulScalars(m, delta)));
+    return g.scale(g.divide(numer, denom), g.ones(n.shape));
+  },
+} satisfies { [K in Kind]?: RoundingRule<K> };
+
+/** σ and λ of data move by at most ‖Δ‖₂ (Weyl), plus the eigensolver's backward error. */
+function dataSpectrum(n: Node, c: RoundingContext): Node | null {
+  const a = n.args[0]!;
+  const ea = c.E(0);
+  const side = Math.max(a.shape.rows.value, a.shape.cols.value);
+  return c.sum(ea ? c.g.sum(ea) : null, c.round(n, factorisationRoundings(side), entrySum(c, a)));
+}
+
 /**
  * The rounding rules, one per IR kind (a table so that they can join a per-op registry); a kind
  * without an entry is an error naming it.
  */
 export const ROUNDING_RULES: { readonly [K in Kind]?: RoundingRule<K> } = {
+  ...MATRIX_FUNCTION_RULES,
   var: exact,
   given: exact,
   identity: exact,

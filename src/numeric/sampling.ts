@@ -1,7 +1,11 @@
 /**
  * Draws givens and vars from their declared constraints, and projects search iterates back onto
  * the feasible set. Every draw is a pure function of (seed, stream ids), so `--seed` reproduces it.
+ * python/derivlens/sampling.py is a port of this file: same streams, same order of draws.
  */
+import { Graph, InternalError } from '../symbolic/ir';
+import { type WireGraph, fromWire } from '../symbolic/wire';
+import { type CompiledPlan, compile } from './evaluate';
 import { spectralNorm as lanczosSpectralNorm } from './kernels';
 import { euclidean, spectralNorm, symmetricEigen } from './linalg';
 import type { NumericConstraint, SamplingSpec } from './protocol';
@@ -28,24 +32,48 @@ export function samplingFailure(spec: SamplingSpec, reason: SamplingFailure): st
   return `could not draw ${spec.name} satisfying ${spec.constraints.map((c) => describeConstraint(c, spec.name)).join(', ')} (50 tries)`;
 }
 
+/**
+ * The value (column-major) of IR root `root` — the centre of a ball — at a point of which only
+ * the givens drawn so far are present (a centre depends on givens only).
+ */
+export type CentreFn = (root: number, point: ReadonlyMap<string, Float64Array>) => Float64Array;
+
+/** Centres evaluated from a request's IR by the TypeScript evaluator (a plan per root, compiled once). */
+export function irCentre(ir: WireGraph): CentreFn {
+  const nodes = fromWire(new Graph(), ir);
+  const plans = new Map<number, CompiledPlan>();
+  return (root, point) => {
+    let plan = plans.get(root);
+    if (!plan) plans.set(root, (plan = compile([nodes[root]!])));
+    return plan.run(point)[0]!;
+  };
+}
+
 /** Fraction of ball samples placed exactly on the boundary, where bounds are usually tight. */
 const BOUNDARY_FRACTION = 0.25;
 const FEASIBILITY_TOL = 1e-9;
 
 interface Parsed {
-  ball?: { norm: '2' | 'F' | 'spectral' | '1'; radius: number };
+  ball?: { norm: '2' | 'F' | 'spectral' | '1'; radius: number; center?: number };
   lower?: number;
   upper?: number;
   sum?: number;
+  /** Symmetric or PSD members. */
+  matrix?: 'sym' | 'psd';
 }
 
 function parse(constraints: NumericConstraint[]): Parsed {
   const p: Parsed = {};
   for (const c of constraints) {
-    if (c.kind === 'normBall') p.ball = p.ball && p.ball.radius <= c.radius ? p.ball : { norm: c.norm, radius: c.radius };
+    if (c.kind === 'normBall')
+      p.ball =
+        p.ball && p.ball.radius <= c.radius
+          ? p.ball
+          : { norm: c.norm, radius: c.radius, ...(c.center !== undefined ? { center: c.center } : {}) };
     else if (c.kind === 'lower') p.lower = Math.max(p.lower ?? -Infinity, c.bound);
     else if (c.kind === 'upper') p.upper = Math.min(p.upper ?? Infinity, c.bound);
-    else p.sum = c.value;
+    else if (c.kind === 'sum') p.sum = c.value;
+    else p.matrix = c.kind === 'psd' || p.matrix === 'psd' ? 'psd' : 'sym';
   }
   return p;
 }
@@ -53,7 +81,10 @@ function parse(constraints: NumericConstraint[]): Parsed {
 export function describeConstraint(c: NumericConstraint, name: string): string {
   switch (c.kind) {
     case 'normBall':
-      return `||${name}||_${c.norm === 'spectral' ? '2' : c.norm} <= ${c.radius}`;
+      return `||${c.center === undefined ? name : `${name} - centre`}||_${c.norm === 'spectral' ? '2' : c.norm} <= ${c.radius}`;
+    case 'sym':
+    case 'psd':
+      return `${name} ${c.kind}`;
     case 'lower':
       return `${name} >= ${c.bound}`;
     case 'upper':
@@ -85,23 +116,116 @@ function norm(x: Float64Array, spec: SamplingSpec, kind: '2' | 'F' | 'spectral' 
   return euclidean(x);
 }
 
-/** Does x satisfy every constraint (up to rounding)? Returns the first violated one's text. */
-export function violation(x: Float64Array, spec: SamplingSpec): string | undefined {
-  for (const c of spec.constraints) {
-    const ok =
-      c.kind === 'normBall'
-        ? norm(x, spec, c.norm) <= c.radius * (1 + FEASIBILITY_TOL) + FEASIBILITY_TOL
-        : c.kind === 'lower'
-          ? x.every((v) => v >= c.bound - FEASIBILITY_TOL)
-          : c.kind === 'upper'
-            ? x.every((v) => v <= c.bound + FEASIBILITY_TOL)
-            : Math.abs(x.reduce((s, v) => s + v, 0) - c.value) <= FEASIBILITY_TOL * Math.max(1, Math.abs(c.value)) * x.length;
-    if (!ok) return describeConstraint(c, spec.name);
+/** A member's spec: a family's member (rows/blocks × cols), or the spec itself. */
+function memberSpec(spec: SamplingSpec): SamplingSpec {
+  const blocks = spec.blocks ?? 1;
+  return blocks === 1 ? spec : { ...spec, rows: spec.rows / blocks, blocks: 1 };
+}
+
+/** Member i of a family stacked by rows (column-major storage). */
+function getMember(x: Float64Array, spec: SamplingSpec, i: number): Float64Array {
+  const blocks = spec.blocks ?? 1;
+  if (blocks === 1) return x;
+  const r = spec.rows / blocks;
+  const out = new Float64Array(r * spec.cols);
+  for (let j = 0; j < spec.cols; j++) for (let k = 0; k < r; k++) out[k + j * r] = x[i * r + k + j * spec.rows]!;
+  return out;
+}
+
+function setMember(x: Float64Array, spec: SamplingSpec, i: number, m: Float64Array): void {
+  const blocks = spec.blocks ?? 1;
+  if (blocks === 1) {
+    x.set(m);
+    return;
+  }
+  const r = spec.rows / blocks;
+  for (let j = 0; j < spec.cols; j++) for (let k = 0; k < r; k++) x[i * r + k + j * spec.rows] = m[k + j * r]!;
+}
+
+function minus(x: Float64Array, c: Float64Array | undefined): Float64Array {
+  return c ? x.map((v, i) => v - c[i]!) : x;
+}
+
+/** Largest |M − Mᵀ| entry of a square n×n matrix. */
+function asymmetry(x: Float64Array, n: number): number {
+  let worst = 0;
+  for (let j = 0; j < n; j++) for (let i = 0; i < j; i++) worst = Math.max(worst, Math.abs(x[i + j * n]! - x[j + i * n]!));
+  return worst;
+}
+
+function scaleOf(x: Float64Array): number {
+  return x.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+}
+
+/**
+ * Does x satisfy every constraint (up to rounding)? Returns the first violated one's text.
+ * `centre(root)` gives the centre of a centred ball (required when the spec has one).
+ */
+export function violation(x: Float64Array, spec: SamplingSpec, centre?: (root: number) => Float64Array): string | undefined {
+  const member = memberSpec(spec);
+  for (let b = 0; b < (spec.blocks ?? 1); b++) {
+    const m = getMember(x, spec, b);
+    for (const c of spec.constraints) {
+      let ok: boolean;
+      if (c.kind === 'normBall') {
+        const dev = minus(m, c.center === undefined ? undefined : centreValue(centre, c.center));
+        ok = norm(dev, member, c.norm) <= c.radius * (1 + FEASIBILITY_TOL) + FEASIBILITY_TOL;
+      } else if (c.kind === 'lower') ok = m.every((v) => v >= c.bound - FEASIBILITY_TOL);
+      else if (c.kind === 'upper') ok = m.every((v) => v <= c.bound + FEASIBILITY_TOL);
+      else if (c.kind === 'sum')
+        ok = Math.abs(m.reduce((s, v) => s + v, 0) - c.value) <= FEASIBILITY_TOL * Math.max(1, Math.abs(c.value)) * m.length;
+      else {
+        const n = member.rows;
+        const tol = FEASIBILITY_TOL * Math.max(1, scaleOf(m));
+        ok = asymmetry(m, n) <= tol && (c.kind === 'sym' || symmetricEigen(m, n, true).values[0]! >= -tol * n);
+      }
+      if (!ok) return describeConstraint(c, spec.name);
+    }
   }
   return undefined;
 }
 
-function drawOnce(spec: SamplingSpec, p: Parsed, rng: Stream): Float64Array {
+function centreValue(centre: ((root: number) => Float64Array) | undefined, root: number): Float64Array {
+  if (!centre) throw new InternalError(`a centred ball (centre: IR root ${root}) needs the centre's value`);
+  return centre(root);
+}
+
+/** A random symmetric (G + Gᵀ)/2 or PSD G Gᵀ/n matrix, G with standard normal entries. */
+function drawStructured(kind: 'sym' | 'psd', n: number, rng: Stream): Float64Array {
+  const g = new Float64Array(n * n);
+  for (let i = 0; i < n * n; i++) g[i] = rng.normal();
+  const x = new Float64Array(n * n);
+  for (let j = 0; j < n; j++)
+    for (let i = 0; i < n; i++) {
+      if (kind === 'sym') x[i + j * n] = (g[i + j * n]! + g[j + i * n]!) / 2;
+      else {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += g[i + k * n]! * g[j + k * n]!;
+        x[i + j * n] = s / n;
+      }
+    }
+  return x;
+}
+
+/** Rescales x (a draw centred at 0) into the ball: a quarter on the boundary, a quarter uniform in radius, half uniform in volume. */
+function intoBall(x: Float64Array, spec: SamplingSpec, ball: NonNullable<Parsed['ball']>, rng: Stream): void {
+  const { norm: kind, radius } = ball;
+  const mode = rng.uniform();
+  const dims = kind === 'spectral' ? Math.min(spec.rows, spec.cols) : x.length;
+  const t = mode < BOUNDARY_FRACTION ? 1 : mode < 2 * BOUNDARY_FRACTION ? rng.uniform() : rng.uniform() ** (1 / dims);
+  const current = norm(x, spec, kind);
+  const scale = current > 0 ? (radius * t) / current : 0;
+  for (let i = 0; i < x.length; i++) x[i]! *= scale;
+}
+
+/** One member-shaped draw; `centre` is the ball's centre value when it has one. */
+function drawOnce(spec: SamplingSpec, p: Parsed, rng: Stream, centre?: Float64Array): Float64Array {
+  const x = drawDeviation(spec, p, rng);
+  if (centre) for (let i = 0; i < x.length; i++) x[i]! += centre[i]!;
+  return x;
+}
+
+function drawDeviation(spec: SamplingSpec, p: Parsed, rng: Stream): Float64Array {
   const size = spec.rows * spec.cols;
   const x = new Float64Array(size);
   if (p.sum !== undefined) {
@@ -119,16 +243,16 @@ function drawOnce(spec: SamplingSpec, p: Parsed, rng: Stream): Float64Array {
     for (let i = 0; i < size; i++) x[i]! += (p.sum - total) / size;
     return x;
   }
+  if (p.matrix) {
+    // Scaling keeps symmetry and semidefiniteness, so a ball is reached by rescaling too.
+    const m = drawStructured(p.matrix, spec.rows, rng);
+    if (p.ball) intoBall(m, spec, p.ball, rng);
+    return m;
+  }
   if (p.ball) {
-    const { norm: kind, radius } = p.ball;
+    const kind = p.ball.norm;
     for (let i = 0; i < size; i++) x[i] = kind === '1' ? rng.exponential() * (rng.uniform() < 0.5 ? -1 : 1) : rng.normal();
-    // A quarter on the boundary, a quarter uniform in radius (small data too), half uniform in volume.
-    const mode = rng.uniform();
-    const dims = kind === 'spectral' ? Math.min(spec.rows, spec.cols) : size;
-    const t = mode < BOUNDARY_FRACTION ? 1 : mode < 2 * BOUNDARY_FRACTION ? rng.uniform() : rng.uniform() ** (1 / dims);
-    const current = norm(x, spec, kind);
-    const scale = current > 0 ? (radius * t) / current : 0;
-    for (let i = 0; i < size; i++) x[i]! *= scale;
+    intoBall(x, spec, p.ball, rng);
     return x;
   }
   for (let i = 0; i < size; i++) {
@@ -140,9 +264,19 @@ function drawOnce(spec: SamplingSpec, p: Parsed, rng: Stream): Float64Array {
   return x;
 }
 
-/** Projection (or a feasible retraction) onto the constraint set, used by local searches. */
-export function project(x: Float64Array, spec: SamplingSpec): Float64Array {
+/**
+ * Projection (or a feasible retraction) onto the constraint set, used by local searches; per member
+ * for a family. `centre(root)` gives the centre of a centred ball (required when the spec has one).
+ */
+export function project(x: Float64Array, spec: SamplingSpec, centre?: (root: number) => Float64Array): Float64Array {
   const p = parse(spec.constraints);
+  const member = memberSpec(spec);
+  const out = Float64Array.from(x);
+  for (let b = 0; b < (spec.blocks ?? 1); b++) setMember(out, spec, b, projectMember(getMember(x, spec, b), member, p, centre));
+  return out;
+}
+
+function projectMember(x: Float64Array, spec: SamplingSpec, p: Parsed, centre?: (root: number) => Float64Array): Float64Array {
   const y = Float64Array.from(x);
   if (p.sum !== undefined && p.lower !== undefined) return projectSimplex(y, p.sum, p.lower);
   if (p.sum !== undefined) {
@@ -152,8 +286,34 @@ export function project(x: Float64Array, spec: SamplingSpec): Float64Array {
   if (p.lower !== undefined || p.upper !== undefined) {
     for (let i = 0; i < y.length; i++) y[i] = Math.min(p.upper ?? Infinity, Math.max(p.lower ?? -Infinity, y[i]!));
   }
-  if (p.ball) return projectBall(y, spec, p.ball.norm, p.ball.radius);
+  if (p.matrix) projectStructured(y, spec.rows, p.matrix);
+  if (p.ball) {
+    // Around a centre c: project x − c onto the ball at 0, then add c back.
+    if (p.ball.center === undefined) return projectBall(y, spec, p.ball.norm, p.ball.radius);
+    const c = centreValue(centre, p.ball.center);
+    const dev = projectBall(minus(y, c), spec, p.ball.norm, p.ball.radius);
+    return dev.map((v, i) => c[i]! + v);
+  }
   return y;
+}
+
+/** In place: the symmetric part, and for PSD its negative eigenvalues set to 0 (the nearest PSD matrix in ‖·‖_F). */
+function projectStructured(y: Float64Array, n: number, kind: 'sym' | 'psd'): void {
+  for (let j = 0; j < n; j++)
+    for (let i = 0; i < j; i++) {
+      const v = (y[i + j * n]! + y[j + i * n]!) / 2;
+      y[i + j * n] = v;
+      y[j + i * n] = v;
+    }
+  if (kind === 'sym') return;
+  const { values, vectors } = symmetricEigen(y, n);
+  if (values[0]! >= 0) return;
+  y.fill(0);
+  for (let k = 0; k < n; k++) {
+    const lam = values[k]!;
+    if (lam <= 0) continue;
+    for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) y[i + j * n]! += lam * vectors[i + k * n]! * vectors[j + k * n]!;
+  }
 }
 
 /**
@@ -237,8 +397,15 @@ export class Sampler {
   constructor(
     readonly specs: readonly SamplingSpec[],
     private readonly seed: number,
+    /** Evaluates the centres of centred balls (not needed when no spec has one). */
+    private readonly centre?: CentreFn,
   ) {
     this.parsed = specs.map((s) => parse(s.constraints));
+  }
+
+  /** The centres of centred balls at a point: `centreAt(point)(root)`. */
+  centreAt(point: ReadonlyMap<string, Float64Array>): (root: number) => Float64Array {
+    return (root) => centreValue(this.centre && ((r) => this.centre!(r, point)), root);
   }
 
   /** One full point (givens and vars), for the stream identified by ids. */
@@ -250,14 +417,24 @@ export class Sampler {
         return;
       }
       const rng = new Stream(streamKey(this.seed, ...ids, k));
-      for (let attempt = 0; attempt < 50; attempt++) {
-        const x = drawOnce(spec, this.parsed[k]!, rng);
-        if (violation(x, spec) === undefined) {
-          out.set(spec.name, x);
-          return;
+      const p = this.parsed[k]!;
+      const centres = this.centreAt(out);
+      const centre = p.ball?.center === undefined ? undefined : centres(p.ball.center);
+      const member = memberSpec(spec);
+      const x = new Float64Array(spec.rows * spec.cols);
+      // Members of a family are drawn one after the other from the same stream.
+      for (let b = 0; b < (spec.blocks ?? 1); b++) {
+        let ok = false;
+        for (let attempt = 0; attempt < 50 && !ok; attempt++) {
+          const m = drawOnce(member, p, rng, centre);
+          if (violation(m, member, centres) === undefined) {
+            setMember(x, spec, b, m);
+            ok = true;
+          }
         }
+        if (!ok) throw new SamplingError(spec, 'tries');
       }
-      throw new SamplingError(spec, 'tries');
+      out.set(spec.name, x);
     });
     return out;
   }

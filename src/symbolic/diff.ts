@@ -2,9 +2,19 @@
  * Gradients by reverse mode over the IR (matrix-form cotangents) and Hessians by forward-mode
  * Jacobians of the gradient, block by block for several variables.
  */
-import { type Graph, type Node, InternalError, assertKind, topoOrder } from './ir';
-import { RULES } from './rules';
+import { type Graph, type Node, InternalError, UnsupportedError, assertKind, topoOrder } from './ir';
+import { opDef } from './ops';
 import { numel } from '../language/shape';
+
+/** Runs a rule; a rule that cannot differentiate is reported at its node. */
+function located<T>(node: Node, rule: () => T): T {
+  try {
+    return rule();
+  } catch (e) {
+    if (e instanceof UnsupportedError && !e.node) e.node = node;
+    throw e;
+  }
+}
 
 /**
  * Cotangents of every node that `root` depends on through differentiable paths, seeded with
@@ -31,7 +41,7 @@ function backprop(g: Graph, root: Node, seed: Node, isBoundary: (n: Node) => boo
       for (const [b, Gb] of inner) accumulate(b, g.indexSum(sum.index, sum.lower, sum.upper, Gb));
       continue;
     }
-    const contributions = RULES[node.kind].vjp(g, node, G);
+    const contributions = located(node, () => opDef(node).vjp(g, node, G));
     node.args.forEach((arg, i) => accumulate(arg, contributions[i] ?? null));
   }
   // Boundary nodes may be reached only through a nested index sum, so collect them from the
@@ -66,7 +76,10 @@ export function jacobian(g: Graph, expr: Node, variable: Node): Node {
       if (j === undefined) throw new InternalError(`jacobian: argument of ${node.kind} visited out of order`);
       return j;
     });
-    memo.set(node, RULES[node.kind].jac(g, node, argJ));
+    memo.set(
+      node,
+      located(node, () => opDef(node).jac(g, node, argJ)),
+    );
   }
   return memo.get(expr) ?? g.zeros({ rows: numel(expr.shape), cols: numel(variable.shape) });
 }

@@ -5,6 +5,7 @@
  */
 import { isScalarShape } from '../language/shape';
 import { type Graph, type Node, topoOrder } from './ir';
+import { opDef } from './ops';
 
 interface Term {
   /** Scalar coefficient (null = 1). */
@@ -139,51 +140,5 @@ export function factorCommon(g: Graph, root: Node): Node {
 
 /** The same operation applied to new arguments, through the smart constructors. */
 export function rebuildWithArgs(g: Graph, n: Node, args: Node[]): Node {
-  const [a, b] = args as [Node, Node];
-  switch (n.kind) {
-    case 'add':
-      return g.add(a, b);
-    case 'scale':
-      return g.scale(a, b);
-    case 'matmul':
-      return g.matmul(a, b);
-    case 'hadamard':
-      return g.hadamard(a, b);
-    case 'divide':
-      return g.divide(a, b);
-    case 'transpose':
-      return g.transpose(a);
-    case 'kron':
-      return g.kron(a, b);
-    case 'fn':
-      return g.fn(n.fn, a);
-    case 'pow':
-      return g.pow(a, b);
-    case 'inner':
-      return g.inner(a, b);
-    case 'sum':
-      return g.sum(a);
-    case 'trace':
-      return g.trace(a);
-    case 'diag':
-      return g.diag(a);
-    case 'diagvec':
-      return g.diagvec(a);
-    case 'vec':
-      return g.vec(a);
-    case 'unvec':
-      return g.unvec(a, n.shape);
-    case 'norm':
-      return g.norm(a, n.p);
-    case 'slice':
-      return g.slice(a, n.row, n.col);
-    case 'indexSum':
-      return g.indexSum(n.index, n.lower, n.upper, a);
-    case 'softmax':
-      return g.softmax(a);
-    case 'normalize':
-      return g.normalize(a);
-    default:
-      return n;
-  }
+  return opDef(n).rebuild(g, n, args);
 }

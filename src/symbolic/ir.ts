@@ -4,8 +4,6 @@
  * apply local, always-valid rewrites (identities, constant folding, transposes pushed down,
  * diag(a) b = a ∘ b, …) and intern the result, so equal subexpressions are one node.
  */
-import type { FnName } from '../language/typed';
-import type { Span } from '../language/diagnostics';
 import {
   type Dim,
   type Shape,
@@ -23,8 +21,11 @@ import {
   shapeOf,
   transposeShape,
 } from '../language/shape';
+import type { Span } from '../language/diagnostics';
+import { ELEMENTWISE } from './ops/elementwise';
 
-export type ElementwiseFn = FnName;
+/** The name of an elementwise function: a key of ELEMENTWISE in ops/elementwise.ts. */
+export type ElementwiseFn = string;
 
 /** A 1-based position in an index expression: a literal or a summation index. */
 export type IndexRef = { kind: 'lit'; value: number } | { kind: 'index'; name: string };
@@ -67,11 +68,25 @@ export type Node = Common &
           | 'vec'
           | 'unvec'
           | 'softmax'
-          | 'normalize';
+          | 'normalize'
+          | 'det'
+          | 'logdet'
+          | 'inv'
+          | 'logsumexp'
+          // Values computed from data at a sample, with no derivative (claims' constants).
+          | 'sigmaMax'
+          | 'sigmaMin'
+          | 'lambdaMax'
+          | 'lambdaMin'
+          | 'normInf'
+          | 'max'
+          | 'min';
       }
     | { kind: 'fn'; fn: ElementwiseFn }
     | { kind: 'norm'; p: '2' | 'F' }
     | { kind: 'slice'; row: IndexRef | null; col: IndexRef | null }
+    /** Rows (index−1)·size+1 … index·size: member `index` of a family of matrices stacked by rows. */
+    | { kind: 'rowBlock'; index: IndexRef; size: number }
     | { kind: 'indexSum'; index: string; lower: number; upper: number }
   );
 
@@ -83,6 +98,9 @@ export class InternalError extends Error {}
 
 /** A rewrite or rule that needs a capability the engine lacks; the message names the op. */
 export class UnsupportedError extends Error {
+  /** The node whose rule failed, when known: its source position (Graph.spans) locates the diagnostic. */
+  node?: Node;
+
   constructor(
     readonly op: string,
     message: string,
@@ -126,6 +144,8 @@ export class Graph {
   private nextId = 0;
   /** Display names from `let`/`loss` statements, used by printers for CSE-style output. */
   readonly names = new Map<number, string>();
+  /** Where in the source a node was first written (lowering records it), for diagnostics about it. */
+  readonly spans = new Map<number, Span>();
 
   get size(): number {
     return this.table.size;
@@ -364,17 +384,55 @@ export class Graph {
     if (b.kind === 'identity') return a;
     if (a.kind === 'scale') return this.scale(a.args[0]!, this.matmul(a.args[1]!, b));
     if (b.kind === 'scale') return this.scale(b.args[0]!, this.matmul(a, b.args[1]!));
+    // (P Q) v → P (Q v): matrix-vector products instead of a matrix-matrix one (and uᵀ Q v = <u, Q v>).
+    if (a.kind === 'matmul' && isColumn(b.shape) && !this.names.has(a.id)) return this.matmul(a.args[0]!, this.matmul(a.args[1]!, b));
     if (isRow(a.shape) && isColumn(b.shape)) {
       // uᵀ v is the inner product <u, v>.
       return this.inner(this.transpose(a), b);
     }
     if (a.kind === 'diag' && b.kind === 'diag') return this.diag(this.hadamard(a.args[0]!, b.args[0]!));
-    // (P Q) v → P (Q v): matrix-vector products instead of a matrix-matrix one.
-    if (a.kind === 'matmul' && isColumn(b.shape) && !this.names.has(a.id)) return this.matmul(a.args[0]!, this.matmul(a.args[1]!, b));
+    // K_{m,n} vec(M) = vec(Mᵀ): the commutation matrix is the row-major vec.
+    if (a.kind === 'commutation' && b.kind === 'vec' && dimEq(b.args[0]!.shape.rows, a.m) && dimEq(b.args[0]!.shape.cols, a.n))
+      return this.vec(this.transpose(b.args[0]!));
     if (a.kind === 'diag' && isColumn(b.shape)) return this.hadamard(a.args[0]!, b);
     if (a.kind === 'diag' && b.kind === 'matmul' && b.args[0]!.kind === 'diag') return this.matmul(this.matmul(a, b.args[0]!), b.args[1]!);
     if (a.kind === 'ones' && isRow(a.shape) && isColumn(b.shape)) return this.sum(b);
+    // Kronecker mixed product (A ⊗ B)(C ⊗ D) = AC ⊗ BD, also at the head of a product chain.
+    if (this.kronCompatible(a, b)) return this.kron(this.matmul(a.args[0]!, b.args[0]!), this.matmul(a.args[1]!, b.args[1]!));
+    if (b.kind === 'matmul' && this.kronCompatible(a, b.args[0]!)) return this.matmul(this.matmul(a, b.args[0]!), b.args[1]!);
+    // D_nᵀ (X ⊗ Y) D_n = X ∘ Y, with D_n the diagonal embedding (vec(diag(v)) = D_n v).
+    if (this.isDiagEmbedding(a, true) && b.kind === 'matmul' && b.args[0]!.kind === 'kron') {
+      const [x, y] = b.args[0]!.args as [Node, Node];
+      const rest = b.args[1]!;
+      if (shapeEq(x.shape, y.shape) && dimEq(x.shape.rows, x.shape.cols)) {
+        if (this.isDiagEmbedding(rest, false)) return this.hadamard(x, y);
+        if (rest.kind === 'matmul' && this.isDiagEmbedding(rest.args[0]!, false)) return this.matmul(this.hadamard(x, y), rest.args[1]!);
+      }
+    }
     return this.intern('matmul', shape, [a, b]);
+  }
+
+  private kronCompatible(a: Node, b: Node): boolean {
+    if (a.kind !== 'kron' || b.kind !== 'kron') return false;
+    const [p, q] = a.args as [Node, Node];
+    const [r, t] = b.args as [Node, Node];
+    return dimEq(p.shape.cols, r.shape.rows) && dimEq(q.shape.cols, t.shape.rows);
+  }
+
+  /** Is n = D_n = (I ⊗ 1) ∘ (1 ⊗ I) (or, with `transposed`, its transpose)? */
+  isDiagEmbedding(n: Node, transposed: boolean): boolean {
+    if (transposed) return n.kind === 'transpose' && this.isDiagEmbedding(n.args[0]!, false);
+    if (n.kind !== 'hadamard') return false;
+    const [u, v] = n.args as [Node, Node];
+    return (
+      u.kind === 'kron' &&
+      v.kind === 'kron' &&
+      u.args[0]!.kind === 'identity' &&
+      u.args[1]!.kind === 'ones' &&
+      v.args[0]!.kind === 'ones' &&
+      v.args[1]!.kind === 'identity' &&
+      isColumn(u.args[1]!.shape)
+    );
   }
 
   hadamard(a: Node, b: Node): Node {
@@ -416,6 +474,7 @@ export class Graph {
       case 'scale':
         return this.scale(a.args[0]!, this.transpose(a.args[1]!));
       case 'matmul':
+        if (this.isSymmetric(a)) return a;
         return this.matmul(this.transpose(a.args[1]!), this.transpose(a.args[0]!));
       case 'kron':
         return this.kron(this.transpose(a.args[0]!), this.transpose(a.args[1]!));
@@ -440,11 +499,32 @@ export class Graph {
       case 'add':
       case 'hadamard':
         return this.isSymmetric(a.args[0]!) && this.isSymmetric(a.args[1]!);
-      case 'matmul':
-        return this.transposeIfCheap(a.args[0]!) === a.args[1]!;
+      case 'matmul': {
+        // F₁ F₂ … F_k is symmetric when F_{k+1−i} = F_iᵀ and the middle factor (k odd) is symmetric: Aᵀ D A.
+        const chain = this.productChain(a);
+        for (let i = 0, j = chain.length - 1; i < j; i++, j--) if (this.transposeIfCheap(chain[i]!) !== chain[j]) return false;
+        return chain.length % 2 === 0 || this.isSymmetric(chain[(chain.length - 1) / 2]!);
+      }
+      case 'inv':
+      case 'kron':
+        return a.args.every((x) => this.isSymmetric(x));
+      case 'given':
+        return this.symmetricInputs.has(a.name);
+      case 'rowBlock':
+        return a.args[0]!.kind === 'given' && this.symmetricInputs.has(a.args[0]!.name);
       default:
         return false;
     }
+  }
+
+  /**
+   * Givens declared `sym` or `psd` (for a family: each member): their transposes are themselves.
+   * Not vars: Wᵀ → W would change the derivative in non-symmetric directions.
+   */
+  readonly symmetricInputs = new Set<string>();
+
+  private productChain(n: Node): Node[] {
+    return n.kind === 'matmul' ? [...this.productChain(n.args[0]!), ...this.productChain(n.args[1]!)] : [n];
   }
 
   private transposeIfCheap(a: Node): Node | undefined {
@@ -465,11 +545,101 @@ export class Graph {
   }
 
   fn(fn: ElementwiseFn, a: Node): Node {
+    const def = ELEMENTWISE[fn];
+    if (!def) throw new InternalError(`unknown elementwise function '${fn}'`);
     if (a.kind === 'num') {
-      const folded = foldScalarFn(fn, a.value);
+      const folded = def.fold?.(a.value);
       if (folded !== undefined) return this.num(folded);
     }
     return this.intern('fn', a.shape, [a], { fn }, fn);
+  }
+
+  // ---- square matrices -----------------------------------------------------------------------
+
+  inv(m: Node): Node {
+    if (isScalarShape(m.shape)) return this.pow(m, this.num(-1));
+    this.requireSquare('inv', m);
+    switch (m.kind) {
+      case 'identity':
+        return m;
+      case 'inv':
+        return m.args[0]!;
+      case 'diag':
+        return this.diag(this.divide(this.ones(m.args[0]!.shape), m.args[0]!));
+      case 'scale':
+        return this.scale(this.pow(m.args[0]!, this.num(-1)), this.inv(m.args[1]!));
+      case 'transpose':
+        return this.transpose(this.inv(m.args[0]!));
+      default:
+        return this.intern('inv', m.shape, [m]);
+    }
+  }
+
+  det(m: Node): Node {
+    if (isScalarShape(m.shape)) return m;
+    this.requireSquare('det', m);
+    switch (m.kind) {
+      case 'identity':
+        return this.num(1);
+      case 'transpose':
+        return this.det(m.args[0]!);
+      case 'inv':
+        return this.pow(this.det(m.args[0]!), this.num(-1));
+      case 'scale':
+        // det(c M) = c^n det(M)
+        return this.mulScalars(this.pow(m.args[0]!, this.num(m.shape.rows.value)), this.det(m.args[1]!));
+      default:
+        return this.intern('det', SCALAR, [m]);
+    }
+  }
+
+  /** log det M; NaN where det M < 0 (the value is log of the determinant, not of its absolute value). */
+  logdet(m: Node): Node {
+    if (isScalarShape(m.shape)) return this.fn('log', m);
+    this.requireSquare('logdet', m);
+    switch (m.kind) {
+      case 'identity':
+        return this.num(0);
+      case 'transpose':
+        return this.logdet(m.args[0]!);
+      case 'inv':
+        return this.neg(this.logdet(m.args[0]!));
+      default:
+        return this.intern('logdet', SCALAR, [m]);
+    }
+  }
+
+  /** log Σᵢ exp(vᵢ), evaluated stably. */
+  logsumexp(v: Node): Node {
+    if (isScalarShape(v.shape)) return v;
+    return this.intern('logsumexp', SCALAR, [v]);
+  }
+
+  /** A value computed from data at a sample (σ_max, σ_min, λ_max, λ_min, ‖·‖_∞); it has no derivative. */
+  dataConstant(kind: 'sigmaMax' | 'sigmaMin' | 'lambdaMax' | 'lambdaMin' | 'normInf', a: Node): Node {
+    if (kind === 'lambdaMax' || kind === 'lambdaMin') {
+      this.requireSquare(kind, a);
+      if (isScalarShape(a.shape)) return a;
+    }
+    return this.intern(kind, SCALAR, [a]);
+  }
+
+  /** Entrywise max / min of two tensors of one shape. */
+  extremum(kind: 'max' | 'min', a: Node, b: Node): Node {
+    this.requireSameShape(kind, a, b);
+    if (a === b) return a;
+    const av = this.numValue(a);
+    const bv = this.numValue(b);
+    if (av !== undefined && bv !== undefined) return this.num(kind === 'max' ? Math.max(av, bv) : Math.min(av, bv));
+    return this.intern(kind, a.shape, [a, b]);
+  }
+
+  /** Member `index` (1-based) of a family of matrices with `rows` rows each, stacked by rows. */
+  rowBlock(x: Node, index: IndexRef, rows: Dim): Node {
+    const shape = shapeOf(rows, x.shape.cols);
+    if (this.isZero(x)) return this.zeros(shape);
+    if (x.kind === 'scale') return this.scale(x.args[0]!, this.rowBlock(x.args[1]!, index, rows));
+    return this.intern('rowBlock', shape, [x], { index, size: rows.value }, `[${refKey(index)}/${rows.value}]`);
   }
 
   /** Scalar power; both operands are scalars. */
@@ -599,31 +769,12 @@ export class Graph {
     return this.intern('indexSum', body.shape, [body], { index, lower, upper }, `${index}=${lower}..${upper}`);
   }
 
+  private requireSquare(op: string, a: Node): void {
+    if (!dimEq(a.shape.rows, a.shape.cols)) throw new InternalError(`${op} of a non-square ${shapeKey(a.shape)}`);
+  }
+
   private requireSameShape(op: string, a: Node, b: Node): void {
     if (!shapeEq(a.shape, b.shape)) throw new InternalError(`${op} of ${shapeKey(a.shape)} and ${shapeKey(b.shape)}`);
-  }
-}
-
-export function foldScalarFn(fn: ElementwiseFn, x: number): number | undefined {
-  switch (fn) {
-    case 'exp':
-      return x === 0 ? 1 : undefined;
-    case 'log':
-      return x === 1 ? 0 : undefined;
-    case 'cosh':
-      return x === 0 ? 1 : undefined;
-    case 'sinh':
-    case 'tanh':
-    case 'sqrt':
-    case 'abs':
-    case 'relu':
-      return x === 0 ? 0 : x === 1 && fn !== 'tanh' && fn !== 'sinh' ? 1 : undefined;
-    case 'sigmoid':
-      return x === 0 ? 0.5 : undefined;
-    case 'step':
-      return x > 0 ? 1 : x < 0 ? 0 : undefined;
-    case 'sign':
-      return Math.sign(x);
   }
 }
 

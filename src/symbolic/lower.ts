@@ -1,9 +1,10 @@
 /** Lowers a checked program to IR, computes the derivatives, and names nodes after the user's lets. */
 import { evaluateConstant } from '../language/typecheck';
-import type { CheckedProgram, TExpr, UserFunction } from '../language/typed';
-import { gradient, hessian } from './diff';
+import type { CheckedProgram, TExpr, TIndex, UserFunction } from '../language/typed';
+import { gradient, hessian, jacobian } from './diff';
 import { factorCommon } from './factor';
-import { type Graph, type Node, InternalError, NonFiniteConstant, UnsupportedError } from './ir';
+import { type Graph, type IndexRef, type Node, InternalError, NonFiniteConstant, UnsupportedError } from './ir';
+import { FUNCTIONS } from './ops';
 
 export interface LoweredProgram {
   graph: Graph;
@@ -25,9 +26,10 @@ export interface Derivatives {
 
 export function lowerProgram(g: Graph, program: CheckedProgram): LoweredProgram {
   if (!program.loss) throw new InternalError('lowerProgram needs a checked program with a loss');
+  for (const d of program.givens) if (d.constraints.some((c) => c.kind === 'sym' || c.kind === 'psd')) g.symmetricInputs.add(d.name);
   const vars = program.vars.map((v) => g.variable(v.name, v.shape));
   const givens = program.givens.map((v) => g.given(v.name, v.shape));
-  const lowering = new Lowering(g, program.defs);
+  const lowering = new Lowering(g, program.defs, vars);
   const lets = new Map<string, Node>();
   for (const l of program.lets) {
     const node = lowering.lower(l.expr);
@@ -47,14 +49,54 @@ export function derive(lowered: LoweredProgram): Derivatives {
   return { grads, hess };
 }
 
+/** The derivatives of a definition, for `derive --of f`: per var, its gradient and Hessian (scalar) or Jacobian. */
+export interface DefinitionDerivatives {
+  name: string;
+  scalar: boolean;
+  /** grad_x f (scalar f) or jac_x f, per var. */
+  first: { wrt: string; node: Node }[];
+  /** hess_{x,y} f for a scalar f. */
+  hess: { wrt: [string, string]; node: Node }[];
+}
+
+export function deriveDefinition(lowered: LoweredProgram, name: string): DefinitionDerivatives {
+  const g = lowered.graph;
+  const f = name === lowered.lossName ? lowered.loss : lowered.lets.get(name);
+  if (!f) throw new InternalError(`no definition '${name}'`);
+  const varName = (v: Node): string => (v.kind === 'var' ? v.name : '');
+  const scalar = f.shape.rows.value === 1 && f.shape.cols.value === 1 && Object.keys(f.shape.rows.factors).length === 0;
+  if (!scalar) {
+    return {
+      name,
+      scalar,
+      first: lowered.vars.map((v) => ({ wrt: varName(v), node: factorCommon(g, jacobian(g, g.vec(f), v)) })),
+      hess: [],
+    };
+  }
+  const grads = gradient(g, f, lowered.vars).map((n) => factorCommon(g, n));
+  const hess = hessian(g, grads, lowered.vars);
+  return {
+    name,
+    scalar,
+    first: lowered.vars.map((v, i) => ({ wrt: varName(v), node: grads[i]! })),
+    hess: lowered.vars.flatMap((a, i) =>
+      lowered.vars.map((b, j) => ({ wrt: [varName(a), varName(b)] as [string, string], node: factorCommon(g, hess[i]![j]!) })),
+    ),
+  };
+}
+
 export class Lowering {
   readonly lets = new Map<string, Node>();
   private derivatives?: Derivatives;
   private lowered?: LoweredProgram;
+  /** Indices of a `max_{i=…}` being unrolled, bound to their current value. */
+  private readonly bound = new Map<string, number>();
 
   constructor(
     private readonly g: Graph,
     private readonly defs: ReadonlyMap<string, UserFunction> = new Map(),
+    /** The differentiation variables, for derivatives of definitions. */
+    private readonly vars: readonly Node[] = [],
   ) {}
 
   /** Claims may mention grad/hess; they are derived lazily from the lowered loss. */
@@ -68,7 +110,10 @@ export class Lowering {
 
   lower(t: TExpr): Node {
     try {
-      return this.lowerExpr(t);
+      const node = this.lowerNode(t);
+      // The first place a node is written locates diagnostics about it (a derivative it lacks, say).
+      if (!this.g.spans.has(node.id)) this.g.spans.set(node.id, t.span);
+      return node;
     } catch (e) {
       // The innermost expression whose constants fold to Infinity/NaN is where the user sees it.
       if (e instanceof NonFiniteConstant && !e.span) e.span = t.span;
@@ -76,7 +121,13 @@ export class Lowering {
     }
   }
 
-  private lowerExpr(t: TExpr): Node {
+  private ref(i: TIndex): IndexRef {
+    if (i.kind === 'lit') return i;
+    const v = this.bound.get(i.name);
+    return v === undefined ? i : { kind: 'lit', value: v };
+  }
+
+  private lowerNode(t: TExpr): Node {
     const g = this.g;
     switch (t.k) {
       case 'num':
@@ -92,14 +143,18 @@ export class Lowering {
         if (!n) throw new InternalError(`let '${t.name}' used before it was lowered`);
         return n;
       }
-      case 'indexValue':
-        return g.indexValue(t.name);
+      case 'indexValue': {
+        const v = this.bound.get(t.name);
+        return v === undefined ? g.indexValue(t.name) : g.num(v);
+      }
       case 'identity':
         return g.identity(t.shape.rows);
       case 'ones':
         return g.ones(t.shape);
       case 'zeros':
         return g.zeros(t.shape);
+      case 'commutation':
+        return g.commutation(t.m, t.n);
       case 'add':
         return g.add(this.lower(t.a), this.lower(t.b));
       case 'sub':
@@ -117,8 +172,6 @@ export class Lowering {
           ? g.scale(g.pow(b, g.num(-1)), a)
           : g.divide(a, b);
       }
-      case 'kron':
-        return g.kron(this.lower(t.a), this.lower(t.b));
       case 'inner':
         return g.inner(this.lower(t.a), this.lower(t.b));
       case 'pow':
@@ -127,32 +180,43 @@ export class Lowering {
         return g.neg(this.lower(t.a));
       case 'transpose':
         return g.transpose(this.lower(t.a));
-      case 'sum':
-        return g.sum(this.lower(t.a));
-      case 'trace':
-        return g.trace(this.lower(t.a));
-      case 'diag':
-        return g.diag(this.lower(t.a));
-      case 'vec':
-        return g.vec(this.lower(t.a));
-      case 'softmax':
-        return g.softmax(this.lower(t.a));
+      case 'call': {
+        const def = FUNCTIONS.get(t.fn);
+        if (!def) throw new InternalError(`built-in function '${t.fn}' is not in the registry (src/symbolic/ops/index.ts)`);
+        return def.lower(
+          g,
+          t.args.map((a) => this.lower(a)),
+        );
+      }
       case 'matpow': {
         const a = this.lower(t.a);
         let acc = a;
         for (let i = 1; i < t.power; i++) acc = g.matmul(acc, a);
         return acc;
       }
-      case 'fn':
-        return g.fn(t.fn, this.lower(t.a));
       case 'norm': {
         const a = this.lower(t.a);
-        return t.p === '1' ? g.sum(g.fn('abs', a)) : g.norm(a, t.p);
+        if (t.p === '1') return g.sum(g.fn('abs', a));
+        if (t.p === 'inf') return g.dataConstant('normInf', a);
+        return g.norm(a, t.p);
       }
       case 'slice':
-        return g.slice(this.lower(t.a), t.row, t.col);
+        return g.slice(this.lower(t.a), t.row && this.ref(t.row), t.col && this.ref(t.col));
+      case 'member':
+        return g.rowBlock(this.lower(t.a), this.ref(t.index), t.shape.rows);
       case 'indexSum':
         return g.indexSum(t.index, t.lower, t.upper, this.lower(t.body));
+      case 'indexExtremum': {
+        // Unrolled over the literal range: max(body(lower), …, body(upper)).
+        let acc: Node | undefined;
+        for (let v = t.lower; v <= t.upper; v++) {
+          this.bound.set(t.index, v);
+          const term = this.lower(t.body);
+          acc = acc ? g.extremum(t.op, acc, term) : term;
+        }
+        this.bound.delete(t.index);
+        return acc!;
+      }
       case 'deriv':
         return this.lowerDeriv(t);
       case 'apply':
@@ -196,8 +260,15 @@ export class Lowering {
         return g.hadamard(this.pointwise(t.a, v), this.pointwise(t.b, v));
       case 'divide':
         return g.divide(this.pointwise(t.a, v), this.pointwise(t.b, v));
-      case 'fn':
-        return g.fn(t.fn, this.pointwise(t.a, v));
+      case 'call': {
+        const def = FUNCTIONS.get(t.fn);
+        if (!def?.elementwise)
+          throw new UnsupportedError(t.fn, `'${t.fn}' is not an elementwise operation and cannot appear in a user function body`);
+        return def.lower(
+          g,
+          t.args.map((a) => this.pointwise(a, v)),
+        );
+      }
       case 'apply':
         return this.pointwise(this.def(t.fn).body, this.pointwise(t.a, v));
       case 'pow': {
@@ -219,22 +290,39 @@ export class Lowering {
   }
 
   private lowerDeriv(t: Extract<TExpr, { k: 'deriv' }>): Node {
-    if (!this.derivatives || !this.lowered) throw new InternalError('grad/hess lowered before the derivatives were computed');
-    if (t.of !== this.lowered.lossName) throw new InternalError(`derivatives of '${t.of}' (only the loss is differentiated)`);
-    const index = (name: string): number => this.lowered!.vars.findIndex((v) => v.kind === 'var' && v.name === name);
-    const idx = t.wrt.map(index);
-    const stacked = (): never => {
-      throw new UnsupportedError(
-        t.order === 1 ? 'grad' : 'hess',
-        `${t.order === 1 ? 'grad' : 'hess'} ${t.of} stacks several variables; inside an expression write ${t.order === 1 ? 'grad' : 'hess'}_${t.wrt[0]} ${t.of}`,
-      );
+    const g = this.g;
+    const vars = this.lowered?.vars ?? this.vars;
+    const variable = (name: string): Node => {
+      const v = vars.find((x) => x.kind === 'var' && x.name === name);
+      if (!v) throw new InternalError(`no var '${name}'`);
+      return v;
     };
-    if (t.order === 1) {
-      if (idx.length !== 1) stacked();
-      return this.derivatives.grads[idx[0]!]!;
+    const index = (name: string): number => vars.indexOf(variable(name));
+    const isLoss = this.lowered !== undefined && t.of === this.lowered.lossName;
+    if (isLoss && t.op !== 'jac') {
+      if (!this.derivatives) throw new InternalError('derivatives of the loss lowered before the loss was differentiated');
+      const idx = t.wrt.map(index);
+      const stacked = (): never => {
+        throw new UnsupportedError(
+          t.op,
+          `${t.op} ${t.of} stacks several variables; inside an expression write ${t.op}_${t.wrt[0]} ${t.of}`,
+        );
+      };
+      if (t.op === 'grad') {
+        if (idx.length !== 1) stacked();
+        return this.derivatives.grads[idx[0]!]!;
+      }
+      if (idx.length === 1) return this.derivatives.hess[idx[0]!]![idx[0]!]!;
+      if (t.block) return this.derivatives.hess[idx[0]!]![idx[1]!]!;
+      return stacked();
     }
-    if (idx.length === 1) return this.derivatives.hess[idx[0]!]![idx[0]!]!;
-    if (idx.length === 2) return this.derivatives.hess[idx[0]!]![idx[1]!]!;
-    return stacked();
+    // A definition (or the loss's Jacobian): differentiated here, with respect to the named vars.
+    const f = isLoss ? this.lowered!.loss : this.lets.get(t.of);
+    if (!f) throw new InternalError(`no definition '${t.of}'`);
+    const [x, y] = [variable(t.wrt[0]!), variable(t.wrt[1] ?? t.wrt[0]!)];
+    if (t.op === 'jac') return factorCommon(g, jacobian(g, g.vec(f), x));
+    const grad = factorCommon(g, gradient(g, f, [x])[0]!);
+    if (t.op === 'grad') return grad;
+    return factorCommon(g, jacobian(g, g.vec(grad), y));
   }
 }

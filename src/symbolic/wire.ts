@@ -1,6 +1,7 @@
 /** The IR as plain JSON for the worker protocol: nodes in topological order, arguments by position. */
 import type { Dim } from '../language/shape';
 import { type Graph, type Kind, type Node, topoOrder } from './ir';
+import { WIRE_ATTRS } from './ops';
 
 export interface WireNode {
   kind: Kind;
@@ -14,15 +15,13 @@ export interface WireGraph {
   nodes: WireNode[];
 }
 
-const ATTRS = ['name', 'value', 'fn', 'p', 'index', 'row', 'col', 'lower', 'upper', 'm', 'n'] as const;
-
 /** Serialises everything reachable from the roots; returns each root's position. */
 export function toWire(roots: readonly Node[]): { graph: WireGraph; positions: number[] } {
   const order = topoOrder(roots);
   const pos = new Map<number, number>(order.map((n, i) => [n.id, i]));
   const nodes = order.map((n): WireNode => {
     const attrs: Record<string, unknown> = {};
-    for (const a of ATTRS) if (a in n) attrs[a] = (n as unknown as Record<string, unknown>)[a];
+    for (const a of WIRE_ATTRS) if (a in n) attrs[a] = (n as unknown as Record<string, unknown>)[a];
     return {
       kind: n.kind,
       rows: n.shape.rows,

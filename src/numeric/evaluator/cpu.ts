@@ -46,7 +46,8 @@ class Program {
   constructor(readonly p: EvaluatorProgram) {
     this.nodes = fromWire(new Graph(), p.ir);
     this.domains = [p.sampling, ...(p.domains ?? [])];
-    this.samplers = this.domains.map((specs) => new Sampler(specs, p.seed));
+    // Balls centred at an expression of givens evaluate their centre at the givens drawn so far.
+    this.samplers = this.domains.map((specs) => new Sampler(specs, p.seed, (root, point) => this.plan([root]).run(point)[0]!));
     this.varSpecs = p.sampling.filter((s) => s.role === 'var');
     this.sizes = this.varSpecs.map((s) => s.rows * s.cols);
     this.dimension = this.sizes.reduce((a, b) => a + b, 0);
@@ -355,7 +356,7 @@ export class CpuEvaluator implements Evaluator, Handlers {
         const x = p.get(spec.name)!;
         const y = new Float64Array(x.length);
         for (let j = 0; j < x.length; j++) y[j] = x[j]! + s * d[off + j]!;
-        out.set(spec.name, a.project ? project(y, spec) : y);
+        out.set(spec.name, a.project ? project(y, spec, (root) => this.prog.plan([root]).run(out)[0]!) : y);
         off += x.length;
       });
       return out;
