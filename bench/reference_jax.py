@@ -34,11 +34,12 @@ The mapping (roots are positions in the program's IR, from the `load` op):
                                         the boundary, a quarter uniform in radius, half uniform in
                                         volume, as DerivLens does), b uniform on the simplex
                                         (normalised exponentials), w uniform in [2, 3], x Gaussian
-                                        scaled into ‖x‖ ≤ R; ‖A‖₂ by SVD
+                                        scaled into ‖x‖ ≤ R; ‖A‖₂ from the Gram matrix's largest
+                                        eigenvalue (min(n, d) ≤ 256) or 80 Lanczos steps on AᵀA
   move(project)                       → step, then projections: ‖A‖₂ ≤ R by clipping singular
-                                        values (SVD) when min(n, d) ≤ 64, by radial scaling
-                                        otherwise (as DerivLens); simplex (sort-based), box (clip),
-                                        ball (radial)
+                                        values (eigh of the Gram matrix, as DerivLens) when
+                                        min(n, d) ≤ 64, by radial scaling otherwise (as DerivLens);
+                                        simplex (sort-based), box (clip), ball (radial)
   linear, mix, normalize, orthogonalize, norms, distances, dots, exceed, apply, extract, pick,
   signChange, gather, assign, fill, scalars, directions, fetch, release, stats
                                       → the array ops they name (jnp, batched)
@@ -144,13 +145,55 @@ def jitted(f):
 
 
 eigh_batch = jitted(jnp.linalg.eigh)
-spectral_norms = jitted(lambda A: jnp.linalg.svd(A, compute_uv=False)[:, 0])
+
+# Spectral norms and clips of the data matrix A (B×n×d), as DerivLens computes them: from the Gram
+# matrix on the smaller side when that side is small (XLA's SVD on the CPU is 4× slower than eigh
+# of the Gram matrix here), by Lanczos on AᵀA beyond GRAM_SIDE, where a dense eigensolve per point
+# would cost more than the check (DerivLens uses Lanczos from 64 on, to 1e-14; LANCZOS_STEPS is
+# about its count from a cold start, so the reference pays a similar number of products).
+GRAM_SIDE = 256
+LANCZOS_STEPS = 80
+
+
+def gram(A):
+    return jnp.swapaxes(A, 1, 2) @ A if A.shape[2] <= A.shape[1] else A @ jnp.swapaxes(A, 1, 2)
+
+
+def lanczos_norm(A):
+    """‖A‖₂ of one matrix by LANCZOS_STEPS steps of Lanczos on AᵀA, fully reorthogonalised."""
+    d = A.shape[1]
+    k = min(LANCZOS_STEPS, d)
+
+    def step(j, state):
+        Q, alpha, beta, q = state
+        Q = Q.at[j].set(q)
+        w = A.T @ (A @ q)
+        a = jnp.dot(w, q)
+        for _ in range(2):
+            w = w - Q.T @ (Q @ w)
+        b = jnp.linalg.norm(w)
+        return Q, alpha.at[j].set(a), beta.at[j].set(b), w / jnp.where(b > 0, b, 1.0)
+
+    init = (jnp.zeros((k, d)), jnp.zeros(k), jnp.zeros(k), jnp.ones(d) / jnp.sqrt(d))
+    _, alpha, beta, _ = jax.lax.fori_loop(0, k, step, init)
+    T = jnp.diag(alpha) + jnp.diag(beta[:-1], 1) + jnp.diag(beta[:-1], -1)
+    return jnp.sqrt(jnp.linalg.eigvalsh(T)[-1])
+
+
+@jitted
+def spectral_norms(A):
+    if min(A.shape[1:]) <= GRAM_SIDE:
+        return jnp.sqrt(jnp.maximum(jnp.linalg.eigvalsh(gram(A))[:, -1], 0.0))
+    return jax.vmap(lanczos_norm)(A)
 
 
 @jitted
 def clip_singular_values(A, r):
-    U, s, Vt = jnp.linalg.svd(A, full_matrices=False)
-    return jnp.einsum("bik,bk,bkj->bij", U, jnp.minimum(s, r), Vt)
+    """A V diag(min(1, r/σ)) Vᵀ (or the same from the left), V from the Gram matrix's eigenpairs."""
+    s2, V = jnp.linalg.eigh(gram(A))
+    shrink = jnp.minimum(1.0, r / jnp.sqrt(jnp.maximum(s2, 1e-300)))
+    P = jnp.einsum("bik,bk,bjk->bij", V, shrink, V)
+    return A @ P if A.shape[2] <= A.shape[1] else P @ A
 
 
 # Cheap O(size) array ops in NumPy: JAX's per-op dispatch would cost more than the work.
