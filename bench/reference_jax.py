@@ -35,7 +35,7 @@ The mapping (roots are positions in the program's IR, from the `load` op):
                                         volume, as DerivLens does), b uniform on the simplex
                                         (normalised exponentials), w uniform in [2, 3], x Gaussian
                                         scaled into ‖x‖ ≤ R; ‖A‖₂ from the Gram matrix's largest
-                                        eigenvalue (min(n, d) ≤ 256) or 80 Lanczos steps on AᵀA
+                                        eigenvalue (min(n, d) ≤ 64) or 80 Lanczos steps on AᵀA
   move(project)                       → step, then projections: ‖A‖₂ ≤ R by clipping singular
                                         values (eigh of the Gram matrix, as DerivLens) when
                                         min(n, d) ≤ 64, by radial scaling otherwise (as DerivLens);
@@ -147,11 +147,12 @@ def jitted(f):
 eigh_batch = jitted(jnp.linalg.eigh)
 
 # Spectral norms and clips of the data matrix A (B×n×d), as DerivLens computes them: from the Gram
-# matrix on the smaller side when that side is small (XLA's SVD on the CPU is 4× slower than eigh
-# of the Gram matrix here), by Lanczos on AᵀA beyond GRAM_SIDE, where a dense eigensolve per point
-# would cost more than the check (DerivLens uses Lanczos from 64 on, to 1e-14; LANCZOS_STEPS is
-# about its count from a cold start, so the reference pays a similar number of products).
-GRAM_SIDE = 256
+# matrix on the smaller side when that side is at most 64 (XLA's SVD on the CPU is 4× slower than
+# eigh of the Gram matrix here), by Lanczos on AᵀA beyond (DerivLens: Lanczos to 1e-14;
+# LANCZOS_STEPS is about its count from a cold start, so the reference pays a similar number of
+# products). JAX's eigvalsh computes the eigenvectors too, which made a Gram eigensolve per point
+# cost 0.17 s at 1024×256.
+GRAM_SIDE = EXACT_SPECTRAL_SIDE
 LANCZOS_STEPS = 80
 
 
