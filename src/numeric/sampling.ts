@@ -6,8 +6,15 @@
 import { Graph, InternalError } from '../symbolic/ir';
 import { type WireGraph, fromWire } from '../symbolic/wire';
 import { type CompiledPlan, compile } from './evaluate';
-import { spectralNorm as lanczosSpectralNorm } from './kernels';
-import { euclidean, spectralNorm, symmetricEigen } from './linalg';
+import { euclidean, gramMatrix, spectralNorm, symmetricEigen } from './linalg';
+import {
+  applyReflectors,
+  spectralNorm as lanczosSpectralNorm,
+  tridiagonalCountBelow,
+  tridiagonalEigenvalues,
+  tridiagonalEigenvectors,
+  tridiagonalize,
+} from './kernels';
 import type { NumericConstraint, SamplingSpec } from './protocol';
 import { Stream, streamKey } from './rng';
 
@@ -323,43 +330,44 @@ function projectStructured(y: Float64Array, n: number, kind: 'sym' | 'psd'): voi
  * thresholding for the 1-norm.
  */
 function projectBall(y: Float64Array, spec: SamplingSpec, kind: '2' | 'F' | 'spectral' | '1', radius: number): Float64Array {
-  const current = norm(y, spec, kind);
-  if (!(current > radius)) return y;
   const { rows, cols } = spec;
-  if (kind === '1') return projectL1(y, radius);
   if (kind !== 'spectral' || rows === 1 || cols === 1 || Math.min(rows, cols) > EXACT_SPECTRAL_SIDE) {
-    return y.map((v) => (v * radius) / current);
+    const current = norm(y, spec, kind);
+    if (!(current > radius)) return y;
+    return kind === '1' ? projectL1(y, radius) : y.map((v) => (v * radius) / current);
   }
-  // Work with the Gram matrix on the smaller side: AᵀA (cols ≤ rows) or AAᵀ.
+  // Only the singular values above r change: A ← A − Σ_{σ>r} (1 − r/σ)·A v vᵀ (v on the smaller side).
   const k = Math.min(rows, cols);
   const onCols = cols <= rows;
-  const at = (i: number, j: number): number => y[i + j * rows]!;
-  const gram = new Float64Array(k * k);
-  for (let i = 0; i < k; i++)
-    for (let j = i; j < k; j++) {
-      let sum = 0;
-      if (onCols) for (let t = 0; t < rows; t++) sum += at(t, i) * at(t, j);
-      else for (let t = 0; t < cols; t++) sum += at(i, t) * at(j, t);
-      gram[i * k + j] = gram[j * k + i] = sum;
-    }
-  const { values, vectors } = symmetricEigen(gram, k);
-  // P = V diag(min(1, r/σ)) Vᵀ acts on the Gram side.
-  const shrink = Array.from(values, (v) => Math.min(1, radius / Math.sqrt(Math.max(v, 0))));
-  const proj = new Float64Array(k * k);
-  for (let i = 0; i < k; i++)
+  const gram = gramMatrix(y, rows, cols);
+  const t = tridiagonalize(gram, k);
+  // Only the eigenvalues of the Gram matrix above r² are needed; a Sturm count says how many.
+  const from = tridiagonalCountBelow(t, radius * radius);
+  if (from >= k || !t.d.every(Number.isFinite)) return y;
+  const values = tridiagonalEigenvalues(t, from, k);
+  const m = values.length;
+  const v = applyReflectors(t, tridiagonalEigenvectors(t, values), m);
+  // W = A V (onCols) or Aᵀ V: rows×m or cols×m; then A −= W diag(1 − r/σ) Vᵀ (or its transpose).
+  const out = Float64Array.from(y);
+  const long = onCols ? rows : cols;
+  const w = new Float64Array(long * m);
+  for (let t = 0; t < m; t++)
     for (let j = 0; j < k; j++) {
-      let sum = 0;
-      for (let t = 0; t < k; t++) sum += vectors[i + t * k]! * shrink[t]! * vectors[j + t * k]!;
-      proj[i + j * k] = sum;
+      const vj = v[j + t * k]!;
+      if (vj === 0) continue;
+      for (let i = 0; i < long; i++) w[i + t * long]! += (onCols ? y[i + j * rows]! : y[j + i * rows]!) * vj;
     }
-  const out = new Float64Array(y.length);
-  for (let i = 0; i < rows; i++)
-    for (let j = 0; j < cols; j++) {
-      let sum = 0;
-      if (onCols) for (let t = 0; t < k; t++) sum += at(i, t) * proj[t + j * k]!;
-      else for (let t = 0; t < k; t++) sum += proj[i + t * k]! * at(t, j);
-      out[i + j * rows] = sum;
+  for (let t = 0; t < m; t++) {
+    const shrink = 1 - radius / Math.sqrt(values[t]!);
+    for (let j = 0; j < k; j++) {
+      const c = shrink * v[j + t * k]!;
+      for (let i = 0; i < long; i++) {
+        const delta = c * w[i + t * long]!;
+        if (onCols) out[i + j * rows]! -= delta;
+        else out[j + i * rows]! -= delta;
+      }
     }
+  }
   return out;
 }
 
