@@ -964,7 +964,10 @@ class Checker {
     const indices = new Map(scope.indices);
     indices.set(e.index, { lower, upper });
     const body = this.checkExpr(e.body, { ...scope, indices });
-    if (e.op === 'sum') return { k: 'indexSum', index: e.index, lower, upper, body, shape: body.shape, span: e.span };
+    // A limit written as a dim or const name prints by that name (sum_{j=1}^{n}, not ^{4}).
+    const upperName = e.upper.kind === 'name' && this.env.get(e.upper.name)?.kind !== 'broken' ? e.upper.name : undefined;
+    if (e.op === 'sum')
+      return { k: 'indexSum', index: e.index, lower, upper, ...(upperName ? { upperName } : {}), body, shape: body.shape, span: e.span };
     if (upper < lower) throw this.error('bad-index', `${e.op}_{${e.index}=${lower}}^{${upper}} is over no index`, e.span);
     return { k: 'indexExtremum', op: e.op, index: e.index, lower, upper, body, shape: body.shape, span: e.span };
   }

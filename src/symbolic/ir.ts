@@ -87,7 +87,7 @@ export type Node = Common &
     | { kind: 'slice'; row: IndexRef | null; col: IndexRef | null }
     /** Rows (index−1)·size+1 … index·size: member `index` of a family of matrices stacked by rows. */
     | { kind: 'rowBlock'; index: IndexRef; size: number }
-    | { kind: 'indexSum'; index: string; lower: number; upper: number }
+    | { kind: 'indexSum'; index: string; lower: number; upper: number; /** The dim or const the upper limit was written as. */ upperName?: string }
   );
 
 export type Kind = Node['kind'];
@@ -523,6 +523,9 @@ export class Graph {
    */
   readonly symmetricInputs = new Set<string>();
 
+  /** Every name the program declares (dims, consts, givens, vars, lets, defs, the loss). */
+  readonly declaredNames = new Set<string>();
+
   private productChain(n: Node): Node[] {
     return n.kind === 'matmul' ? [...this.productChain(n.args[0]!), ...this.productChain(n.args[1]!)] : [n];
   }
@@ -759,14 +762,23 @@ export class Graph {
     return this.intern('slice', shape, [x], { row, col }, `[${refKey(row)},${refKey(col)}]`);
   }
 
-  indexSum(index: string, lower: number, upper: number, body: Node): Node {
+  /**
+   * The name an upper limit was written as, per (index, limits): sums rebuilt by rules that do not
+   * carry the name (derivatives, rewrites) print it too. Not part of a node's identity.
+   */
+  private readonly sumLimitNames = new Map<string, string>();
+
+  indexSum(index: string, lower: number, upper: number, body: Node, upperName?: string): Node {
+    const limits = `${index}=${lower}..${upper}`;
+    if (upperName !== undefined && !this.sumLimitNames.has(limits)) this.sumLimitNames.set(limits, upperName);
     const count = upper - lower + 1;
     if (count <= 0 || this.isZero(body)) return this.zeros(body.shape);
     if (!body.freeIndices.has(index)) return this.scale(this.num(count), body);
     if (body.kind === 'scale' && !body.args[0]!.freeIndices.has(index)) {
       return this.scale(body.args[0]!, this.indexSum(index, lower, upper, body.args[1]!));
     }
-    return this.intern('indexSum', body.shape, [body], { index, lower, upper }, `${index}=${lower}..${upper}`);
+    const named = this.sumLimitNames.get(limits);
+    return this.intern('indexSum', body.shape, [body], { index, lower, upper, ...(named ? { upperName: named } : {}) }, limits);
   }
 
   private requireSquare(op: string, a: Node): void {

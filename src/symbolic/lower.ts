@@ -26,6 +26,10 @@ export interface Derivatives {
 
 export function lowerProgram(g: Graph, program: CheckedProgram): LoweredProgram {
   if (!program.loss) throw new InternalError('lowerProgram needs a checked program with a loss');
+  for (const d of [...program.dims, ...program.consts, ...program.givens, ...program.vars, ...program.lets])
+    g.declaredNames.add(d.name);
+  for (const name of program.defs.keys()) g.declaredNames.add(name);
+  g.declaredNames.add(program.loss.name);
   for (const d of program.givens) if (d.constraints.some((c) => c.kind === 'sym' || c.kind === 'psd')) g.symmetricInputs.add(d.name);
   const vars = program.vars.map((v) => g.variable(v.name, v.shape));
   const givens = program.givens.map((v) => g.given(v.name, v.shape));
@@ -205,7 +209,7 @@ export class Lowering {
       case 'member':
         return g.rowBlock(this.lower(t.a), this.ref(t.index), t.shape.rows);
       case 'indexSum':
-        return g.indexSum(t.index, t.lower, t.upper, this.lower(t.body));
+        return g.indexSum(t.index, t.lower, t.upper, this.lower(t.body), t.upperName);
       case 'indexExtremum': {
         // Unrolled over the literal range: max(body(lower), …, body(upper)).
         let acc: Node | undefined;

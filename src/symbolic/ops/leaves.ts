@@ -118,6 +118,6 @@ export const indexValueOp: OpDef<'indexValue'> = {
   rebuild: (_g, n) => n,
   ...LEAF,
   kernel: (n) => (ctx) => Float64Array.of(refValue(ctx, { kind: 'index', name: n.index })),
-  print: (n) => ({ text: n.index, prec: Prec.Atom }),
+  print: (n, p) => ({ text: p.ref({ kind: 'index', name: n.index }), prec: Prec.Atom }),
   numpy: (n) => `np.full((1, 1), float(${n.index}))`,
 };
