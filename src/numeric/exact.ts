@@ -71,6 +71,7 @@ class TooLarge extends Error {}
 // ---- the rules: one per IR kind -----------------------------------------------------------------
 
 const numelOf = (n: Node): number => n.shape.rows.value * n.shape.cols.value;
+const shapeKeyOf = (n: Node): string => `${n.shape.rows.value}x${n.shape.cols.value}`;
 const rowsOf = (n: Node): number => n.shape.rows.value;
 const colsOf = (n: Node): number => n.shape.cols.value;
 
@@ -528,17 +529,57 @@ class FieldEvaluation implements FieldContext {
     return this.value(this.current!.args[i]!);
   }
 
-  private binding(n: Node): string {
-    if (n.freeIndices.size === 0) return '';
-    return [...n.freeIndices]
-      .sort()
-      .map((i) => `${i}=${this.indices.get(i)}`)
-      .join(',');
+  /** Structure ids (see closedKey), interned per structure string, and memoised per node and binding. */
+  private readonly structures = new Map<string, number>();
+  private readonly structureOf = new Map<string, number>();
+
+  /**
+   * A node's symbols are keyed on its structure with its free indices replaced by their current
+   * values and the indices of the sums inside it numbered from 0: alpha-equivalent terms
+   * (exp(W[i, :] x) under i = 2 and exp(W[r, :] x) under r = 2, or Σ_i … and Σ_r …) are one symbol,
+   * as they are one function. Printed derivatives rename summation indices, so proofs need this.
+   */
+  private closedKey(n: Node): string {
+    const env = new Map<string, string>();
+    for (const i of n.freeIndices) env.set(i, String(this.indices.get(i)));
+    return String(this.structure(n, env, 0));
+  }
+
+  private structure(n: Node, env: ReadonlyMap<string, string>, depth: number): number {
+    const free = [...n.freeIndices].sort().map((i) => `${i}=${env.get(i)}`);
+    const memoKey = `${n.id}|${free.join(',')}`;
+    const known = this.structureOf.get(memoKey);
+    if (known !== undefined) return known;
+    const ref = (r: unknown): string => {
+      if (r === null || r === undefined) return '_';
+      if (typeof r === 'object' && (r as IndexRef).kind === 'index') return `@${env.get((r as { name: string }).name)}`;
+      if (typeof r === 'object' && (r as IndexRef).kind === 'lit') return String((r as { value: number }).value);
+      return JSON.stringify(r);
+    };
+    let inner = env;
+    let attrs: string;
+    if (n.kind === 'indexSum') {
+      inner = new Map(env).set(n.index, `#${depth}`);
+      attrs = `${n.lower}..${n.upper}`;
+    } else {
+      const skip = new Set(['id', 'kind', 'shape', 'args', 'key', 'vars', 'freeIndices', 'upperName']);
+      attrs = Object.entries(n)
+        .filter(([k]) => !skip.has(k))
+        .map(([k, v]) => (n.kind === 'indexValue' && k === 'index' ? `@${env.get(v as string)}` : `${k}:${ref(v)}`))
+        .join(';');
+    }
+    const nextDepth = n.kind === 'indexSum' ? depth + 1 : depth;
+    const args = n.args.map((a) => this.structure(a, inner, nextDepth)).join(',');
+    const text = `${n.kind}{${attrs}}${shapeKeyOf(n)}(${args})`;
+    let id = this.structures.get(text);
+    if (id === undefined) this.structures.set(text, (id = this.structures.size));
+    this.structureOf.set(memoKey, id);
+    return id;
   }
 
   symbols(family: string, n: Node, entries: number): Float64Array {
     this.spend(entries);
-    const key = hashString(`${family}:${n.id}|${this.binding(n)}`, this.seed);
+    const key = hashString(`${family}:${this.closedKey(n)}`, this.seed);
     const out = new Float64Array(entries);
     for (let i = 0; i < entries; i++) out[i] = uniformBelow(this.F.p, key, i);
     return out;

@@ -87,7 +87,13 @@ export type Node = Common &
     | { kind: 'slice'; row: IndexRef | null; col: IndexRef | null }
     /** Rows (index−1)·size+1 … index·size: member `index` of a family of matrices stacked by rows. */
     | { kind: 'rowBlock'; index: IndexRef; size: number }
-    | { kind: 'indexSum'; index: string; lower: number; upper: number; /** The dim or const the upper limit was written as. */ upperName?: string }
+    | {
+        kind: 'indexSum';
+        index: string;
+        lower: number;
+        upper: number;
+        /** The dim or const the upper limit was written as. */ upperName?: string;
+      }
   );
 
 export type Kind = Node['kind'];

@@ -26,8 +26,7 @@ export interface Derivatives {
 
 export function lowerProgram(g: Graph, program: CheckedProgram): LoweredProgram {
   if (!program.loss) throw new InternalError('lowerProgram needs a checked program with a loss');
-  for (const d of [...program.dims, ...program.consts, ...program.givens, ...program.vars, ...program.lets])
-    g.declaredNames.add(d.name);
+  for (const d of [...program.dims, ...program.consts, ...program.givens, ...program.vars, ...program.lets]) g.declaredNames.add(d.name);
   for (const name of program.defs.keys()) g.declaredNames.add(name);
   g.declaredNames.add(program.loss.name);
   for (const d of program.givens) if (d.constraints.some((c) => c.kind === 'sym' || c.kind === 'psd')) g.symmetricInputs.add(d.name);

@@ -62,7 +62,7 @@ export class Printer {
   private bind<T>(index: string, body: (name: string) => T): T {
     const taken = (c: string): boolean => this.reserved.has(c) || [...this.scope.values()].includes(c);
     const candidates = [index, ...INDEX_LETTERS, ...INDEX_LETTERS.map((l) => `${l}2`), ...INDEX_LETTERS.map((l) => `${l}3`)];
-    let name = candidates.find((c) => !taken(c));
+    let name = candidates.find((c) => /^[A-Za-z]/.test(c) && !taken(c));
     for (let k = 4; name === undefined; k++) if (!taken(`i${k}`)) name = `i${k}`;
     const saved = this.scope.get(index);
     this.scope.set(index, name);
@@ -89,8 +89,8 @@ function weight(n: Node, memo: Map<number, number>, atoms: ReadonlyMap<number, s
 export interface PrintedBundle {
   /** Printed roots, in order. */
   roots: string[];
-  /** Definitions `name = expression` needed by the roots, in dependency order. */
-  definitions: { name: string; text: string }[];
+  /** Definitions `name = expression` needed by the roots, in dependency order; `plain` is the name as declared. */
+  definitions: { name: string; plain: string; text: string }[];
 }
 
 /**
@@ -148,7 +148,7 @@ export function printBundle(
     if (once.length === 0) {
       const definitions = order
         .filter((n) => texts.has(n.id))
-        .map((n) => ({ name: syntax.name(names.get(n.id)!), text: texts.get(n.id)! }));
+        .map((n) => ({ name: syntax.name(names.get(n.id)!), plain: names.get(n.id)!, text: texts.get(n.id)! }));
       return { roots: printedRoots, definitions };
     }
     for (const id of once) {

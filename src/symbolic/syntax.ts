@@ -51,7 +51,7 @@ export const ASCII: Syntax = {
   norm: (a, p) => `||${a}||_${p}`,
   call: (fn, args) => `${fn}(${args.join(', ')})`,
   paren: (s) => `(${s})`,
-  dim: (d) => (Object.keys(d.factors).length === 0 || dimText(d).match(/^[A-Za-z]+$/) ? dimText(d) : `{${dimText(d).replace(/ /g, '')}}`),
+  dim: (d) => (Object.keys(d.factors).length === 0 || dimText(d).match(/^[A-Za-z]+$/) ? dimText(d) : `{${dimText(d).replace(/ /g, '*')}}`),
 };
 
 /** Greek letters a name may be spelled as (`lambda`, `λ`, `\lambda`); LaTeX prints them as `\lambda`. */
