@@ -14,11 +14,13 @@ export function derivedClaims(lowered: LoweredProgram, derivatives: Derivatives)
   const L = lowered.lossName;
   const k = vars.length;
   const roots = [...derivatives.grads, ...derivatives.hess.flat()];
-  const printed = printBundle(ASCII, roots, g.names, undefined, g.declaredNames);
-  const lets = new Set(lowered.lets.keys());
+  // The loss prints as its expression: a let may not refer to the loss (it is lowered after them).
+  const names = new Map([...g.names].filter(([, name]) => name !== L));
+  const printed = printBundle(ASCII, roots, names, undefined, g.declaredNames);
+  const declared = new Set([...lowered.lets.keys(), L]);
   return [
-    // The author's lets are in the file already; shared subexpressions become lets of their own.
-    ...printed.definitions.filter((d) => !lets.has(d.plain)).map((d) => `let ${d.name} = ${d.text}`),
+    // The author's lets and loss are in the file already; shared subexpressions become lets of their own.
+    ...printed.definitions.filter((d) => !declared.has(d.plain)).map((d) => `let ${d.name} = ${d.text}`),
     ...vars.map((x, i) => `claim ${k === 1 ? 'grad' : `grad_${x}`} ${L} = ${printed.roots[i]!}`),
     ...vars.flatMap((x, i) => vars.map((y, j) => `claim ${k === 1 ? 'hess' : `hess_{${x},${y}}`} ${L} = ${printed.roots[k + i * k + j]!}`)),
   ];
