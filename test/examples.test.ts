@@ -111,6 +111,10 @@ test('derive --of f prints the derivatives of a definition: grad and hess of a s
   const lev = await capture(['derive', 'examples/leverage_score.loss', '--of', 'L', '--json']);
   const json = JSON.parse(lev.out) as { first: { kind: string; ascii: string }[]; hess: { ascii: string }[] };
   assert.equal(json.first[0]!.kind, 'grad');
-  assert.match(json.hess[0]!.ascii, /A\^T \(\(-diag\(s\) \(t1 \.\* t1\) diag\(s\) \+ diag\(diag\(t1\) \.\* s\)\) A\)/, 'the paper form Aᵀ(Σ − P∘P)A');
+  assert.match(
+    json.hess[0]!.ascii,
+    /A\^T \(\(-diag\(s\) \(t1 \.\* t1\) diag\(s\) \+ diag\(diag\(t1\) \.\* s\)\) A\)/,
+    'the paper form Aᵀ(Σ − P∘P)A',
+  );
   assert.equal((await capture(['derive', 'examples/gmm_covariances.loss', '--of', 'nothing'])).code, 2);
 });
