@@ -935,7 +935,21 @@ class Checker {
     return this.checkIndex(target, e.subscript, span, scope);
   }
 
+  /** A dim in a subscript (`I_n`, `I_{m*n}`, `I_{m^2}`): products and whole powers of dims stay symbolic. */
   private dimOf(e: Expr): Dim {
+    if (e.kind === 'binary' && e.op === '*' && this.isSymbolicDim(e)) return dimMul(this.dimOf(e.left), this.dimOf(e.right));
+    if (
+      e.kind === 'pow' &&
+      e.exponent.kind === 'num' &&
+      Number.isInteger(e.exponent.value) &&
+      e.exponent.value >= 1 &&
+      this.isSymbolicDim(e)
+    ) {
+      const base = this.dimOf(e.base);
+      let d = base;
+      for (let k = 1; k < e.exponent.value; k++) d = dimMul(d, base);
+      return d;
+    }
     if (e.kind === 'name') {
       const b = this.env.get(e.name);
       if (b?.kind === 'dim') return b.dim;
@@ -950,6 +964,18 @@ class Checker {
     if (v === undefined) throw new Broken();
     if (!Number.isInteger(v) || v < 1) throw this.error('bad-dimension', `a dimension must be a positive whole number, not ${v}`, e.span);
     return literalDim(v);
+  }
+
+  /** A product of declared dims and whole numbers keeps its names (m*m is m^2, not 4); anything else folds to a number. */
+  private isSymbolicDim(e: Expr): boolean {
+    const leaves = (x: Expr): boolean =>
+      x.kind === 'num' ||
+      (x.kind === 'name' && this.env.get(x.name)?.kind === 'dim') ||
+      (x.kind === 'binary' && x.op === '*' && leaves(x.left) && leaves(x.right)) ||
+      (x.kind === 'pow' && x.exponent.kind === 'num' && leaves(x.base));
+    const named = (x: Expr): boolean =>
+      x.kind === 'name' || (x.kind === 'binary' && (named(x.left) || named(x.right))) || (x.kind === 'pow' && named(x.base));
+    return leaves(e) && named(e);
   }
 
   private checkIndexSum(e: Extract<Expr, { kind: 'sum' }>, scope: Scope): TExpr {

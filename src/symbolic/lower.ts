@@ -34,14 +34,19 @@ export function lowerProgram(g: Graph, program: CheckedProgram): LoweredProgram 
   const givens = program.givens.map((v) => g.given(v.name, v.shape));
   const lowering = new Lowering(g, program.defs, vars);
   const lets = new Map<string, Node>();
-  for (const l of program.lets) {
+  const lossAt = program.loss.span.start;
+  const lowerLet = (l: CheckedProgram['lets'][number]): void => {
     const node = lowering.lower(l.expr);
     lets.set(l.name, node);
     lowering.lets.set(l.name, node);
     if (!g.names.has(node.id) && node.args.length > 0) g.names.set(node.id, l.name);
-  }
+  };
+  // In file order: a let written after the loss may use it (let M = 2 L), as the type checker allows.
+  for (const l of program.lets) if (l.span.start < lossAt) lowerLet(l);
   const loss = lowering.lower(program.loss.expr);
   if (!g.names.has(loss.id)) g.names.set(loss.id, program.loss.name);
+  lowering.lets.set(program.loss.name, loss);
+  for (const l of program.lets) if (l.span.start > lossAt) lowerLet(l);
   return { graph: g, loss, lossName: program.loss.name, vars, givens, lets, defs: program.defs };
 }
 

@@ -4,6 +4,7 @@
  * how an op prints itself is in its file under ops/.
  */
 import { type Dim, dimLatex, dimText } from '../language/shape';
+import { smallFraction } from './rational';
 
 /** Precedence: higher binds tighter. */
 export const enum Prec {
@@ -43,15 +44,10 @@ export interface Syntax {
  */
 function exactNumber(v: number, fraction: (p: number, q: number) => string): string {
   if (Number.isInteger(v)) return String(v);
-  for (let q = 2; q <= 1024; q++) {
-    const p = Math.round(v * q);
-    if (p / q === v && Math.abs(p) < 2 ** 31) {
-      // A terminating decimal of a few digits reads better than a fraction (0.5, 0.25, 0.1).
-      if (String(v).length <= 6) return String(v);
-      return fraction(p, q);
-    }
-  }
-  return String(v);
+  const f = smallFraction(v);
+  // A terminating decimal of a few digits reads better than a fraction (0.5, 0.25, 0.1).
+  if (!f || String(v).length <= 6) return String(v);
+  return fraction(f.p, f.q);
 }
 
 export const ASCII: Syntax = {
