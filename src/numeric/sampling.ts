@@ -103,22 +103,33 @@ export function describeConstraint(c: NumericConstraint, name: string): string {
 
 /**
  * Matrices whose smaller side is at most this are handled through their full Gram eigensystem (exact
- * to rounding, like the Python sampler's SVD); larger ones by Lanczos on AᵀA products (O(m·n) per
- * step, to 1e-14) and, in projections, radial scaling. Both samplers use this same rule.
+ * to rounding, like the Python sampler's SVD; on the CPU a WebAssembly Gram matrix and one bisection
+ * beat Lanczos up to about this side); larger ones by Lanczos on AᵀA products (O(m·n) per step, to
+ * 1e-14) and, in projections, radial scaling. Both samplers use this same rule.
  */
-export const EXACT_SPECTRAL_SIDE = 64;
+export const EXACT_SPECTRAL_SIDE = 256;
 
-/** The last top singular vector per spec: searches move data a little at a time, so it is a good start. */
+/** The last top singular vector per spec: a start for matrices with none of their own. */
 const warmStarts = new WeakMap<SamplingSpec, Float64Array>();
+/**
+ * The top singular vector of a drawn or projected matrix, keyed by its array: a search moves a
+ * point a little, so the vector of the point it moved from starts Lanczos a few products from done.
+ */
+const topVectors = new WeakMap<Float64Array, Float64Array>();
 
-function norm(x: Float64Array, spec: SamplingSpec, kind: '2' | 'F' | 'spectral' | '1'): number {
+function largeSpectralNorm(x: Float64Array, spec: SamplingSpec, near?: Float64Array): number {
+  const start = (near && topVectors.get(near)) ?? warmStarts.get(spec);
+  const result = lanczosSpectralNorm(x, spec.rows, spec.cols, { tolerance: 1e-14, ...(start ? { start } : {}) });
+  warmStarts.set(spec, result.vector);
+  topVectors.set(x, result.vector);
+  return result.norm;
+}
+
+function norm(x: Float64Array, spec: SamplingSpec, kind: '2' | 'F' | 'spectral' | '1', near?: Float64Array): number {
   if (kind === '1') return x.reduce((s, v) => s + Math.abs(v), 0);
   if (kind === 'spectral') {
     if (Math.min(spec.rows, spec.cols) <= EXACT_SPECTRAL_SIDE) return spectralNorm(x, spec.rows, spec.cols);
-    const start = warmStarts.get(spec);
-    const result = lanczosSpectralNorm(x, spec.rows, spec.cols, { tolerance: 1e-14, ...(start ? { start } : {}) });
-    warmStarts.set(spec, result.vector);
-    return result.norm;
+    return largeSpectralNorm(x, spec, near);
   }
   return euclidean(x);
 }
@@ -275,15 +286,29 @@ function drawDeviation(spec: SamplingSpec, p: Parsed, rng: Stream): Float64Array
  * Projection (or a feasible retraction) onto the constraint set, used by local searches; per member
  * for a family. `centre(root)` gives the centre of a centred ball (required when the spec has one).
  */
-export function project(x: Float64Array, spec: SamplingSpec, centre?: (root: number) => Float64Array): Float64Array {
+export function project(
+  x: Float64Array,
+  spec: SamplingSpec,
+  centre?: (root: number) => Float64Array,
+  /** The value x was moved from, when it is one (a warm start for its spectral norm). */
+  near?: Float64Array,
+): Float64Array {
   const p = parse(spec.constraints);
+  const blocks = spec.blocks ?? 1;
+  if (blocks === 1) return projectMember(x, spec, p, centre, near);
   const member = memberSpec(spec);
   const out = Float64Array.from(x);
-  for (let b = 0; b < (spec.blocks ?? 1); b++) setMember(out, spec, b, projectMember(getMember(x, spec, b), member, p, centre));
+  for (let b = 0; b < blocks; b++) setMember(out, spec, b, projectMember(getMember(x, spec, b), member, p, centre));
   return out;
 }
 
-function projectMember(x: Float64Array, spec: SamplingSpec, p: Parsed, centre?: (root: number) => Float64Array): Float64Array {
+function projectMember(
+  x: Float64Array,
+  spec: SamplingSpec,
+  p: Parsed,
+  centre?: (root: number) => Float64Array,
+  near?: Float64Array,
+): Float64Array {
   const y = Float64Array.from(x);
   if (p.sum !== undefined && p.lower !== undefined) return projectSimplex(y, p.sum, p.lower);
   if (p.sum !== undefined) {
@@ -296,7 +321,7 @@ function projectMember(x: Float64Array, spec: SamplingSpec, p: Parsed, centre?: 
   if (p.matrix) projectStructured(y, spec.rows, p.matrix);
   if (p.ball) {
     // Around a centre c: project x − c onto the ball at 0, then add c back.
-    if (p.ball.center === undefined) return projectBall(y, spec, p.ball.norm, p.ball.radius);
+    if (p.ball.center === undefined) return projectBall(y, spec, p.ball.norm, p.ball.radius, near);
     const c = centreValue(centre, p.ball.center);
     const dev = projectBall(minus(y, c), spec, p.ball.norm, p.ball.radius);
     return dev.map((v, i) => c[i]! + v);
@@ -329,12 +354,23 @@ function projectStructured(y: Float64Array, n: number, kind: 'sym' | 'psd'): voi
  * (A ← A V diag(min(1, r/σ)) Vᵀ, from the eigenpairs of the smaller Gram matrix), and soft
  * thresholding for the 1-norm.
  */
-function projectBall(y: Float64Array, spec: SamplingSpec, kind: '2' | 'F' | 'spectral' | '1', radius: number): Float64Array {
+function projectBall(
+  y: Float64Array,
+  spec: SamplingSpec,
+  kind: '2' | 'F' | 'spectral' | '1',
+  radius: number,
+  near?: Float64Array,
+): Float64Array {
   const { rows, cols } = spec;
   if (kind !== 'spectral' || rows === 1 || cols === 1 || Math.min(rows, cols) > EXACT_SPECTRAL_SIDE) {
-    const current = norm(y, spec, kind);
+    const current = norm(y, spec, kind, near);
     if (!(current > radius)) return y;
-    return kind === '1' ? projectL1(y, radius) : y.map((v) => (v * radius) / current);
+    if (kind === '1') return projectL1(y, radius);
+    const scaled = y.map((v) => (v * radius) / current);
+    // Scaling keeps the singular vectors.
+    const top = topVectors.get(y);
+    if (top) topVectors.set(scaled, top);
+    return scaled;
   }
   // Only the singular values above r change: A ← A − Σ_{σ>r} (1 − r/σ)·A v vᵀ (v on the smaller side).
   const k = Math.min(rows, cols);

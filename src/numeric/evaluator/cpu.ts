@@ -356,7 +356,7 @@ export class CpuEvaluator implements Evaluator, Handlers {
         const x = p.get(spec.name)!;
         const y = new Float64Array(x.length);
         for (let j = 0; j < x.length; j++) y[j] = x[j]! + s * d[off + j]!;
-        out.set(spec.name, a.project ? project(y, spec, (root) => this.prog.plan([root]).run(out)[0]!) : y);
+        out.set(spec.name, a.project ? project(y, spec, (root) => this.prog.plan([root]).run(out)[0]!, x) : y);
         off += x.length;
       });
       return out;
