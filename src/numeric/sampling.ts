@@ -13,6 +13,7 @@ import {
   tridiagonalCountBelow,
   tridiagonalEigenvalues,
   tridiagonalEigenvectors,
+  largestEigenpairs,
   tridiagonalize,
 } from './kernels';
 import type { NumericConstraint, SamplingSpec } from './protocol';
@@ -117,9 +118,23 @@ const warmStarts = new WeakMap<SamplingSpec, Float64Array>();
  */
 const topVectors = new WeakMap<Float64Array, Float64Array>();
 
-function largeSpectralNorm(x: Float64Array, spec: SamplingSpec, near?: Float64Array): number {
-  const start = (near && topVectors.get(near)) ?? warmStarts.get(spec);
-  const result = lanczosSpectralNorm(x, spec.rows, spec.cols, { tolerance: 1e-14, ...(start ? { start } : {}) });
+/** Above this smaller side a warm-started Lanczos (a few O(m·n) products) beats a Gram eigensystem. */
+const WARM_LANCZOS_SIDE = 64;
+
+function spectralNormOf(x: Float64Array, spec: SamplingSpec, near?: Float64Array): number {
+  const { rows, cols } = spec;
+  if (rows === 1 || cols === 1) return euclidean(x);
+  const k = Math.min(rows, cols);
+  if (k <= WARM_LANCZOS_SIDE) return spectralNorm(x, rows, cols);
+  const start = near && topVectors.get(near);
+  if (k <= EXACT_SPECTRAL_SIDE && !start) {
+    // The top singular vector too: it starts Lanczos when this matrix is moved.
+    const { values, vectors } = largestEigenpairs(gramMatrix(x, rows, cols), k, 1);
+    topVectors.set(x, vectors);
+    return Math.sqrt(Math.max(0, values[0]!));
+  }
+  const from = start ?? warmStarts.get(spec);
+  const result = lanczosSpectralNorm(x, rows, cols, { tolerance: 1e-14, ...(from ? { start: from } : {}) });
   warmStarts.set(spec, result.vector);
   topVectors.set(x, result.vector);
   return result.norm;
@@ -127,10 +142,7 @@ function largeSpectralNorm(x: Float64Array, spec: SamplingSpec, near?: Float64Ar
 
 function norm(x: Float64Array, spec: SamplingSpec, kind: '2' | 'F' | 'spectral' | '1', near?: Float64Array): number {
   if (kind === '1') return x.reduce((s, v) => s + Math.abs(v), 0);
-  if (kind === 'spectral') {
-    if (Math.min(spec.rows, spec.cols) <= EXACT_SPECTRAL_SIDE) return spectralNorm(x, spec.rows, spec.cols);
-    return largeSpectralNorm(x, spec, near);
-  }
+  if (kind === 'spectral') return spectralNormOf(x, spec, near);
   return euclidean(x);
 }
 
@@ -372,6 +384,8 @@ function projectBall(
     if (top) topVectors.set(scaled, top);
     return scaled;
   }
+  // Feasible already (the common case in a search): a warm-started norm, and no eigensystem, suffices.
+  if (Math.min(rows, cols) > WARM_LANCZOS_SIDE && !(norm(y, spec, kind, near) > radius)) return y;
   // Only the singular values above r change: A ← A − Σ_{σ>r} (1 − r/σ)·A v vᵀ (v on the smaller side).
   const k = Math.min(rows, cols);
   const onCols = cols <= rows;
