@@ -220,3 +220,17 @@ test('an ill-typed claim is an error on that claim; every other claim is still c
     ],
   );
 });
+
+test('an nsd claim about data is refuted with λ_max of the counterexample as it is stored (the check does not negate the data)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'derivlens-nsd-'));
+  const path = join(dir, 'nsd.loss');
+  writeFileSync(path, 'dim d = 2\ngiven P : R^{d x d} with P sym\nvar x : R^d\nloss L = <x, P x>\nclaim P nsd\n');
+  const r = await capture(['check', path, '--json', '--seed', '3']);
+  const c = (JSON.parse(r.out) as { claims: JsonClaim[] }).claims[0]!;
+  assert.equal(c.verdict, 'refuted', c.summary);
+  const m = /nsd fails: λ_max = ([0-9.e+-]+) at the counterexample/.exec(c.summary);
+  assert.ok(m, c.summary);
+  const [[a, b], [, d]] = c.counterexample!.point['P'] as [[number, number], [number, number]];
+  const largest = (a + d) / 2 + Math.sqrt(((a - d) / 2) ** 2 + b * b);
+  assert.ok(Math.abs(largest - Number(m[1])) <= 1e-5 * Math.abs(largest), `λ_max of the reported P is ${largest}, summary says ${m[1]}`);
+});

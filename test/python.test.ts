@@ -369,3 +369,36 @@ test('checks sent together to one Python worker take turns and each gets its own
   await client.stop();
   together.forEach((r, i) => assert.deepEqual(compareResults(r, alone[i]!, PARITY_RTOL), []));
 });
+
+test('a var fixed by --data (as at a counterexample) is still moved by finite differences in the Python evaluator', async () => {
+  const saved = process.env['DERIVLENS_PYTHON'];
+  process.env['DERIVLENS_PYTHON'] = PYTHON;
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'derivlens-fixed-var-'));
+    const file = join(dir, 'fixed.loss');
+    writeFileSync(
+      file,
+      'dim n = 3, d = 2\ngiven A : R^{n x d}\nvar x : R^d\nloss L = 0.5 ||A x||_2^2 + <1_d, exp(x)>\nclaim grad L = A^T A x\n',
+    );
+    const data = join(dir, 'point.json');
+    writeFileSync(
+      data,
+      JSON.stringify({
+        A: [
+          [1, 2],
+          [0.5, -1],
+          [0, 3],
+        ],
+        x: [0.25, -0.5],
+      }),
+    );
+    for (const backend of ['cpu', 'python']) {
+      const r = await capture(['check', file, '--data', data, '--backend', backend, '--seed', '1', '--json']);
+      const claim = (JSON.parse(r.out) as { claims: { verdict: string; summary: string }[] }).claims[0]!;
+      assert.equal(claim.verdict, 'refuted', `${backend}: ${claim.summary}`);
+    }
+  } finally {
+    if (saved === undefined) delete process.env['DERIVLENS_PYTHON'];
+    else process.env['DERIVLENS_PYTHON'] = saved;
+  }
+});

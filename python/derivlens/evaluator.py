@@ -450,7 +450,7 @@ def main():
                     "device": backend.device,
                     "gpu": backend.gpu,
                     # Where Lanczos on Hessian-vector products beats forming Hessians (see EvaluatorInfo).
-                    "lanczosFrom": 1024 if backend.gpu else 2048,
+                    "iterativeEigenFrom": 1024 if backend.gpu else 2048,
                 }
             else:
                 result = evaluator.run(op, msg.get("params") or {})

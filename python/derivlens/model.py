@@ -78,8 +78,10 @@ class Model:
             n = stop - start
             padded = 1 << (n - 1).bit_length() if b.pad_batch else n
             inputs = dict(self.fixed)
+            # A point's own value wins over fixed data: a var fixed by --data (or at a counterexample)
+            # is still moved by finite differences and searches.
             for s in self.specs:
-                if s["name"] not in inputs:
+                if s["name"] in points.data:
                     rows = pad(points.data[s["name"]][start:stop], padded)
                     inputs[s["name"]] = b.asarray(np.swapaxes(rows.reshape(padded, s["cols"], s["rows"]), 1, 2))
             for k, v in (extra or {}).items():

@@ -45,7 +45,7 @@ def column_major(x, rows, cols):
 
 
 # Same rule as EXACT_SPECTRAL_SIDE in sampling.ts: larger matrices are projected by radial scaling.
-EXACT_SPECTRAL_SIDE = 64
+EXACT_SPECTRAL_SIDE = 256
 
 
 def spectral_norm(flat, rows, cols):

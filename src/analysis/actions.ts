@@ -283,7 +283,7 @@ function claimRewrites(doc: DocumentAnalysis, claim: ClaimInfo, options: ActionO
   const out: CodeFix[] = [];
   const derived = derivativeOf(doc, claim);
   if (derived && doc.checkable) {
-    const text = new Printer(ASCII, doc.checkable.lowered.graph.names).print(derived.node);
+    const text = new Printer(ASCII, doc.checkable.lowered.graph.names, doc.checkable.lowered.graph.declaredNames).print(derived.node);
     const edits = [{ span: rhs.span, newText: text }];
     if (text !== src(doc, rhs.span) && stillTypes(applyEdits(doc.text, edits)))
       out.push({

@@ -10,6 +10,7 @@ import type { Plot } from '../numeric/protocol';
 import type { ClaimOutcome, FileOutcome } from './runClaims';
 import { REPORT_STYLE, claimAnchor } from './reportStyle';
 import type { SweepOutcome } from './sweep';
+import { formatCounterexample } from './text';
 
 export { REPORT_STYLE, claimAnchor };
 
@@ -122,7 +123,9 @@ function claimHtml(c: ClaimOutcome, id: string, fileIndex: number, opts: BodyOpt
     const shown = json.length > 20000 ? `${json.slice(0, 20000)}\n…` : json;
     // In the editor the button below re-runs the claim at this point; the file report names the CLI.
     const how = opts.interactive ? '' : ' (reproduce with <code>derivlens eval FILE --data point.json --at point.json</code>)';
-    ce = `<details open><summary>Counterexample${how}</summary><pre class="ce">${esc(shown)}</pre></details>`;
+    // Matrices as matrices (with their shapes) first; the JSON below is what `eval` reads back.
+    const matrices = formatCounterexample(c, '').join('\n');
+    ce = `<details open><summary>Counterexample${how}</summary><pre class="ce">${esc(matrices)}</pre><pre class="ce">${esc(shown)}</pre></details>`;
   }
   const domain = c.outsideDomain ? `<p class="domain">⚠ ${esc(c.outsideDomain)}</p>` : '';
   const reproduced = c.reproduced

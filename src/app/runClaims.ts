@@ -70,8 +70,8 @@ export function derivationOutcome(loaded: Loaded): FileOutcome {
 export function derivativesSummary(loaded: Loaded): FileOutcome['derivatives'] {
   const { lowered, derivatives } = loaded;
   const roots = [lowered.loss, ...derivatives.grads, ...derivatives.hess.flat()];
-  const ascii = printBundle(ASCII, roots, lowered.graph.names);
-  const latex = printBundle(LATEX, roots, lowered.graph.names);
+  const ascii = printBundle(ASCII, roots, lowered.graph.names, undefined, lowered.graph.declaredNames);
+  const latex = printBundle(LATEX, roots, lowered.graph.names, undefined, lowered.graph.declaredNames);
   const vars = lowered.vars.map((v) => (v.kind === 'var' ? v.name : ''));
   const k = vars.length;
   const at = (i: number) => ({ ascii: ascii.roots[i]!, latex: latex.roots[i]! });
@@ -106,8 +106,8 @@ export function definitionSummary(loaded: Loaded, name: string): DefinitionSumma
     throw new InputError(`--of ${name}: no let or loss of that name in ${loaded.path}`);
   const d = deriveDefinition(loaded.lowered, name);
   const roots = [...d.first.map((f) => f.node), ...d.hess.map((h) => h.node)];
-  const ascii = printBundle(ASCII, roots, loaded.lowered.graph.names);
-  const latex = printBundle(LATEX, roots, loaded.lowered.graph.names);
+  const ascii = printBundle(ASCII, roots, loaded.lowered.graph.names, undefined, loaded.lowered.graph.declaredNames);
+  const latex = printBundle(LATEX, roots, loaded.lowered.graph.names, undefined, loaded.lowered.graph.declaredNames);
   const at = (i: number) => ({ ascii: ascii.roots[i]!, latex: latex.roots[i]! });
   return {
     of: name,

@@ -5,13 +5,39 @@ import type { SweepOutcome } from './sweep';
 
 const MARK: Record<string, string> = { proved: '✓ proved', holds: '✓ holds', refuted: '✗ refuted', inconclusive: '? inconclusive' };
 
-function shortJson(v: JsonValue): string {
-  const flat = Array.isArray(v) ? v.flat() : [v];
-  const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecision(6));
-  if (!Array.isArray(v)) return fmt(v);
-  const shown = flat.slice(0, 8).map(fmt).join(', ');
-  const more = flat.length > 8 ? `, … (${flat.length} entries)` : '';
-  return Array.isArray(v[0]) ? `[[${shown}${more}]] (${v.length}×${(v[0] as number[]).length})` : `[${shown}${more}]`;
+const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecision(6));
+
+/** Rows and columns shown of a matrix value; the rest is elided with its count. */
+const SHOWN = 6;
+
+/**
+ * A value as text lines: a scalar or vector on one line, a matrix (rows of JSON, row-major) as its
+ * rows, aligned, under its shape — the same orientation as the data it was computed from.
+ */
+export function valueLines(v: JsonValue): string[] {
+  if (!Array.isArray(v)) return [fmt(v as number)];
+  if (!Array.isArray(v[0])) {
+    const flat = v as number[];
+    const more = flat.length > 2 * SHOWN ? `, … (${flat.length} entries)` : '';
+    return [
+      `[${flat
+        .slice(0, 2 * SHOWN)
+        .map(fmt)
+        .join(', ')}${more}]`,
+    ];
+  }
+  const rows = v as number[][];
+  const cols = rows[0]!.length;
+  const cells = rows.slice(0, SHOWN).map((r) => [...r.slice(0, SHOWN).map(fmt), ...(cols > SHOWN ? ['…'] : [])]);
+  const width = Math.max(...cells.flat().map((c) => c.length));
+  const lines = cells.map((r) => `[${r.map((c) => c.padStart(width)).join('  ')}]`);
+  if (rows.length > SHOWN) lines.push(`… (${rows.length - SHOWN} more rows)`);
+  return [`(${rows.length}×${cols})`, ...lines];
+}
+
+function valueText(label: string, v: JsonValue, indent: string): string[] {
+  const [first, ...rest] = valueLines(v);
+  return [`${indent}${label}${first}`, ...rest.map((l) => `${indent}  ${l}`)];
 }
 
 /** The counterexample of a claim as indented lines (empty when there is none). */
@@ -19,10 +45,11 @@ export function formatCounterexample(c: ClaimOutcome, indent = '        '): stri
   const ce = c.counterexample;
   if (!ce) return [];
   const lines: string[] = [];
-  for (const [k, v] of Object.entries(ce.point)) lines.push(`${indent}${k} = ${shortJson(v)}`);
-  if (ce.other) for (const [k, v] of Object.entries(ce.other)) lines.push(`${indent}${k}' = ${shortJson(v)}`);
-  for (const [k, v] of Object.entries(ce.values)) lines.push(`${indent}${k}: ${shortJson(v)}`);
-  if (ce.eigenvector) lines.push(`${indent}eigenvector: ${shortJson(ce.eigenvector)}`);
+  for (const [k, v] of Object.entries(ce.point)) lines.push(...valueText(`${k} = `, v, indent));
+  if (ce.other) for (const [k, v] of Object.entries(ce.other)) lines.push(...valueText(`${k}' = `, v, indent));
+  // `shape` is the common shape of lhs and rhs, shown with each matrix already.
+  for (const [k, v] of Object.entries(ce.values)) if (k !== 'shape') lines.push(...valueText(`${k}: `, v, indent));
+  if (ce.eigenvector) lines.push(...valueText('eigenvector: ', ce.eigenvector, indent));
   return lines;
 }
 

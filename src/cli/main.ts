@@ -11,6 +11,7 @@ import { topoOrder } from '../symbolic/ir';
 import { ALMOST_EVERYWHERE } from '../symbolic/ops';
 import { ClaimRunFailed, type FileOutcome, definitionSummary, domainViolations, runClaims, derivativesSummary } from '../app/runClaims';
 import { SourceFile } from '../language/diagnostics';
+import { derivedClaims } from '../app/derivedClaims';
 import { exportLatex, exportPython } from '../app/export';
 import { InputError, type Loaded, dataFor } from '../app/load';
 import { type SweepOutcome, parseSweep, runSweep, validateSweep } from '../app/sweep';
@@ -19,7 +20,7 @@ import { progressBar, writeReport } from './format';
 import { checkOutputPath, hasErrors, load, readJson, writeOutput } from './load';
 
 const USAGE = `usage:
-  derivlens derive FILE [--json] [--of NAME]
+  derivlens derive FILE [--json] [--of NAME] [--claims]
   derivlens eval FILE --data DATA.json --at POINT.json [--json]
   derivlens export FILE --latex|--numpy|--jax [--out PATH] [--no-check] [--seed N] [--budget …] [--backend …]
   derivlens check FILE... [--json] [--html REPORT.html] [--seed N] [--budget quick|default|thorough|N]
@@ -82,12 +83,18 @@ export async function main(argv: string[], io: Io): Promise<number> {
 function deriveCommand(args: string[], io: Io): number {
   const { values, positionals } = parseArgs({
     args,
-    options: { json: { type: 'boolean' }, of: { type: 'string' } },
+    options: { json: { type: 'boolean' }, of: { type: 'string' }, claims: { type: 'boolean' } },
     allowPositionals: true,
   });
   if (positionals.length !== 1) throw new InputError(`derive takes one FILE\n${USAGE}`);
+  if (values.claims && (values.json || values.of)) throw new InputError('derive --claims takes neither --json nor --of');
   const a = load(positionals[0]!, io.err);
   if (!a) return 2;
+  if (values.claims) {
+    // Statements to append to the file: `derivlens check` then proves each one.
+    io.out(`${derivedClaims(a.lowered, a.derivatives).join('\n')}\n`);
+    return hasErrors(a) ? 2 : 0;
+  }
   if (values.of) {
     const d = definitionSummary(a, values.of);
     if (values.json) io.out(`${JSON.stringify(d, null, 2)}\n`);

@@ -751,10 +751,19 @@ class Parser {
   }
 
   private parseInner(): Expr {
+    const before = this.pos > 0 ? this.tokens[this.pos - 1] : undefined;
     const open = this.next();
     const savedNorm = this.normDepth;
     this.normDepth = 0;
     const left = this.parseExpr();
+    // `a < b` after an operand reads as a · <b…: say what was more likely meant.
+    const afterOperand =
+      before && (before.kind === 'ident' || before.kind === 'number' || (before.kind === 'op' && /^[)\]}|]/.test(before.text)));
+    if (!this.isOp(',') && afterOperand)
+      return this.fail(
+        `strict '<' is not a claim relation: write '<=' (numeric checks cannot tell < from <=); an inner product is <a, b>`,
+        open.span,
+      );
     this.expectOp(',', 'between the two arguments of <a, b>');
     const right = this.parseExpr();
     this.normDepth = savedNorm;

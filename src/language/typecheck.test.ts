@@ -27,6 +27,16 @@ const CASES: [string, string[]][] = [
     ],
   ],
   ['loss L = ||y||_2^2\n', ["t.loss:5:12: error[unknown-name]: unknown name 'y'"]],
+  [
+    'loss L = <x, x>\nclaim L < 1\n',
+    [
+      "t.loss:6:9: error[syntax]: strict '<' is not a claim relation: write '<=' (numeric checks cannot tell < from <=); an inner product is <a, b>",
+    ],
+  ],
+  [
+    'loss L = <x, x>\nclaim L > 1\n',
+    ["t.loss:6:9: error[syntax]: strict '>' is not a claim relation: write '>=' (numeric checks cannot tell < from <=)"],
+  ],
   ['loss L = kron(x)\n', ['t.loss:5:10: error[wrong-arity]: kron takes 2 arguments, not 1']],
   ['let u = A x +\n  b\nloss L = <u, u>\nclaim hess L psd\n', []],
   [

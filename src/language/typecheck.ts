@@ -935,7 +935,21 @@ class Checker {
     return this.checkIndex(target, e.subscript, span, scope);
   }
 
+  /** A dim in a subscript (`I_n`, `I_{m*n}`, `I_{m^2}`): products and whole powers of dims stay symbolic. */
   private dimOf(e: Expr): Dim {
+    if (e.kind === 'binary' && e.op === '*' && this.isSymbolicDim(e)) return dimMul(this.dimOf(e.left), this.dimOf(e.right));
+    if (
+      e.kind === 'pow' &&
+      e.exponent.kind === 'num' &&
+      Number.isInteger(e.exponent.value) &&
+      e.exponent.value >= 1 &&
+      this.isSymbolicDim(e)
+    ) {
+      const base = this.dimOf(e.base);
+      let d = base;
+      for (let k = 1; k < e.exponent.value; k++) d = dimMul(d, base);
+      return d;
+    }
     if (e.kind === 'name') {
       const b = this.env.get(e.name);
       if (b?.kind === 'dim') return b.dim;
@@ -952,6 +966,18 @@ class Checker {
     return literalDim(v);
   }
 
+  /** A product of declared dims and whole numbers keeps its names (m*m is m^2, not 4); anything else folds to a number. */
+  private isSymbolicDim(e: Expr): boolean {
+    const leaves = (x: Expr): boolean =>
+      x.kind === 'num' ||
+      (x.kind === 'name' && this.env.get(x.name)?.kind === 'dim') ||
+      (x.kind === 'binary' && x.op === '*' && leaves(x.left) && leaves(x.right)) ||
+      (x.kind === 'pow' && x.exponent.kind === 'num' && leaves(x.base));
+    const named = (x: Expr): boolean =>
+      x.kind === 'name' || (x.kind === 'binary' && (named(x.left) || named(x.right))) || (x.kind === 'pow' && named(x.base));
+    return leaves(e) && named(e);
+  }
+
   private checkIndexSum(e: Extract<Expr, { kind: 'sum' }>, scope: Scope): TExpr {
     const lower = this.constValue(e.lower, `the lower limit of a ${e.op}`);
     const upper = this.constValue(e.upper, `the upper limit of a ${e.op}`);
@@ -964,7 +990,10 @@ class Checker {
     const indices = new Map(scope.indices);
     indices.set(e.index, { lower, upper });
     const body = this.checkExpr(e.body, { ...scope, indices });
-    if (e.op === 'sum') return { k: 'indexSum', index: e.index, lower, upper, body, shape: body.shape, span: e.span };
+    // A limit written as a dim or const name prints by that name (sum_{j=1}^{n}, not ^{4}).
+    const upperName = e.upper.kind === 'name' && this.env.get(e.upper.name)?.kind !== 'broken' ? e.upper.name : undefined;
+    if (e.op === 'sum')
+      return { k: 'indexSum', index: e.index, lower, upper, ...(upperName ? { upperName } : {}), body, shape: body.shape, span: e.span };
     if (upper < lower) throw this.error('bad-index', `${e.op}_{${e.index}=${lower}}^{${upper}} is over no index`, e.span);
     return { k: 'indexExtremum', op: e.op, index: e.index, lower, upper, body, shape: body.shape, span: e.span };
   }

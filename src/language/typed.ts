@@ -24,7 +24,7 @@ export type TExpr = { shape: Shape; span: Span } & (
   | { k: 'slice'; a: TExpr; row: TIndex | null; col: TIndex | null }
   /** Member `index` of a family of matrices (`P[i]`), `a` the stacked family. */
   | { k: 'member'; a: TExpr; index: TIndex }
-  | { k: 'indexSum'; index: string; lower: number; upper: number; body: TExpr }
+  | { k: 'indexSum'; index: string; lower: number; upper: number; upperName?: string; body: TExpr }
   /** `max_{i=1}^{k} body`: unrolled over the literal range when lowered. */
   | { k: 'indexExtremum'; op: 'max' | 'min'; index: string; lower: number; upper: number; body: TExpr }
   /** Derivative of the loss or of a let `of`; `wrt` lists vars (all of them for the loss's stacked derivatives). */

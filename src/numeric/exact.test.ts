@@ -39,16 +39,19 @@ test('field products, powers and inverses agree with BigInt', () => {
   assert.equal(F.inv(0), undefined);
 });
 
-test('float64 constants are the dyadic rationals they are', () => {
+test('float64 constants are the rationals they are written as', () => {
   const F = new Field(P);
   const mod = (x: bigint): number => Number(((x % BigInt(P)) + BigInt(P)) % BigInt(P));
-  const inv2 = (e: number): number => F.inv(F.pow(2, e))!;
-  // 0.1 = 3602879701896397 · 2^-55 exactly.
-  assert.equal(F.fromNumber(0.1), F.mul(mod(3602879701896397n), inv2(55)));
-  assert.equal(F.fromNumber(-2.5), F.neg(F.mul(5, inv2(1))));
-  assert.equal(F.fromNumber(2 ** 60), mod(2n ** 60n));
-  assert.equal(F.fromNumber(1e300), mod(BigInt(1e300)));
-  assert.equal(F.fromNumber(5e-324), inv2(1074));
+  const inv10 = (k: number): number => F.inv(F.pow(10, k))!;
+  assert.equal(F.fromNumber(0.1), inv10(1));
+  assert.equal(F.fromNumber(-2.5), F.neg(F.mul(25, inv10(1))));
+  assert.equal(F.fromNumber(2 ** 52), mod(2n ** 52n));
+  // Past 2^53 a float64 stands for its shortest decimal, as written: 2^60 prints as 1152921504606847000.
+  assert.equal(F.fromNumber(2 ** 60), mod(1152921504606847000n));
+  assert.equal(F.fromNumber(1e300), mod(10n ** 300n));
+  assert.equal(F.fromNumber(5e-324), F.mul(5, inv10(324)));
+  assert.equal(F.fromNumber(1 / 3), F.inv(3));
+  // 0.1 + 0.2 is the float64 0.30000000000000004, which is not 3/10.
   assert.notEqual(F.fromNumber(0.1 + 0.2), F.fromNumber(0.3));
 });
 

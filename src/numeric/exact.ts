@@ -4,9 +4,10 @@
  * Both sides of `lhs = rhs` are read as rational functions of independent symbols: every entry of
  * every var and given, and one symbol per transcendental or non-rational subterm, per entry and per
  * binding of the summation indices free in it. exp(a) is the symbol E_a, and cosh, sinh, tanh,
- * sigmoid and softmax of a are rational in E_a; log, sqrt, relu, abs, step, sign, norms and
- * non-integer powers are symbols of their own. Numbers are the dyadic rationals their float64
- * values are. Hash-consing already canonicalises the IR, so one subterm is one symbol on both sides.
+ * sigmoid and softmax of a are rational in E_a; det and inv are rational in their matrix's
+ * entries; log, sqrt, relu, abs, step, sign, norms and non-integer powers are symbols of their own.
+ * Numbers are the rationals they are written as (0.1 is 1/10, 1/3 is 1/3; constant folding keeps
+ * them so, see symbolic/rational.ts). Hash-consing already canonicalises the IR, so one subterm is one symbol on both sides.
  *
  * Equal as rational functions implies equal as functions wherever both sides are defined, so
  * "equal" is a proof. The converse fails (exp(log x) = x is not a formal identity), so "different"
@@ -22,6 +23,7 @@
  */
 import { type Shape, literalDim, shapeOf } from '../language/shape';
 import { Graph, type IndexRef, InternalError, type Kind, type Node, type NodeOf, NonFiniteConstant, topoOrder } from '../symbolic/ir';
+import { rationalOf } from '../symbolic/rational';
 import { ASCII, Printer } from '../symbolic/print';
 import { type WireGraph, fromWire } from '../symbolic/wire';
 import {
@@ -33,7 +35,6 @@ import {
   type Rat,
   SYMBOL,
   constantPoly,
-  dyadic,
   entrywise,
   hashString,
   padd,
@@ -71,6 +72,7 @@ class TooLarge extends Error {}
 // ---- the rules: one per IR kind -----------------------------------------------------------------
 
 const numelOf = (n: Node): number => n.shape.rows.value * n.shape.cols.value;
+const shapeKeyOf = (n: Node): string => `${n.shape.rows.value}x${n.shape.cols.value}`;
 const rowsOf = (n: Node): number => n.shape.rows.value;
 const colsOf = (n: Node): number => n.shape.cols.value;
 
@@ -447,9 +449,17 @@ export const EXACT_RULES: { readonly [K in Kind]?: ExactRule<K> } = {
   },
   // Not rational in their arguments' entries (or not cheaply so): a symbol per entry, like exp.
   // Sound (equal nodes are equal values); identities that need their algebra are checked numerically.
-  det: opaque('det'),
+  // det and inv are rational in the entries (Gaussian elimination over F_p), so identities that
+  // move a transpose or a product through an inverse ((Mᵀ)⁻¹ = (M⁻¹)ᵀ) are decided exactly.
+  det: {
+    field: (n, c) => Float64Array.of(fieldEliminate(c, n.args[0]!, n, false).det),
+    bound: (n, b) => detBound(b.arg(0), rowsOf(n.args[0]!)),
+  },
   logdet: opaque('logdet'),
-  inv: opaque('inv'),
+  inv: {
+    field: (n, c) => fieldEliminate(c, n.args[0]!, n, true).inverse!,
+    bound: (n, b) => invBound(b.arg(0), rowsOf(n), `det:${n.args[0]!.id}`, n.freeIndices),
+  },
   logsumexp: opaque('logsumexp'),
   sigmaMax: opaque('sigmaMax'),
   sigmaMin: opaque('sigmaMin'),
@@ -484,6 +494,69 @@ export const EXACT_RULES: { readonly [K in Kind]?: ExactRule<K> } = {
     },
   },
 };
+
+/**
+ * Gauss–Jordan elimination of a square matrix over F_p: its determinant, and its inverse when
+ * asked (a singular matrix is a zero denominator, named by `node`).
+ */
+function fieldEliminate(c: FieldContext, m: Node, node: Node, invert: boolean): { det: number; inverse?: Float64Array } {
+  const F = c.F;
+  const r = rowsOf(m);
+  c.spend(2 * r * r * r + r * r);
+  const a = c.value(m).slice();
+  const inv = new Float64Array(invert ? r * r : 0);
+  if (invert) for (let i = 0; i < r; i++) inv[i + i * r] = 1;
+  let det = 1;
+  for (let col = 0; col < r; col++) {
+    let pivot = col;
+    while (pivot < r && a[pivot + col * r] === 0) pivot++;
+    if (pivot === r) {
+      if (invert) throw new ZeroDivision(node);
+      return { det: 0 };
+    }
+    if (pivot !== col) {
+      det = F.neg(det);
+      for (const x of invert ? [a, inv] : [a])
+        for (let j = 0; j < r; j++) [x[col + j * r], x[pivot + j * r]] = [x[pivot + j * r]!, x[col + j * r]!];
+    }
+    const d = a[col + col * r]!;
+    det = F.mul(det, d);
+    const dinv = F.inv(d)!;
+    for (const x of invert ? [a, inv] : [a]) for (let j = 0; j < r; j++) x[col + j * r] = F.mul(x[col + j * r]!, dinv);
+    for (let i = invert ? 0 : col + 1; i < r; i++) {
+      if (i === col) continue;
+      const f = a[i + col * r]!;
+      if (f === 0) continue;
+      for (const x of invert ? [a, inv] : [a]) for (let j = 0; j < r; j++) x[i + j * r] = F.sub(x[i + j * r]!, F.mul(f, x[col + j * r]!));
+    }
+  }
+  return invert ? { det, inverse: inv } : { det };
+}
+
+/** log2(k!), the count of terms of a k×k determinant's Leibniz expansion. */
+const log2Factorial = (k: number): number => {
+  let s = 0;
+  for (let i = 2; i <= k; i++) s += Math.log2(i);
+  return s;
+};
+
+/**
+ * det(N/D) for an r×r matrix with entries N_ij/D: det(N)/D^r, with det(N) a sum of r! products of
+ * r entries.
+ */
+function detBound(x: Rat, r: number): Rat {
+  const det: Poly = { ...ppow(x.num, r), h: x.num.h * r + log2Factorial(r) };
+  return { num: det, den: ratPow({ num: ONE_POLY, den: x.den }, r).den };
+}
+
+/** (N/D)⁻¹ = D adj(N) / det(N): adj(N)'s entries are (r−1)×(r−1) minors, det(N) a new denominator. */
+function invBound(x: Rat, r: number, key: string, free: ReadonlySet<string>): Rat {
+  const minor: Poly = { ...ppow(x.num, r - 1), h: x.num.h * (r - 1) + log2Factorial(r - 1) };
+  const det: Poly = { ...ppow(x.num, r), h: x.num.h * r + log2Factorial(r) };
+  let dpoly = ONE_POLY;
+  for (const a of x.den.values()) dpoly = pmul(dpoly, ppow(a, a.count));
+  return { num: pmul(dpoly, minor), den: new Map([[key, { ...det, count: 1, free }]]) };
+}
 
 export function exactRule<K extends Kind>(kind: K): ExactRule<K> {
   const rule = EXACT_RULES[kind] as ExactRule<K> | undefined;
@@ -528,17 +601,57 @@ class FieldEvaluation implements FieldContext {
     return this.value(this.current!.args[i]!);
   }
 
-  private binding(n: Node): string {
-    if (n.freeIndices.size === 0) return '';
-    return [...n.freeIndices]
-      .sort()
-      .map((i) => `${i}=${this.indices.get(i)}`)
-      .join(',');
+  /** Structure ids (see closedKey), interned per structure string, and memoised per node and binding. */
+  private readonly structures = new Map<string, number>();
+  private readonly structureOf = new Map<string, number>();
+
+  /**
+   * A node's symbols are keyed on its structure with its free indices replaced by their current
+   * values and the indices of the sums inside it numbered from 0: alpha-equivalent terms
+   * (exp(W[i, :] x) under i = 2 and exp(W[r, :] x) under r = 2, or Σ_i … and Σ_r …) are one symbol,
+   * as they are one function. Printed derivatives rename summation indices, so proofs need this.
+   */
+  private closedKey(n: Node): string {
+    const env = new Map<string, string>();
+    for (const i of n.freeIndices) env.set(i, String(this.indices.get(i)));
+    return String(this.structure(n, env, 0));
+  }
+
+  private structure(n: Node, env: ReadonlyMap<string, string>, depth: number): number {
+    const free = [...n.freeIndices].sort().map((i) => `${i}=${env.get(i)}`);
+    const memoKey = `${n.id}|${free.join(',')}`;
+    const known = this.structureOf.get(memoKey);
+    if (known !== undefined) return known;
+    const ref = (r: unknown): string => {
+      if (r === null || r === undefined) return '_';
+      if (typeof r === 'object' && (r as IndexRef).kind === 'index') return `@${env.get((r as { name: string }).name)}`;
+      if (typeof r === 'object' && (r as IndexRef).kind === 'lit') return String((r as { value: number }).value);
+      return JSON.stringify(r);
+    };
+    let inner = env;
+    let attrs: string;
+    if (n.kind === 'indexSum') {
+      inner = new Map(env).set(n.index, `#${depth}`);
+      attrs = `${n.lower}..${n.upper}`;
+    } else {
+      const skip = new Set(['id', 'kind', 'shape', 'args', 'key', 'vars', 'freeIndices', 'upperName']);
+      attrs = Object.entries(n)
+        .filter(([k]) => !skip.has(k))
+        .map(([k, v]) => (n.kind === 'indexValue' && k === 'index' ? `@${env.get(v as string)}` : `${k}:${ref(v)}`))
+        .join(';');
+    }
+    const nextDepth = n.kind === 'indexSum' ? depth + 1 : depth;
+    const args = n.args.map((a) => this.structure(a, inner, nextDepth)).join(',');
+    const text = `${n.kind}{${attrs}}${shapeKeyOf(n)}(${args})`;
+    let id = this.structures.get(text);
+    if (id === undefined) this.structures.set(text, (id = this.structures.size));
+    this.structureOf.set(memoKey, id);
+    return id;
   }
 
   symbols(family: string, n: Node, entries: number): Float64Array {
     this.spend(entries);
-    const key = hashString(`${family}:${n.id}|${this.binding(n)}`, this.seed);
+    const key = hashString(`${family}:${this.closedKey(n)}`, this.seed);
     const out = new Float64Array(entries);
     for (let i = 0; i < entries; i++) out[i] = uniformBelow(this.F.p, key, i);
     return out;
@@ -599,13 +712,15 @@ function computeBounds(roots: readonly Node[]): Map<number, Rat> {
   return bounds;
 }
 
-/** The smallest exponent of a non-integer constant's lowest bit (at most −1: the ½ of cosh and sinh). */
-function smallestExponent(roots: readonly Node[]): number {
-  let emin = -1;
+/**
+ * log2 of the largest denominator of a non-integer constant (at least 1: the ½ of cosh and sinh).
+ */
+function denominatorBits(roots: readonly Node[]): number {
+  let bits = 1;
   for (const n of topoOrder(roots))
-    if ((n.kind === 'num' || n.kind === 'const') && n.value !== 0 && !Number.isInteger(n.value))
-      emin = Math.min(emin, dyadic(Math.abs(n.value)).e);
-  return emin;
+    if ((n.kind === 'num' || n.kind === 'const') && Number.isFinite(n.value) && !Number.isInteger(n.value))
+      bits = Math.max(bits, rationalOf(n.value).den.toString(2).length);
+  return bits;
 }
 
 // ---- a quantity as uᵀ Q v ------------------------------------------------------------------------
@@ -731,7 +846,7 @@ export async function testIdentity(
   try {
     const bounds = computeBounds(planned);
     const diff = ratAdd(bounds.get(planned[0]!.id)!, bounds.get(planned[1]!.id)!).num;
-    const height = diff.h + diff.cdeg * -smallestExponent(planned);
+    const height = diff.h + diff.cdeg * denominatorBits(planned);
     degree = diff.deg;
     // A nonzero integer below 2^30 has no prime factor in range; above, at most log2/30 of them.
     perTrial = degree / PRIME_LOW + (height >= 30 ? Math.floor(height / 30) / PRIMES_IN_RANGE : 0);

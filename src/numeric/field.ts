@@ -3,6 +3,7 @@
  * exactly in float64 (16-bit split products, no BigInt), random primes in [2^30, 2^31), symbols as
  * hashes, and the algebra of degree and coefficient-height bounds of rational functions.
  */
+import { rationalOf } from '../symbolic/rational';
 import { InternalError } from '../symbolic/ir';
 
 export class Field {
@@ -43,35 +44,19 @@ export class Field {
     return a === 0 ? undefined : this.pow(a, this.p - 2);
   }
 
-  /** A float64 as the field element of the dyadic rational it is. */
+  /** A float64 as the field element of the rational it stands for (0.1 is 1/10; rational.ts). */
   fromNumber(v: number): number {
     if (!Number.isFinite(v)) throw new InternalError(`the constant ${v} has no exact value`);
-    if (v === 0) return 0;
-    const { m, e } = dyadic(Math.abs(v));
-    const two = e >= 0 ? this.pow(2, e % (this.p - 1)) : this.inv(this.pow(2, -e % (this.p - 1)))!;
-    const x = this.mul(m % this.p, two);
-    return v < 0 ? this.neg(x) : x;
+    const { num, den } = rationalOf(v);
+    const P = BigInt(this.p);
+    const mod = (x: bigint): number => Number(((x % P) + P) % P);
+    return den === 1n ? mod(num) : this.mul(mod(num), this.inv(mod(den))!);
   }
 
   fromInteger(v: number): number {
     const r = v % this.p;
     return r < 0 ? r + this.p : r;
   }
-}
-
-/** |v| = m·2^e with m an odd integer below 2^53 (v > 0, finite). */
-export function dyadic(v: number): { m: number; e: number } {
-  let m = v;
-  let e = 0;
-  while (!Number.isInteger(m)) {
-    m *= 2;
-    e--;
-  }
-  while (m % 2 === 0) {
-    m /= 2;
-    e++;
-  }
-  return { m, e };
 }
 
 /** Deterministic Miller–Rabin: bases 2, 3, 5, 7 decide every n < 3,215,031,751. */
@@ -138,7 +123,7 @@ export function randomPrime(seed: number): number {
 // ---- degree and height bounds of rational functions ---------------------------------------------
 
 /**
- * Bounds on a polynomial with dyadic coefficients: total degree in the random symbols, degree in
+ * Bounds on a polynomial with decimal coefficients: total degree in the random symbols, degree in
  * non-integer constants, and log2 of the ℓ1 norm of its coefficients.
  */
 export interface Poly {

@@ -43,3 +43,12 @@ test('spectral norm of a diagonal and of a wide matrix', () => {
   // 1×3 is a vector; 2×3 [[1,0,0],[0,2,0]] column-major.
   assert.ok(Math.abs(spectralNorm(Float64Array.of(1, 0, 0, 2, 0, 0), 2, 3) - 2) < 1e-14);
 });
+
+test('a non-finite matrix gives NaN eigenvalues instead of iterating forever', () => {
+  for (const bad of [NaN, Infinity]) {
+    const a = Float64Array.of(1, 2, 2, bad);
+    const { values, vectors } = symmetricEigen(a, 2);
+    assert.ok(values.every(Number.isNaN), `${bad}: ${values}`);
+    assert.ok(vectors.every(Number.isNaN));
+  }
+});

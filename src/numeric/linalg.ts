@@ -3,6 +3,7 @@
  * then the implicit QL algorithm (the classic tred2/tql2 pair, as in EISPACK and JAMA), written
  * over flat typed arrays — the hot kernel of every eigenvalue and spectral-norm check.
  */
+import { largestEigenpairs, syrk } from './kernels';
 
 export interface SymmetricEigen {
   /** Ascending. */
@@ -20,6 +21,9 @@ export function symmetricEigen(a: Float64Array, n: number, valuesOnly = false): 
   // z is row-major n×n working storage: z[i*n + j].
   const z = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) z[i * n + j] = 0.5 * (a[i * n + j]! + a[j * n + i]!);
+  // QL iterations never converge on NaN or ±Inf: a non-finite matrix has no eigenvalues to report.
+  if (!z.every(Number.isFinite))
+    return { values: new Float64Array(n).fill(NaN), vectors: new Float64Array(valuesOnly ? 0 : n * n).fill(NaN) };
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   tred2(z, d, e, n, !valuesOnly);
@@ -180,26 +184,19 @@ function tql2(z: Float64Array, d: Float64Array, e: Float64Array, n: number, vect
 }
 
 /** The smaller Gram matrix of an r×c column-major matrix: AᵀA (c ≤ r) or AAᵀ, k×k with k = min(r, c). */
+/** AᵀA (cols ≤ rows) or AAᵀ of a column-major rows×cols matrix: the Gram matrix on the smaller side. */
 export function gramMatrix(a: Float64Array, rows: number, cols: number): Float64Array {
   const k = Math.min(rows, cols);
-  const gram = new Float64Array(k * k);
-  for (let i = 0; i < k; i++)
-    for (let j = i; j < k; j++) {
-      let s = 0;
-      if (cols <= rows) for (let t = 0; t < rows; t++) s += a[t + i * rows]! * a[t + j * rows]!;
-      else for (let t = 0; t < cols; t++) s += a[i + t * rows]! * a[j + t * rows]!;
-      gram[i * k + j] = s;
-      gram[j * k + i] = s;
-    }
-  return gram;
+  // syrk reads A as k×rows (AᵀA) or k×cols (AAᵀ) in column-major order: both are A as stored.
+  return cols <= rows ? syrk(k, rows, a, new Float64Array(k * k), { trans: true }) : syrk(k, cols, a, new Float64Array(k * k));
 }
 
-/** Spectral norm of a general r×c column-major matrix, by the eigenvalues of AᵀA (or AAᵀ). */
+/** Spectral norm of a general r×c column-major matrix: the largest eigenvalue of AᵀA (or AAᵀ), by bisection. */
 export function spectralNorm(a: Float64Array, rows: number, cols: number): number {
   if (rows === 1 || cols === 1) return euclidean(a);
   const k = Math.min(rows, cols);
-  const { values } = symmetricEigen(gramMatrix(a, rows, cols), k, true);
-  return Math.sqrt(Math.max(0, values[k - 1]!));
+  const { values } = largestEigenpairs(gramMatrix(a, rows, cols), k, 1, { vectors: false });
+  return Math.sqrt(Math.max(0, values[0]!));
 }
 
 export function euclidean(a: ArrayLike<number>): number {

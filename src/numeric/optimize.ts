@@ -75,7 +75,11 @@ export class EvaluationPlanner {
       const args = n.args.map((a) => memo.get(a.id)!);
       let out = args.every((a, i) => a === n.args[i]) ? n : rebuildWithArgs(this.g, n, args);
       if (out.kind === 'matmul') out = this.product(out);
-      if (out.kind === 'add') out = this.mergeRowScalings(out);
+      if (out.kind === 'add') out = this.mergeCommonFactors(this.mergeRowScalings(out));
+      // ⟨M, I⟩ (from differentiating through traces) is tr M, and tr M never needs M formed.
+      if (out.kind === 'inner' && out.args[1]!.kind === 'identity') out = this.trace(out.args[0]!);
+      else if (out.kind === 'inner' && out.args[0]!.kind === 'identity') out = this.trace(out.args[1]!);
+      else if (out.kind === 'trace') out = this.trace(out.args[0]!);
       memo.set(n.id, out);
     }
     return roots.map((r) => memo.get(r.id)!);
@@ -101,6 +105,45 @@ export class EvaluationPlanner {
     if (![...groups.values()].some((g) => g.vectors.length > 1)) return n;
     const merged = [...groups.values()].map((g) => this.g.matmul(this.g.diag(g.vectors.reduce((a, b) => this.g.add(a, b))), g.right));
     return [...rest, ...merged].reduce((a, b) => this.g.add(a, b));
+  }
+
+  /**
+   * Terms sharing a factor share one product: c₁·M u₁ + c₂·M u₂ → M(c₁u₁ + c₂u₂), and likewise
+   * on the right (c₁·u₁wᵀ + c₂·u₂wᵀ → (c₁u₁ + c₂u₂)wᵀ, one outer product instead of one matrix per
+   * term, as in ∇_A of vᵀ∇²L v). Summing the other factors first is never dearer than the products.
+   */
+  private mergeCommonFactors(n: Node): Node {
+    if (n.kind !== 'add') return n;
+    const g = this.g;
+    const split = this.g.addTerms(n).map((t) => {
+      let coef: Node | null = null;
+      let x = t;
+      while (x.kind === 'scale' && !(rows(x) === 1 && cols(x) === 1)) {
+        coef = coef ? g.mulScalars(coef, x.args[0]!) : x.args[0]!;
+        x = x.args[1]!;
+      }
+      return { term: t, coef, product: x.kind === 'matmul' && x.args[0]!.kind !== 'diag' ? (x.args as [Node, Node]) : undefined };
+    });
+    const count = (side: 0 | 1, id: number): number => split.filter((s) => s.product?.[side].id === id).length;
+    // The side shared by more terms wins; ties go to the left factor.
+    const best = split.flatMap((s) => (s.product ? [0, 1].map((side) => ({ side: side as 0 | 1, id: s.product![side as 0 | 1].id })) : []));
+    let pick: { side: 0 | 1; id: number; count: number } | undefined;
+    for (const b of best) {
+      const c = count(b.side, b.id);
+      if (c > 1 && (!pick || c > pick.count)) pick = { ...b, count: c };
+    }
+    if (!pick) return n;
+    const shared = split.filter((s) => s.product?.[pick!.side].id === pick!.id);
+    const factor = shared[0]!.product![pick.side];
+    const others = shared.map((s) => {
+      const other = s.product![1 - pick!.side]!;
+      return s.coef ? g.scale(s.coef, other) : other;
+    });
+    const sum = this.mergeCommonFactors(others.reduce((a, b) => g.add(a, b)));
+    const merged = pick.side === 0 ? g.matmul(factor, sum) : g.matmul(sum, factor);
+    const rest = split.filter((s) => !shared.includes(s)).map((s) => s.term);
+    const out = [...rest, merged].reduce((a, b) => g.add(a, b));
+    return rest.length > 1 ? this.mergeCommonFactors(out) : out;
   }
 
   /** t = c·diag(v)·R (c a scalar, possibly absent) as { vector: c·v, right: R }. */
@@ -162,12 +205,46 @@ export class EvaluationPlanner {
   private buildChain(factors: Node[]): Node {
     const { split } = this.chainCost(factors);
     const build = (i: number, j: number): Node =>
-      i === j ? factors[i]! : this.g.matmul(build(i, split[i]![j]!), build(split[i]![j]! + 1, j));
+      i === j ? factors[i]! : this.times(build(i, split[i]![j]!), build(split[i]![j]! + 1, j));
     return build(0, factors.length - 1);
+  }
+
+  /** a·b, with a row vector times diag(v) as the entrywise product (no n×n diagonal formed). */
+  private times(a: Node, b: Node): Node {
+    const g = this.g;
+    if (b.kind === 'diag' && rows(a) === 1) return g.transpose(g.hadamard(g.transpose(a), b.args[0]!));
+    return g.matmul(a, b);
   }
 
   private termsCost(terms: Term[]): number {
     return terms.reduce((s, t) => s + this.chainCost(t.factors).cost, 0);
+  }
+
+  /** tr M by parts: a sum term by term, tr(c·M) = c·tr M, tr(AB) = ⟨A, Bᵀ⟩ (no product formed). */
+  private trace(m: Node): Node {
+    const g = this.g;
+    switch (m.kind) {
+      case 'add':
+        return g
+          .addTerms(m)
+          .map((t) => this.trace(t))
+          .reduce((a, b) => g.add(a, b));
+      case 'scale':
+        return rows(m) === 1 && cols(m) === 1 ? g.trace(m) : g.mulScalars(m.args[0]!, this.trace(m.args[1]!));
+      case 'matmul':
+        return g.inner(m.args[0]!, g.transpose(m.args[1]!));
+      default:
+        return g.trace(m);
+    }
+  }
+
+  /** The terms of a sum factor, seeing through a transpose ((Σ Mᵢ)ᵀ = Σ Mᵢᵀ) and scalings. */
+  private sumParts(factor: Node): Node[] | undefined {
+    if (factor.kind === 'add') return this.g.addTerms(factor);
+    if (factor.kind === 'transpose') return this.sumParts(factor.args[0]!)?.map((p) => this.g.transpose(p));
+    if (factor.kind === 'scale' && !(rows(factor) === 1 && cols(factor) === 1))
+      return this.sumParts(factor.args[1]!)?.map((p) => this.g.scale(factor.args[0]!, p));
+    return undefined;
   }
 
   private product(n: Node): Node {
@@ -180,9 +257,8 @@ export class EvaluationPlanner {
       for (let t = 0; t < terms.length && !changed; t++) {
         const term = terms[t]!;
         for (let f = 0; f < term.factors.length; f++) {
-          const factor = term.factors[f]!;
-          if (factor.kind !== 'add') continue;
-          const parts = this.g.addTerms(factor);
+          const parts = this.sumParts(term.factors[f]!);
+          if (!parts) continue;
           const expanded = parts.map((p): Term => {
             const inner: Node[] = [];
             const c = this.flatten(p, term.coef, inner);

@@ -6,8 +6,16 @@
 import { Graph, InternalError } from '../symbolic/ir';
 import { type WireGraph, fromWire } from '../symbolic/wire';
 import { type CompiledPlan, compile } from './evaluate';
-import { spectralNorm as lanczosSpectralNorm } from './kernels';
-import { euclidean, spectralNorm, symmetricEigen } from './linalg';
+import { euclidean, gramMatrix, spectralNorm, symmetricEigen } from './linalg';
+import {
+  applyReflectors,
+  spectralNorm as lanczosSpectralNorm,
+  tridiagonalCountBelow,
+  tridiagonalEigenvalues,
+  tridiagonalEigenvectors,
+  largestEigenpairs,
+  tridiagonalize,
+} from './kernels';
 import type { NumericConstraint, SamplingSpec } from './protocol';
 import { Stream, streamKey } from './rng';
 
@@ -96,23 +104,45 @@ export function describeConstraint(c: NumericConstraint, name: string): string {
 
 /**
  * Matrices whose smaller side is at most this are handled through their full Gram eigensystem (exact
- * to rounding, like the Python sampler's SVD); larger ones by Lanczos on AᵀA products (O(m·n) per
- * step, to 1e-14) and, in projections, radial scaling. Both samplers use this same rule.
+ * to rounding, like the Python sampler's SVD; on the CPU a WebAssembly Gram matrix and one bisection
+ * beat Lanczos up to about this side); larger ones by Lanczos on AᵀA products (O(m·n) per step, to
+ * 1e-14) and, in projections, radial scaling. Both samplers use this same rule.
  */
-export const EXACT_SPECTRAL_SIDE = 64;
+export const EXACT_SPECTRAL_SIDE = 256;
 
-/** The last top singular vector per spec: searches move data a little at a time, so it is a good start. */
+/** The last top singular vector per spec: a start for matrices with none of their own. */
 const warmStarts = new WeakMap<SamplingSpec, Float64Array>();
+/**
+ * The top singular vector of a drawn or projected matrix, keyed by its array: a search moves a
+ * point a little, so the vector of the point it moved from starts Lanczos a few products from done.
+ */
+const topVectors = new WeakMap<Float64Array, Float64Array>();
 
-function norm(x: Float64Array, spec: SamplingSpec, kind: '2' | 'F' | 'spectral' | '1'): number {
-  if (kind === '1') return x.reduce((s, v) => s + Math.abs(v), 0);
-  if (kind === 'spectral') {
-    if (Math.min(spec.rows, spec.cols) <= EXACT_SPECTRAL_SIDE) return spectralNorm(x, spec.rows, spec.cols);
-    const start = warmStarts.get(spec);
-    const result = lanczosSpectralNorm(x, spec.rows, spec.cols, { tolerance: 1e-14, ...(start ? { start } : {}) });
-    warmStarts.set(spec, result.vector);
-    return result.norm;
+/** Above this smaller side a warm-started Lanczos (a few O(m·n) products) beats a Gram eigensystem. */
+const WARM_LANCZOS_SIDE = 64;
+
+function spectralNormOf(x: Float64Array, spec: SamplingSpec, near?: Float64Array): number {
+  const { rows, cols } = spec;
+  if (rows === 1 || cols === 1) return euclidean(x);
+  const k = Math.min(rows, cols);
+  if (k <= WARM_LANCZOS_SIDE) return spectralNorm(x, rows, cols);
+  const start = near && topVectors.get(near);
+  if (k <= EXACT_SPECTRAL_SIDE && !start) {
+    // The top singular vector too: it starts Lanczos when this matrix is moved.
+    const { values, vectors } = largestEigenpairs(gramMatrix(x, rows, cols), k, 1);
+    topVectors.set(x, vectors);
+    return Math.sqrt(Math.max(0, values[0]!));
   }
+  const from = start ?? warmStarts.get(spec);
+  const result = lanczosSpectralNorm(x, rows, cols, { tolerance: 1e-14, ...(from ? { start: from } : {}) });
+  warmStarts.set(spec, result.vector);
+  topVectors.set(x, result.vector);
+  return result.norm;
+}
+
+function norm(x: Float64Array, spec: SamplingSpec, kind: '2' | 'F' | 'spectral' | '1', near?: Float64Array): number {
+  if (kind === '1') return x.reduce((s, v) => s + Math.abs(v), 0);
+  if (kind === 'spectral') return spectralNormOf(x, spec, near);
   return euclidean(x);
 }
 
@@ -268,15 +298,29 @@ function drawDeviation(spec: SamplingSpec, p: Parsed, rng: Stream): Float64Array
  * Projection (or a feasible retraction) onto the constraint set, used by local searches; per member
  * for a family. `centre(root)` gives the centre of a centred ball (required when the spec has one).
  */
-export function project(x: Float64Array, spec: SamplingSpec, centre?: (root: number) => Float64Array): Float64Array {
+export function project(
+  x: Float64Array,
+  spec: SamplingSpec,
+  centre?: (root: number) => Float64Array,
+  /** The value x was moved from, when it is one (a warm start for its spectral norm). */
+  near?: Float64Array,
+): Float64Array {
   const p = parse(spec.constraints);
+  const blocks = spec.blocks ?? 1;
+  if (blocks === 1) return projectMember(x, spec, p, centre, near);
   const member = memberSpec(spec);
   const out = Float64Array.from(x);
-  for (let b = 0; b < (spec.blocks ?? 1); b++) setMember(out, spec, b, projectMember(getMember(x, spec, b), member, p, centre));
+  for (let b = 0; b < blocks; b++) setMember(out, spec, b, projectMember(getMember(x, spec, b), member, p, centre));
   return out;
 }
 
-function projectMember(x: Float64Array, spec: SamplingSpec, p: Parsed, centre?: (root: number) => Float64Array): Float64Array {
+function projectMember(
+  x: Float64Array,
+  spec: SamplingSpec,
+  p: Parsed,
+  centre?: (root: number) => Float64Array,
+  near?: Float64Array,
+): Float64Array {
   const y = Float64Array.from(x);
   if (p.sum !== undefined && p.lower !== undefined) return projectSimplex(y, p.sum, p.lower);
   if (p.sum !== undefined) {
@@ -289,7 +333,7 @@ function projectMember(x: Float64Array, spec: SamplingSpec, p: Parsed, centre?: 
   if (p.matrix) projectStructured(y, spec.rows, p.matrix);
   if (p.ball) {
     // Around a centre c: project x − c onto the ball at 0, then add c back.
-    if (p.ball.center === undefined) return projectBall(y, spec, p.ball.norm, p.ball.radius);
+    if (p.ball.center === undefined) return projectBall(y, spec, p.ball.norm, p.ball.radius, near);
     const c = centreValue(centre, p.ball.center);
     const dev = projectBall(minus(y, c), spec, p.ball.norm, p.ball.radius);
     return dev.map((v, i) => c[i]! + v);
@@ -322,44 +366,58 @@ function projectStructured(y: Float64Array, n: number, kind: 'sym' | 'psd'): voi
  * (A ← A V diag(min(1, r/σ)) Vᵀ, from the eigenpairs of the smaller Gram matrix), and soft
  * thresholding for the 1-norm.
  */
-function projectBall(y: Float64Array, spec: SamplingSpec, kind: '2' | 'F' | 'spectral' | '1', radius: number): Float64Array {
-  const current = norm(y, spec, kind);
-  if (!(current > radius)) return y;
+function projectBall(
+  y: Float64Array,
+  spec: SamplingSpec,
+  kind: '2' | 'F' | 'spectral' | '1',
+  radius: number,
+  near?: Float64Array,
+): Float64Array {
   const { rows, cols } = spec;
-  if (kind === '1') return projectL1(y, radius);
   if (kind !== 'spectral' || rows === 1 || cols === 1 || Math.min(rows, cols) > EXACT_SPECTRAL_SIDE) {
-    return y.map((v) => (v * radius) / current);
+    const current = norm(y, spec, kind, near);
+    if (!(current > radius)) return y;
+    if (kind === '1') return projectL1(y, radius);
+    const scaled = y.map((v) => (v * radius) / current);
+    // Scaling keeps the singular vectors.
+    const top = topVectors.get(y);
+    if (top) topVectors.set(scaled, top);
+    return scaled;
   }
-  // Work with the Gram matrix on the smaller side: AᵀA (cols ≤ rows) or AAᵀ.
+  // Feasible already (the common case in a search): a warm-started norm, and no eigensystem, suffices.
+  if (Math.min(rows, cols) > WARM_LANCZOS_SIDE && !(norm(y, spec, kind, near) > radius)) return y;
+  // Only the singular values above r change: A ← A − Σ_{σ>r} (1 − r/σ)·A v vᵀ (v on the smaller side).
   const k = Math.min(rows, cols);
   const onCols = cols <= rows;
-  const at = (i: number, j: number): number => y[i + j * rows]!;
-  const gram = new Float64Array(k * k);
-  for (let i = 0; i < k; i++)
-    for (let j = i; j < k; j++) {
-      let sum = 0;
-      if (onCols) for (let t = 0; t < rows; t++) sum += at(t, i) * at(t, j);
-      else for (let t = 0; t < cols; t++) sum += at(i, t) * at(j, t);
-      gram[i * k + j] = gram[j * k + i] = sum;
-    }
-  const { values, vectors } = symmetricEigen(gram, k);
-  // P = V diag(min(1, r/σ)) Vᵀ acts on the Gram side.
-  const shrink = Array.from(values, (v) => Math.min(1, radius / Math.sqrt(Math.max(v, 0))));
-  const proj = new Float64Array(k * k);
-  for (let i = 0; i < k; i++)
+  const gram = gramMatrix(y, rows, cols);
+  const t = tridiagonalize(gram, k);
+  // Only the eigenvalues of the Gram matrix above r² are needed; a Sturm count says how many.
+  const from = tridiagonalCountBelow(t, radius * radius);
+  if (from >= k || !t.d.every(Number.isFinite)) return y;
+  const values = tridiagonalEigenvalues(t, from, k);
+  const m = values.length;
+  const v = applyReflectors(t, tridiagonalEigenvectors(t, values), m);
+  // W = A V (onCols) or Aᵀ V: rows×m or cols×m; then A −= W diag(1 − r/σ) Vᵀ (or its transpose).
+  const out = Float64Array.from(y);
+  const long = onCols ? rows : cols;
+  const w = new Float64Array(long * m);
+  for (let t = 0; t < m; t++)
     for (let j = 0; j < k; j++) {
-      let sum = 0;
-      for (let t = 0; t < k; t++) sum += vectors[i + t * k]! * shrink[t]! * vectors[j + t * k]!;
-      proj[i + j * k] = sum;
+      const vj = v[j + t * k]!;
+      if (vj === 0) continue;
+      for (let i = 0; i < long; i++) w[i + t * long]! += (onCols ? y[i + j * rows]! : y[j + i * rows]!) * vj;
     }
-  const out = new Float64Array(y.length);
-  for (let i = 0; i < rows; i++)
-    for (let j = 0; j < cols; j++) {
-      let sum = 0;
-      if (onCols) for (let t = 0; t < k; t++) sum += at(i, t) * proj[t + j * k]!;
-      else for (let t = 0; t < k; t++) sum += proj[i + t * k]! * at(t, j);
-      out[i + j * rows] = sum;
+  for (let t = 0; t < m; t++) {
+    const shrink = 1 - radius / Math.sqrt(values[t]!);
+    for (let j = 0; j < k; j++) {
+      const c = shrink * v[j + t * k]!;
+      for (let i = 0; i < long; i++) {
+        const delta = c * w[i + t * long]!;
+        if (onCols) out[i + j * rows]! -= delta;
+        else out[j + i * rows]! -= delta;
+      }
     }
+  }
   return out;
 }
 

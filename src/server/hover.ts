@@ -68,7 +68,7 @@ export function hoverMarkdown(
       } else if (s.kind === 'let' && loaded?.lowered.lets.has(s.name)) {
         const node = loaded.lowered.lets.get(s.name)!;
         const names = new Map([...loaded.lowered.graph.names].filter(([id]) => id !== node.id));
-        md += math(`${s.name} = ${printBundle(LATEX, [node], names).roots[0]}`);
+        md += math(`${s.name} = ${printBundle(LATEX, [node], names, undefined, loaded.lowered.graph.declaredNames).roots[0]}`);
       }
       const comment = trailingComment(doc.text, s.nameSpan.start);
       if (comment && s.kind !== 'param' && s.kind !== 'index') md += `${comment}\n\n`;

@@ -100,11 +100,13 @@ function combineLikeTerms(g: Graph, nodes: Node[]): Node[] {
 }
 
 function factorSum(g: Graph, nodes: Node[]): Node {
+  // Terms that cancel leave a zero of the sum's shape (a scalar 0 would change the shape of a product it sits in).
+  const shape = nodes[0]!.shape;
   nodes = combineLikeTerms(
     g,
     nodes.flatMap((n) => termsOf(g, n)),
   );
-  if (nodes.length === 0) return g.num(0);
+  if (nodes.length === 0) return g.zeros(shape);
   let terms = nodes.map((n) => termOf(g, n));
   if (terms.length > 1) {
     terms = groupBy(g, terms, 'left');

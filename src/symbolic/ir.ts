@@ -23,6 +23,7 @@ import {
 } from '../language/shape';
 import type { Span } from '../language/diagnostics';
 import { ELEMENTWISE } from './ops/elementwise';
+import { rationalPower, rationalProduct, rationalSum } from './rational';
 
 /** The name of an elementwise function: a key of ELEMENTWISE in ops/elementwise.ts. */
 export type ElementwiseFn = string;
@@ -87,7 +88,13 @@ export type Node = Common &
     | { kind: 'slice'; row: IndexRef | null; col: IndexRef | null }
     /** Rows (index−1)·size+1 … index·size: member `index` of a family of matrices stacked by rows. */
     | { kind: 'rowBlock'; index: IndexRef; size: number }
-    | { kind: 'indexSum'; index: string; lower: number; upper: number }
+    | {
+        kind: 'indexSum';
+        index: string;
+        lower: number;
+        upper: number;
+        /** The dim or const the upper limit was written as. */ upperName?: string;
+      }
   );
 
 export type Kind = Node['kind'];
@@ -240,6 +247,28 @@ export class Graph {
     return n.kind === 'num' && n.value === 1;
   }
 
+  /*
+   * Numbers fold as the rationals they stand for (rational.ts): 0.1 · 0.1 is 0.01, and a fold whose
+   * result no float64 stands for is not done. A derivative and its printed form, folded in other
+   * orders, then hold the same numbers, and the exact identity test proves them equal.
+   */
+  private foldSum(a: number, b: number): number | undefined {
+    const plain = a + b;
+    // A fold that overflows (or divides by zero) still happens: num() reports the constant.
+    return Number.isFinite(plain) ? rationalSum(a, b) : plain;
+  }
+
+  private foldProduct(a: number, b: number): number | undefined {
+    const plain = a * b;
+    return Number.isFinite(plain) ? rationalProduct(a, b) : plain;
+  }
+
+  /** A non-integer power of a number is an irrational constant: its float64 value stands for it. */
+  private foldPow(b: number, e: number): number | undefined {
+    const plain = b ** e;
+    return Number.isFinite(plain) && Number.isInteger(e) ? rationalPower(b, e) : plain;
+  }
+
   private numValue(n: Node): number | undefined {
     return n.kind === 'num' ? n.value : undefined;
   }
@@ -252,18 +281,21 @@ export class Graph {
     if (this.isZero(b)) return a;
     const av = this.numValue(a);
     const bv = this.numValue(b);
-    if (av !== undefined && bv !== undefined) return this.num(av + bv);
+    const folded = av !== undefined && bv !== undefined ? this.foldSum(av, bv) : undefined;
+    if (folded !== undefined) return this.num(folded);
     const [ca, xa] = this.splitCoefficient(a);
     const [cb, xb] = this.splitCoefficient(b);
-    if (xa === xb) return this.scale(this.num(ca + cb), xa);
+    const like = xa === xb ? this.foldSum(ca, cb) : undefined;
+    if (like !== undefined) return this.scale(this.num(like), xa);
     if (a.kind === 'diag' && b.kind === 'diag') return this.diag(this.add(a.args[0]!, b.args[0]!));
     if (a.kind === 'transpose' && b.kind === 'transpose') return this.transpose(this.add(a.args[0]!, b.args[0]!));
     if (a.kind === 'add') {
       // (… + c₁ x + …) + c₂ x: fold like terms across the whole sum, so f − b + f is 2 f − b.
       const terms = this.addTerms(a);
       const at = terms.findIndex((t) => this.splitCoefficient(t)[1] === xb);
-      if (at >= 0) {
-        terms[at] = this.scale(this.num(this.splitCoefficient(terms[at]!)[0] + cb), xb);
+      const sum = at >= 0 ? this.foldSum(this.splitCoefficient(terms[at]!)[0], cb) : undefined;
+      if (sum !== undefined) {
+        terms[at] = this.scale(this.num(sum), xb);
         return terms.reduce((acc, t) => this.add(acc, t));
       }
     }
@@ -320,7 +352,8 @@ export class Graph {
     let coef = 1;
     const factors: Node[] = [];
     const collect = (x: Node): void => {
-      if (x.kind === 'num') coef *= x.value;
+      const product = x.kind === 'num' ? this.foldProduct(coef, x.value) : undefined;
+      if (product !== undefined) coef = product;
       else if (x.kind === 'scale') {
         collect(x.args[0]!);
         collect(x.args[1]!);
@@ -331,7 +364,9 @@ export class Graph {
     if (isScalarShape(m.shape)) {
       collect(m);
       if (coef === 0) return this.num(0);
-      if (factors.length === 0) return this.num(coef);
+      const merged = this.mergePowers(factors);
+      if (merged.length === 0) return this.num(coef);
+      factors.splice(0, factors.length, ...merged);
       factors.sort((a, b) => a.id - b.id);
       base = factors.pop()!;
     } else {
@@ -340,6 +375,7 @@ export class Graph {
         m = m.args[1]!;
       }
       if (coef === 0) return this.zeros(m.shape);
+      factors.splice(0, factors.length, ...this.mergePowers(factors));
       factors.sort((a, b) => a.id - b.id);
       base = m;
     }
@@ -348,11 +384,36 @@ export class Graph {
     return coef === 1 ? acc : this.intern('scale', acc.shape, [this.num(coef), acc]);
   }
 
+  /**
+   * Scalar factors with one base multiply into one power: α α → α², t³ t⁻¹ → t² (whole exponents
+   * only, so no branch of a root is chosen). A base whose exponents cancel drops out.
+   */
+  private mergePowers(factors: readonly Node[]): Node[] {
+    const wholePower = (x: Node): [Node, number] =>
+      x.kind === 'pow' && x.args[1]!.kind === 'num' && Number.isInteger(x.args[1]!.value) ? [x.args[0]!, x.args[1]!.value] : [x, 1];
+    const exponents = new Map<Node, number>();
+    for (const f of factors) {
+      const [b, e] = wholePower(f);
+      exponents.set(b, (exponents.get(b) ?? 0) + e);
+    }
+    if (exponents.size === factors.length) return [...factors];
+    const out: Node[] = [];
+    for (const [b, e] of exponents) {
+      if (e === 0) continue;
+      const p = this.pow(b, this.num(e));
+      // The power may itself be a product (a norm squared is an inner product): keep it one factor.
+      if (p.kind === 'scale') return [...factors];
+      out.push(p);
+    }
+    return out;
+  }
+
   /** Product of two scalars, numbers folded. */
   mulScalars(a: Node, b: Node): Node {
     const av = this.numValue(a);
     const bv = this.numValue(b);
-    if (av !== undefined && bv !== undefined) return this.num(av * bv);
+    const folded = av !== undefined && bv !== undefined ? this.foldProduct(av, bv) : undefined;
+    if (folded !== undefined) return this.num(folded);
     return this.scale(a, b);
   }
 
@@ -453,7 +514,10 @@ export class Graph {
     if (this.isZero(a)) return a;
     if (b.kind === 'ones') return a;
     // a ./ (c 1) = (1/c) a for a number c (constants broadcast by user functions).
-    if (b.kind === 'scale' && b.args[0]!.kind === 'num' && b.args[1]!.kind === 'ones') return this.scale(this.num(1 / b.args[0]!.value), a);
+    if (b.kind === 'scale' && b.args[0]!.kind === 'num' && b.args[1]!.kind === 'ones')
+      return this.scale(this.pow(b.args[0]!, this.num(-1)), a);
+    const z = a.kind === 'ones' ? this.logisticArgument(b) : undefined;
+    if (z) return this.fn('sigmoid', z);
     if (a.kind === 'scale') return this.scale(a.args[0]!, this.divide(a.args[1]!, b));
     return this.intern('divide', a.shape, [a, b]);
   }
@@ -522,6 +586,9 @@ export class Graph {
    * Not vars: Wᵀ → W would change the derivative in non-symmetric directions.
    */
   readonly symmetricInputs = new Set<string>();
+
+  /** Every name the program declares (dims, consts, givens, vars, lets, defs, the loss). */
+  readonly declaredNames = new Set<string>();
 
   private productChain(n: Node): Node[] {
     return n.kind === 'matmul' ? [...this.productChain(n.args[0]!), ...this.productChain(n.args[1]!)] : [n];
@@ -642,13 +709,26 @@ export class Graph {
     return this.intern('rowBlock', shape, [x], { index, size: rows.value }, `[${refKey(index)}/${rows.value}]`);
   }
 
+  /** z when x is 1 + exp(−z) (a vector of ones, or the number 1): 1 ./ x is then sigmoid(z), as papers write it. */
+  private logisticArgument(x: Node): Node | undefined {
+    if (x.kind !== 'add') return undefined;
+    const [p, q] = x.args as [Node, Node];
+    const one = (n: Node): boolean => n.kind === 'ones' || this.isOne(n);
+    const e = one(p) ? q : one(q) ? p : undefined;
+    if (!e || e.kind !== 'fn' || e.fn !== 'exp' || this.splitCoefficient(e.args[0]!)[0] >= 0) return undefined;
+    return this.neg(e.args[0]!);
+  }
+
   /** Scalar power; both operands are scalars. */
   pow(base: Node, exponent: Node): Node {
     const e = this.numValue(exponent);
     const bv = this.numValue(base);
     if (e === 1) return base;
     if (e === 0) return this.num(1);
-    if (bv !== undefined && e !== undefined) return this.num(bv ** e);
+    const logistic = e === -1 ? this.logisticArgument(base) : undefined;
+    if (logistic) return this.fn('sigmoid', logistic);
+    const folded = bv !== undefined && e !== undefined ? this.foldPow(bv, e) : undefined;
+    if (folded !== undefined) return this.num(folded);
     if (base.kind === 'pow' && e !== undefined && base.args[1]!.kind === 'num') {
       return this.pow(base.args[0]!, this.num(base.args[1]!.value * e));
     }
@@ -656,8 +736,10 @@ export class Graph {
       const v = base.args[0]!;
       return this.inner(v, v);
     }
-    if (base.kind === 'scale' && base.args[0]!.kind === 'num' && e !== undefined) {
-      return this.scale(this.num(base.args[0]!.value ** e), this.pow(base.args[1]!, exponent));
+    const coefficient =
+      base.kind === 'scale' && base.args[0]!.kind === 'num' && e !== undefined ? this.foldPow(base.args[0]!.value, e) : undefined;
+    if (coefficient !== undefined) {
+      return this.scale(this.num(coefficient), this.pow(base.args[1]!, exponent));
     }
     return this.intern('pow', SCALAR, [base, exponent]);
   }
@@ -759,14 +841,23 @@ export class Graph {
     return this.intern('slice', shape, [x], { row, col }, `[${refKey(row)},${refKey(col)}]`);
   }
 
-  indexSum(index: string, lower: number, upper: number, body: Node): Node {
+  /**
+   * The name an upper limit was written as, per (index, limits): sums rebuilt by rules that do not
+   * carry the name (derivatives, rewrites) print it too. Not part of a node's identity.
+   */
+  private readonly sumLimitNames = new Map<string, string>();
+
+  indexSum(index: string, lower: number, upper: number, body: Node, upperName?: string): Node {
+    const limits = `${index}=${lower}..${upper}`;
+    if (upperName !== undefined && !this.sumLimitNames.has(limits)) this.sumLimitNames.set(limits, upperName);
     const count = upper - lower + 1;
     if (count <= 0 || this.isZero(body)) return this.zeros(body.shape);
     if (!body.freeIndices.has(index)) return this.scale(this.num(count), body);
     if (body.kind === 'scale' && !body.args[0]!.freeIndices.has(index)) {
       return this.scale(body.args[0]!, this.indexSum(index, lower, upper, body.args[1]!));
     }
-    return this.intern('indexSum', body.shape, [body], { index, lower, upper }, `${index}=${lower}..${upper}`);
+    const named = this.sumLimitNames.get(limits);
+    return this.intern('indexSum', body.shape, [body], { index, lower, upper, ...(named ? { upperName: named } : {}) }, limits);
   }
 
   private requireSquare(op: string, a: Node): void {

@@ -26,19 +26,27 @@ export interface Derivatives {
 
 export function lowerProgram(g: Graph, program: CheckedProgram): LoweredProgram {
   if (!program.loss) throw new InternalError('lowerProgram needs a checked program with a loss');
+  for (const d of [...program.dims, ...program.consts, ...program.givens, ...program.vars, ...program.lets]) g.declaredNames.add(d.name);
+  for (const name of program.defs.keys()) g.declaredNames.add(name);
+  g.declaredNames.add(program.loss.name);
   for (const d of program.givens) if (d.constraints.some((c) => c.kind === 'sym' || c.kind === 'psd')) g.symmetricInputs.add(d.name);
   const vars = program.vars.map((v) => g.variable(v.name, v.shape));
   const givens = program.givens.map((v) => g.given(v.name, v.shape));
   const lowering = new Lowering(g, program.defs, vars);
   const lets = new Map<string, Node>();
-  for (const l of program.lets) {
+  const lossAt = program.loss.span.start;
+  const lowerLet = (l: CheckedProgram['lets'][number]): void => {
     const node = lowering.lower(l.expr);
     lets.set(l.name, node);
     lowering.lets.set(l.name, node);
     if (!g.names.has(node.id) && node.args.length > 0) g.names.set(node.id, l.name);
-  }
+  };
+  // In file order: a let written after the loss may use it (let M = 2 L), as the type checker allows.
+  for (const l of program.lets) if (l.span.start < lossAt) lowerLet(l);
   const loss = lowering.lower(program.loss.expr);
   if (!g.names.has(loss.id)) g.names.set(loss.id, program.loss.name);
+  lowering.lets.set(program.loss.name, loss);
+  for (const l of program.lets) if (l.span.start > lossAt) lowerLet(l);
   return { graph: g, loss, lossName: program.loss.name, vars, givens, lets, defs: program.defs };
 }
 
@@ -205,7 +213,7 @@ export class Lowering {
       case 'member':
         return g.rowBlock(this.lower(t.a), this.ref(t.index), t.shape.rows);
       case 'indexSum':
-        return g.indexSum(t.index, t.lower, t.upper, this.lower(t.body));
+        return g.indexSum(t.index, t.lower, t.upper, this.lower(t.body), t.upperName);
       case 'indexExtremum': {
         // Unrolled over the literal range: max(body(lower), …, body(upper)).
         let acc: Node | undefined;

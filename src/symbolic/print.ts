@@ -11,10 +11,17 @@ import { Prec, type Printed, type Syntax } from './syntax';
 export { ASCII, LATEX, type Syntax } from './syntax';
 
 export class Printer {
+  /** How often each named node has been printed by its name (the definitions a text needs). */
+  readonly references = new Map<number, number>();
+  /** Summation indices bound around the node being printed: written name → printed name. */
+  private readonly scope = new Map<string, string>();
+
   constructor(
     private readonly syntax: Syntax,
     /** Nodes printed by name instead of structure. */
     private readonly names: ReadonlyMap<number, string> = new Map(),
+    /** Names a fresh summation index must not take (the program's declarations). */
+    private readonly reserved: ReadonlySet<string> = new Set(),
   ) {}
 
   /** The node's structure; its own name (if any) is not used, its arguments' names are. */
@@ -24,7 +31,10 @@ export class Printer {
 
   private expr(node: Node, top = false): Printed {
     const named = this.names.get(node.id);
-    if (named !== undefined && !top) return { text: this.syntax.name(named), prec: Prec.Atom };
+    if (named !== undefined && !top) {
+      this.references.set(node.id, (this.references.get(node.id) ?? 0) + 1);
+      return { text: this.syntax.name(named), prec: Prec.Atom };
+    }
     const S = this.syntax;
     const context: PrintContext = {
       syntax: S,
@@ -32,7 +42,8 @@ export class Printer {
       print: (n) => this.expr(n),
       wrap: (p, min) => (p.prec < min ? S.paren(p.text) : p.text),
       base: (p) => (p.prec < Prec.Postfix || p.superscript ? S.paren(p.text) : p.text),
-      ref: (r) => (r.kind === 'lit' ? String(r.value) : r.name),
+      ref: (r) => (r.kind === 'lit' ? String(r.value) : (this.scope.get(r.name) ?? r.name)),
+      bind: (index, body) => this.bind(index, body),
       sizeOf: (n) => {
         const s = n.shape;
         if (isColumn(s)) return S.dim(s.rows);
@@ -42,9 +53,31 @@ export class Printer {
     };
     return opDef(node).print(node, context);
   }
+
+  /**
+   * A sum's index prints as written unless an enclosing sum or a declaration uses that name; then
+   * as the first free letter. Nested sums thus never share an index, and the text means what the
+   * IR computes (inner bindings shadow outer ones there, never in print).
+   */
+  private bind<T>(index: string, body: (name: string) => T): T {
+    const taken = (c: string): boolean => this.reserved.has(c) || [...this.scope.values()].includes(c);
+    const candidates = [index, ...INDEX_LETTERS, ...INDEX_LETTERS.map((l) => `${l}2`), ...INDEX_LETTERS.map((l) => `${l}3`)];
+    let name = candidates.find((c) => /^[A-Za-z]/.test(c) && !taken(c));
+    for (let k = 4; name === undefined; k++) if (!taken(`i${k}`)) name = `i${k}`;
+    const saved = this.scope.get(index);
+    this.scope.set(index, name);
+    try {
+      return body(name);
+    } finally {
+      if (saved === undefined) this.scope.delete(index);
+      else this.scope.set(index, saved);
+    }
+  }
 }
 
-/** Nodes big enough to be worth naming when they occur more than once. */
+const INDEX_LETTERS = ['i', 'j', 'k', 'l', 'p', 'q', 'r', 's', 'a', 'b', 'c'];
+
+/** Nodes big enough to be worth naming when they occur more than once; a named argument counts as one. */
 function weight(n: Node, memo: Map<number, number>, atoms: ReadonlyMap<number, string>): number {
   const cached = memo.get(n.id);
   if (cached !== undefined) return cached;
@@ -56,19 +89,24 @@ function weight(n: Node, memo: Map<number, number>, atoms: ReadonlyMap<number, s
 export interface PrintedBundle {
   /** Printed roots, in order. */
   roots: string[];
-  /** Definitions `name = expression` needed by the roots, in dependency order. */
-  definitions: { name: string; text: string }[];
+  /** Definitions `name = expression` needed by the roots, in dependency order; `plain` is the name as declared. */
+  definitions: { name: string; plain: string; text: string }[];
 }
 
 /**
  * Prints several roots sharing one set of definitions: the author's named nodes they use, plus
- * shared subexpressions (used twice or more, of some size) named t_1, t_2, … — CSE made readable.
+ * shared subexpressions (used twice or more, of some size) named t1, t2, … — CSE made readable.
+ * A subexpression that depends on a summation index is never named: its definition would use the
+ * index outside its sum. Definitions the text does not use are dropped, and a shared subexpression
+ * that ends up printed by name only once is written out in place.
  */
 export function printBundle(
   syntax: Syntax,
   roots: readonly Node[],
   userNames: ReadonlyMap<number, string>,
   minSharedWeight = 6,
+  /** Declared names of the program: shared subexpressions and sum indices avoid them. */
+  declared: ReadonlySet<string> = new Set(),
 ): PrintedBundle {
   const order = topoOrder(roots);
   const uses = new Map<number, number>();
@@ -76,22 +114,46 @@ export function printBundle(
   const weights = new Map<number, number>();
   const names = new Map<number, string>();
   const rootIds = new Set(roots.map((r) => r.id));
+  const shared = new Set<number>();
   let counter = 0;
-  const taken = new Set(userNames.values());
+  const taken = new Set([...userNames.values(), ...declared]);
   for (const n of order) {
     const user = userNames.get(n.id);
     if (user !== undefined && n.args.length > 0) {
       names.set(n.id, user);
-    } else if ((uses.get(n.id) ?? 0) >= 2 && weight(n, weights, userNames) >= minSharedWeight && !rootIds.has(n.id)) {
+    } else if (
+      (uses.get(n.id) ?? 0) >= 2 &&
+      n.freeIndices.size === 0 &&
+      weight(n, weights, names) >= minSharedWeight &&
+      !rootIds.has(n.id)
+    ) {
       let name: string;
       do name = `t${++counter}`;
       while (taken.has(name));
       names.set(n.id, name);
+      shared.add(n.id);
     }
   }
-  const printer = new Printer(syntax, names);
-  const definitions = order
-    .filter((n) => names.has(n.id) && !rootIds.has(n.id))
-    .map((n) => ({ name: syntax.name(names.get(n.id)!), text: printer.print(n) }));
-  return { roots: roots.map((r) => printer.print(r)), definitions };
+  const reserved = new Set([...taken, ...names.values()]);
+  for (;;) {
+    const printer = new Printer(syntax, names, reserved);
+    const printedRoots = roots.map((r) => printer.print(r));
+    // Reverse topological order visits every user of a node before the node itself.
+    const texts = new Map<number, string>();
+    for (let k = order.length - 1; k >= 0; k--) {
+      const n = order[k]!;
+      if (names.has(n.id) && !rootIds.has(n.id) && (printer.references.get(n.id) ?? 0) > 0) texts.set(n.id, printer.print(n));
+    }
+    const once = [...shared].filter((id) => texts.has(id) && printer.references.get(id)! < 2);
+    if (once.length === 0) {
+      const definitions = order
+        .filter((n) => texts.has(n.id))
+        .map((n) => ({ name: syntax.name(names.get(n.id)!), plain: names.get(n.id)!, text: texts.get(n.id)! }));
+      return { roots: printedRoots, definitions };
+    }
+    for (const id of once) {
+      names.delete(id);
+      shared.delete(id);
+    }
+  }
 }

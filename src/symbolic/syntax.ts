@@ -4,6 +4,7 @@
  * how an op prints itself is in its file under ops/.
  */
 import { type Dim, dimLatex, dimText } from '../language/shape';
+import { smallFraction } from './rational';
 
 /** Precedence: higher binds tighter. */
 export const enum Prec {
@@ -36,22 +37,37 @@ export interface Syntax {
   dim(d: Dim): string;
 }
 
-function formatNumber(v: number): string {
+/**
+ * A number exactly as its float64 value: a whole number, a fraction p/q with a small q (1/3 is the
+ * float nearest 1/3, which 0.333333333333333 is not), or the shortest decimal that reads back as it.
+ * Printed claims must denote the very numbers the derivative holds, or they are not proved.
+ */
+function exactNumber(v: number, fraction: (p: number, q: number) => string): string {
   if (Number.isInteger(v)) return String(v);
-  return String(Number(v.toPrecision(15)));
+  const f = smallFraction(v);
+  // A terminating decimal of a few digits reads better than a fraction (0.5, 0.25, 0.1).
+  if (!f || String(v).length <= 6) return String(v);
+  return fraction(f.p, f.q);
 }
 
 export const ASCII: Syntax = {
   latex: false,
   name: (n) => n,
-  num: formatNumber,
+  num: (v) => exactNumber(v, (p, q) => `${p}/${q}`),
   transpose: (s) => `${s}^T`,
   pow: (b, e) => (/^-?[0-9.]+$/.test(e) && !e.startsWith('-') ? `${b}^${e}` : `${b}^{${e}}`),
   inner: (a, b) => `<${a}, ${b}>`,
   norm: (a, p) => `||${a}||_${p}`,
   call: (fn, args) => `${fn}(${args.join(', ')})`,
   paren: (s) => `(${s})`,
-  dim: (d) => (Object.keys(d.factors).length === 0 || dimText(d).match(/^[A-Za-z]+$/) ? dimText(d) : `{${dimText(d).replace(/ /g, '')}}`),
+  dim: (d) => {
+    if (Object.keys(d.factors).length === 0 || /^[A-Za-z]+$/.test(dimText(d))) return dimText(d);
+    // As the language reads a dim back: a product of names (m^2 would fold to a number there).
+    const factors = Object.keys(d.factors)
+      .sort()
+      .flatMap((n) => Array.from({ length: d.factors[n]! }, () => n));
+    return `{${[...(d.coef === 1 ? [] : [String(d.coef)]), ...factors].join('*')}}`;
+  },
 };
 
 /** Greek letters a name may be spelled as (`lambda`, `λ`, `\lambda`); LaTeX prints them as `\lambda`. */
@@ -123,7 +139,7 @@ function latexName(n: string): string {
 export const LATEX: Syntax = {
   latex: true,
   name: latexName,
-  num: (v) => formatNumber(v),
+  num: (v) => exactNumber(v, (p, q) => `${p < 0 ? '-' : ''}\\frac{${Math.abs(p)}}{${q}}`),
   transpose: (s) => `${s}^{\\top}`,
   pow: (b, e) => `${b}^{${e}}`,
   inner: (a, b) => `\\langle ${a}, ${b} \\rangle`,

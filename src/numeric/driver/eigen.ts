@@ -9,7 +9,7 @@
 import type { Handle, Quantity, RowRef } from '../evaluator/api';
 import type { ClaimResult, Counterexample, Plot, WireClaim } from '../protocol';
 import { lanczosEigen } from './lanczos';
-import { type Objective, type ObjectiveValues, SIGNIFICANT, localSearch } from './search';
+import { DECISIVE, type Objective, type ObjectiveValues, SIGNIFICANT, localSearch } from './search';
 import { type ClaimEnv, STREAM, Unusable, argsort, canonicalSign, nonFiniteWord } from './session';
 
 export interface EigenClaim {
@@ -89,8 +89,15 @@ export async function eigenBound(
   // Eigenvalues are known to rounding of the matrix entries: closer ones count as ties.
   const tie = SIGNIFICANT * Math.max(...usable.map((i) => first.scales[i]!));
   const order = argsort(trace, false, tie).map((k) => usable[k]!);
-  const starts = order.slice(0, Math.min(restarts, order.length));
-  const main = await localSearch(env, objective, { points: P, rows: starts, values: first }, steps, (s) => env.tick(count + s, total));
+  // The size of the matrix, for its rounding tolerance (1e-9·max|M_ij|·size).
+  const sizeOf = async (vectors: Handle, row: number): Promise<number> =>
+    objective.lanczos ? env.dimension : (await a.fetchValue(vectors, row)).data.length;
+  const sampleTol = 1e-9 * Math.max(first.scales[order[0]!]!, 1e-300) * (await sizeOf(first.state!, order[0]!));
+  const decisive = first.values[order[0]!]! < -DECISIVE * sampleTol;
+  const starts = decisive ? [] : order.slice(0, Math.min(restarts, order.length));
+  const main = await localSearch(env, objective, { points: P, rows: starts, values: first }, decisive ? 0 : steps, (s) =>
+    env.tick(count + s, total),
+  );
   // Refinement: the two best restarts again, from where they stopped, with fresh (smaller) steps.
   const best2 = argsort(main.values, false, tie).slice(0, 2);
   const refined = await localSearch(
@@ -101,7 +108,7 @@ export async function eigenBound(
       rows: best2,
       values: { values: main.values, scales: main.scales, ...(main.state ? { state: main.state } : {}) },
     },
-    refine,
+    decisive ? 0 : refine,
     (s) => env.tick(count + steps + s, total),
     1,
   );
@@ -113,7 +120,7 @@ export async function eigenBound(
   main.values.forEach((v, r) => consider(v, main.scales[r]!, main.points, main.state, r));
   refined.values.forEach((v, r) => consider(v, refined.scales[r]!, refined.points, refined.state, r));
   partial['minEigenvalue'] = best.lambda;
-  const size = objective.lanczos ? env.dimension : (await a.fetchValue(best.vectors, best.row)).data.length;
+  const size = await sizeOf(best.vectors, best.row);
   const tol = 1e-9 * Math.max(best.scale, 1e-300) * size;
   const plots: Plot[] = [
     {
@@ -146,6 +153,8 @@ export async function eigenBound(
     ...(objective.lanczos ? { method: 'Lanczos' } : {}),
   };
   const broken = claim.strict ? best.lambda <= tol : best.lambda < -tol;
+  // nsd/nd claims are searched as λ_min of −M; they are reported as λ_max of M.
+  const extreme = claim.sign === 1 ? 'λ_min' : 'λ_max';
   if (broken) {
     const counterexample: Counterexample = {
       point: await env.pointJson(best.points, best.row),
@@ -155,7 +164,7 @@ export async function eigenBound(
     return {
       index: env.index,
       verdict: 'refuted',
-      summary: `${claim.what} fails: λ_min = ${best.lambda.toPrecision(6)} at the counterexample`,
+      summary: `${claim.what} fails: ${extreme} = ${(claim.sign * best.lambda).toPrecision(6)} at the counterexample`,
       evidence,
       counterexample,
       plots,
@@ -166,7 +175,7 @@ export async function eigenBound(
     index: env.index,
     verdict: 'holds',
     summary:
-      `${claim.what}: smallest λ_min found ${best.lambda.toPrecision(6)} over ${usable.length} samples and ${starts.length} descents` +
+      `${claim.what}: ${claim.sign === 1 ? 'smallest' : 'largest'} ${extreme} found ${(claim.sign * best.lambda).toPrecision(6)} over ${usable.length} samples and ${starts.length} descents` +
       unusable.note(),
     evidence,
     plots,

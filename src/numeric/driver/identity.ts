@@ -323,8 +323,7 @@ export async function identity(
     if (ratios[i]! > GAP_FACTOR) {
       const times = Number.isFinite(ratios[i]!) ? `${ratios[i]!.toPrecision(2)} times` : 'infinitely many times (both sides are exact)';
       const values: Record<string, JsonValue> = {
-        lhs: await env.valueJson(L, i),
-        rhs: await env.valueJson(R, i),
+        ...(await env.sidesJson(L, R, i)),
         relativeError: rel,
         roundingBound: boundRel,
       };

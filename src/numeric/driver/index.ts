@@ -113,7 +113,7 @@ export async function runClaims(params: CheckParams, evaluator: Evaluator, hooks
       budget,
       (done, total) => hooks.progress(claim.index, done, total),
       deadline,
-      { lanczosMinDimension: hooks.lanczosMinDimension ?? evaluator.info.lanczosFrom ?? LANCZOS_MIN_DIMENSION },
+      { lanczosMinDimension: hooks.lanczosMinDimension ?? evaluator.info.iterativeEigenFrom ?? LANCZOS_MIN_DIMENSION },
       params.seed,
     );
     const partial: Record<string, number | string> = {};

@@ -21,7 +21,7 @@ import type { ClaimResult, Plot, WireClaim } from '../protocol';
 import { isFullHessian } from './eigen';
 import { ROUNDING_RTOL } from './identity';
 import { lanczosEigen } from './lanczos';
-import { type Objective, type ObjectiveValues, SIGNIFICANT_RATIO, localSearch } from './search';
+import { DECISIVE, type Objective, type ObjectiveValues, SIGNIFICANT_RATIO, localSearch } from './search';
 import { type ClaimEnv, STREAM, Unusable, argsort, nonFiniteWord, quantityName } from './session';
 
 interface Pair extends Ratio {
@@ -159,7 +159,10 @@ export async function lipschitz(
   // 2 and 3. The local constant and its witnesses, or the pair ascent when F has no local constant here.
   let localBest: { kappa: number; bound: number } | undefined;
   let traces: { x: number[]; y: number[] }[] = [];
-  if (kind) {
+  // A pair whose ratio certainly exceeds the bound by 1/DECISIVE of it refutes the claim as it is.
+  // Steps 2–4 would then only find larger ratios.
+  const decisive = excess(best) > 1 + 1 / DECISIVE;
+  if (kind && !decisive) {
     const local = localObjective(env, claim, kind);
     const R = Math.max(2, restarts);
     const S = await env.sample(STREAM.local, env.budget.points);
@@ -185,14 +188,14 @@ export async function lipschitz(
       );
       if (direction) for (const w of await witnesses(env, claim, outcome.points, r, direction, ratios)) consider(w);
     }
-  } else {
+  } else if (!decisive) {
     const ascent = await pairAscent(env, claim, P, Q, byExcess.slice(0, restarts), found, ratios, (s) => env.tick(count + s, total));
     for (const c of ascent) consider(c);
   }
 
   // 4. Kinks between the points of the pairs.
   await env.tick(count + steps + 1, total);
-  const jump = kinkRoots.length ? await straddleKinks(env, claim, P, Q, usable, kinkRoots, ratios) : undefined;
+  const jump = kinkRoots.length && !decisive ? await straddleKinks(env, claim, P, Q, usable, kinkRoots, ratios) : undefined;
   partial['bestRatio'] = best.ratio;
 
   const slack = best.ratio !== 0 ? best.bound / best.ratio : Infinity;

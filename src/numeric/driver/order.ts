@@ -6,7 +6,7 @@
 import type { Handle, Quantity, RowRef } from '../evaluator/api';
 import type { ClaimResult, WireClaim } from '../protocol';
 import { ROUNDING_RTOL } from './identity';
-import { type Objective, type ObjectiveValues, SIGNIFICANT, localSearch } from './search';
+import { DECISIVE, type Objective, type ObjectiveValues, SIGNIFICANT, localSearch } from './search';
 import { type ClaimEnv, STREAM, Unusable, argsort, nonFiniteWord } from './session';
 
 export async function scalarOrder(
@@ -67,14 +67,19 @@ export async function scalarOrder(
     false,
     tie,
   ).map((k) => usable[k]!);
-  const starts = order.slice(0, Math.min(restarts, order.length));
-  const main = await localSearch(env, objective, { points: P, rows: starts, values }, steps, (s) => env.tick(count + s, total));
+  const first = order[0]!;
+  const sampleTol = ROUNDING_RTOL * Math.max(Math.abs(at.lo[first]!), Math.abs(at.hi[first]!)) + 1e-300;
+  const decisive = values.values[first]! < -DECISIVE * sampleTol;
+  const starts = decisive ? [] : order.slice(0, Math.min(restarts, order.length));
+  const main = await localSearch(env, objective, { points: P, rows: starts, values }, decisive ? 0 : steps, (s) =>
+    env.tick(count + s, total),
+  );
   const best2 = argsort(main.values, false, tie).slice(0, 2);
   const refined = await localSearch(
     env,
     objective,
     { points: main.points, rows: best2, values: { values: main.values, scales: main.scales } },
-    refine,
+    decisive ? 0 : refine,
     (s) => env.tick(count + steps + s, total),
     1,
   );

@@ -30,6 +30,12 @@ const CANDIDATES = 4;
 /** First step, in z-coordinates (fractions of each block's domain size). */
 const FIRST_STEP = 0.1;
 
+/**
+ * A sample already past the claim's tolerance by this factor refutes it on its own: a search would
+ * only make the counterexample more extreme, so none is run (the sample is the counterexample).
+ */
+export const DECISIVE = 1e3;
+
 export interface ObjectiveValues {
   /** Lower is better; NaN or ±Infinity marks the point unusable. */
   values: number[];

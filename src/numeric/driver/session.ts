@@ -236,9 +236,18 @@ export class ClaimEnv {
     return out;
   }
 
-  async valueJson(of: Handle, row: number): Promise<JsonValue> {
-    const v = await this.arrays.fetchValue(of, row);
-    return toJson(v.data, shape(v.rows, v.cols));
+  /**
+   * Both sides of an identity at one point, in one orientation: a side stacked as a vector (a
+   * gradient quantity of a matrix var is vec(∇)) takes the other side's matrix shape, so entries
+   * compare side by side; `shape` is that common shape [rows, cols].
+   */
+  async sidesJson(lhs: Handle, rhs: Handle, row: number): Promise<{ lhs: JsonValue; rhs: JsonValue; shape: [number, number] }> {
+    const [l, r] = [await this.arrays.fetchValue(lhs, row), await this.arrays.fetchValue(rhs, row)];
+    const isMatrix = (v: { rows: number; cols: number }): boolean => v.rows > 1 && v.cols > 1;
+    const target = isMatrix(r) ? r : l;
+    const as = (v: { data: Float64Array; rows: number; cols: number }): JsonValue =>
+      v.data.length === target.rows * target.cols ? toJson(v.data, shape(target.rows, target.cols)) : toJson(v.data, shape(v.rows, v.cols));
+    return { lhs: as(l), rhs: as(r), shape: [target.rows, target.cols] };
   }
 }
 

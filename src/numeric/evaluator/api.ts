@@ -144,7 +144,7 @@ export interface EvaluatorInfo {
    * Hessian-vector products than by forming the Hessian (a GPU forms and eigen-solves stacks of
    * Hessians fast; the CPU's dense path wins to several thousand).
    */
-  lanczosFrom?: number;
+  iterativeEigenFrom?: number;
 }
 
 export interface Evaluator {

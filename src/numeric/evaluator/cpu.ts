@@ -209,7 +209,7 @@ export class CpuEvaluator implements Evaluator, Handlers {
     backend: 'cpu-node',
     device: `CPU (Node ${process.version}, ${process.arch})`,
     gpu: false,
-    lanczosFrom: 4096,
+    iterativeEigenFrom: 4096,
   };
   private program?: Program;
   private readonly store = new Map<Handle, Stored>();
@@ -356,7 +356,7 @@ export class CpuEvaluator implements Evaluator, Handlers {
         const x = p.get(spec.name)!;
         const y = new Float64Array(x.length);
         for (let j = 0; j < x.length; j++) y[j] = x[j]! + s * d[off + j]!;
-        out.set(spec.name, a.project ? project(y, spec, (root) => this.prog.plan([root]).run(out)[0]!) : y);
+        out.set(spec.name, a.project ? project(y, spec, (root) => this.prog.plan([root]).run(out)[0]!, x) : y);
         off += x.length;
       });
       return out;
@@ -551,7 +551,8 @@ export class CpuEvaluator implements Evaluator, Handlers {
     let n = 0;
     for (const p of points) {
       const up = this.prog.evaluate(a.upper, p);
-      const m = up.data;
+      // A copy: the plan may hand back a cached or input array (a given matrix itself), which must not change.
+      const m = a.lower || a.sign === -1 ? Float64Array.from(up.data) : up.data;
       if (a.lower) {
         const lo = this.prog.evaluate(a.lower, p).data;
         for (let j = 0; j < m.length; j++) m[j]! -= lo[j]!;

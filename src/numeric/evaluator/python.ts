@@ -107,7 +107,7 @@ export class PythonEvaluator implements Evaluator {
       backend: hello.backend,
       device: hello.device,
       gpu: hello.gpu,
-      ...(hello.lanczosFrom ? { lanczosFrom: hello.lanczosFrom } : {}),
+      ...(hello.iterativeEigenFrom ? { iterativeEigenFrom: hello.iterativeEigenFrom } : {}),
     });
     return evaluator;
   }

@@ -120,6 +120,11 @@ function countBelow(s: Sturm, x: number): number {
   return count;
 }
 
+/** How many eigenvalues of the tridiagonal (d, e) lie below x (a Sturm count: O(n), no eigenvalue computed). */
+export function tridiagonalCountBelow(t: Pick<Tridiagonal, 'd' | 'e'>, x: number): number {
+  return countBelow(sturm(t.d, t.e), x);
+}
+
 /** Eigenvalue number i (0-based, ascending) of T by bisection, to an absolute 4·eps·‖T‖. */
 function bisect(s: Sturm, i: number): number {
   let lo = s.lower;

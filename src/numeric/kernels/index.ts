@@ -33,6 +33,7 @@ export {
   largestEigenpairs,
   smallestEigenpairs,
   symmetricEigenpairs,
+  tridiagonalCountBelow,
   tridiagonalEigenvalues,
   tridiagonalEigenvectors,
   tridiagonalize,

@@ -51,7 +51,11 @@ export const numOp: OpDef<'num'> = {
   rebuild: (_g, n) => n,
   ...LEAF,
   kernel: (n) => constantKernel(Float64Array.of(n.value)),
-  print: (n, p) => ({ text: p.syntax.num(n.value), prec: n.value < 0 ? Prec.Neg : Prec.Atom }),
+  print: (n, p) => {
+    const text = p.syntax.num(n.value);
+    // A fraction p/q binds like a quotient: (1/3) X.
+    return { text, prec: n.value < 0 ? Prec.Neg : !p.syntax.latex && text.includes('/') ? Prec.Neg : Prec.Atom };
+  },
   numpy: (n) => `np.full((1, 1), ${pyNumber(n.value)})`,
 };
 
@@ -118,6 +122,6 @@ export const indexValueOp: OpDef<'indexValue'> = {
   rebuild: (_g, n) => n,
   ...LEAF,
   kernel: (n) => (ctx) => Float64Array.of(refValue(ctx, { kind: 'index', name: n.index })),
-  print: (n) => ({ text: n.index, prec: Prec.Atom }),
+  print: (n, p) => ({ text: p.ref({ kind: 'index', name: n.index }), prec: Prec.Atom }),
   numpy: (n) => `np.full((1, 1), float(${n.index}))`,
 };

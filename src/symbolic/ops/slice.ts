@@ -129,11 +129,13 @@ export const indexSumOp: OpDef<'indexSum'> = {
       return out;
     };
   },
-  print: (n, p) => {
-    const body = p.wrap(p.arg(0), Prec.Product);
-    const text = p.syntax.latex ? `\\sum_{${n.index}=${n.lower}}^{${n.upper}} ${body}` : `sum_{${n.index}=${n.lower}}^{${n.upper}} ${body}`;
-    return { text, prec: Prec.Neg };
-  },
+  print: (n, p) =>
+    p.bind(n.index, (i) => {
+      const body = p.wrap(p.arg(0), Prec.Product);
+      const upper = n.upperName === undefined ? String(n.upper) : p.syntax.name(n.upperName);
+      const text = p.syntax.latex ? `\\sum_{${i}=${n.lower}}^{${upper}} ${body}` : `sum_{${i}=${n.lower}}^{${upper}} ${body}`;
+      return { text, prec: Prec.Neg };
+    }),
   numpy: () => {
     throw new InternalError('index sums are emitted as loops');
   },

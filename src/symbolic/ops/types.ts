@@ -66,7 +66,13 @@ export interface PrintContext {
   wrap(p: Printed, min: Prec): string;
   /** As the base of a superscript (^T, ^2, ^{-1}): parenthesised unless a postfix without one. */
   base(p: Printed): string;
+  /** A summation index (or literal) as printed where it is used: bound indices may be renamed. */
   ref(r: IndexRef): string;
+  /**
+   * Prints the body of a sum binding `index`: `body` receives the name the index prints as there,
+   * fresh when an enclosing sum or a declared name already uses the written one.
+   */
+  bind<T>(index: string, body: (name: string) => T): T;
   /** The size subscript of 1_n, 0_{n x d}: the length of a vector, rows × cols of a matrix. */
   sizeOf(n: Node): string;
 }

@@ -36,8 +36,12 @@ export const unvecOp: OpDef<'unvec'> = {
   print: (n, p) => {
     const S = p.syntax;
     const [r, c] = [S.dim(n.shape.rows), S.dim(n.shape.cols)];
-    const v = p.arg(0).text;
-    return { text: S.latex ? `\\mathrm{vec}^{-1}_{${r}\\times ${c}}\\left(${v}\\right)` : `unvec_{${r}x${c}}(${v})`, prec: Prec.Atom };
+    if (S.latex) return { text: `\\mathrm{vec}^{-1}_{${r}\\times ${c}}\\left(${p.arg(0).text}\\right)`, prec: Prec.Atom };
+    // The language has no unvec: column j of the matrix is block j of v, kron(e_jᵀ, I_r) v.
+    return p.bind('$column', (j) => {
+      const v = p.wrap(p.arg(0), Prec.Product);
+      return { text: `sum_{${j}=1}^{${c}} kron(I_${c}[:, ${j}]^T, I_${r}) ${v} I_${c}[:, ${j}]^T`, prec: Prec.Neg };
+    });
   },
   numpy: (_n, e) => `${e.arg(0)}.reshape(${e.rows}, ${e.cols}, order="F")`,
 };
