@@ -198,6 +198,16 @@ def clip_singular_values(A, r):
     return A @ P if A.shape[2] <= A.shape[1] else P @ A
 
 
+@jitted
+def clip_outside(A, r):
+    """clip_singular_values for the matrices with ‖A‖₂ > r, from one Gram eigensystem per matrix."""
+    s2, V = jnp.linalg.eigh(gram(A))
+    shrink = jnp.minimum(1.0, r / jnp.sqrt(jnp.maximum(s2, 1e-300)))
+    P = jnp.einsum("bik,bk,bjk->bij", V, shrink, V)
+    clipped = A @ P if A.shape[2] <= A.shape[1] else P @ A
+    return jnp.where((s2[:, -1] > r * r)[:, None, None], clipped, A)
+
+
 # Cheap O(size) array ops in NumPy: JAX's per-op dispatch would cost more than the work.
 
 
@@ -382,6 +392,9 @@ class Reference:
         for nm in names:
             if nm == "A":
                 # As DerivLens: the norm first; only the matrices outside the ball are clipped.
+                if min(self.n, self.d) <= GRAM_SIDE:  # one Gram eigensystem gives the norm and the clip
+                    out = Points(clip_outside(out.A, self.R), out.b, out.w, out.x)
+                    continue
                 nrm = spectral_norms(out.A)
                 over = nrm > self.R
                 if min(self.n, self.d) > EXACT_SPECTRAL_SIDE:
