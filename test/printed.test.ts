@@ -45,10 +45,39 @@ test('derive --claims, appended to every example, is proved by check (CLI)', asy
   }
 });
 
-test('derived claims of every example are proved in-process', async () => {
+test('derived claims of every example are proved in-process, in ASCII and in LaTeX', async () => {
   for (const f of EXAMPLES) {
-    const r = await roundTrip(readFileSync(join('examples', f), 'utf8'));
-    assert.deepEqual(r.failures, [], `${f}:\n${r.claims.join('\n')}`);
+    for (const latex of [false, true]) {
+      const r = await roundTrip(readFileSync(join('examples', f), 'utf8'), 1, latex);
+      assert.deepEqual(r.failures, [], `${f}${latex ? ' (LaTeX)' : ''}:\n${r.claims.join('\n')}`);
+    }
+  }
+});
+
+test('a file written in LaTeX gets its derived claims in LaTeX, and they are proved', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'derivlens-latex-'));
+  try {
+    const text = [
+      'dim n = 4, d = 3',
+      'given A : \\mathbb{R}^{n \\times d}',
+      'given W_0 : \\mathbb{R}^{d \\times d}',
+      'var x : \\mathbb{R}^{d}',
+      'let s = \\mathrm{ReLU}(A x) \\circ \\exp(A x)',
+      'loss L = \\frac{1}{2} \\left\\| s \\right\\|_2^2 + \\frac{1}{2} x^\\top W_0 x',
+      '',
+    ].join('\n');
+    const path = join(dir, 'latex.loss');
+    const derived = await capture(['derive', (writeFileSync(path, text), path), '--claims']);
+    assert.equal(derived.code, 0, derived.err);
+    assert.match(derived.out, /^claim grad L = .*\\/m, derived.out);
+    assert.doesNotMatch(derived.out, /<|\.\*|\^T\b/, derived.out);
+    writeFileSync(path, `${text}${derived.out}`);
+    const r = await capture(['check', path, '--json', '--seed', '3', '--budget', 'quick']);
+    const { claims } = JSON.parse(r.out) as { claims: { text: string; verdict: string; summary: string }[] };
+    assert.ok(claims.length >= 2);
+    for (const c of claims) assert.equal(c.verdict, 'proved', `${c.text}: ${c.summary}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

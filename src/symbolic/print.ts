@@ -8,7 +8,7 @@ import { type Node, topoOrder } from './ir';
 import { opDef, type PrintContext } from './ops';
 import { Prec, type Printed, type Syntax } from './syntax';
 
-export { ASCII, LATEX, type Syntax } from './syntax';
+export { ASCII, LATEX, LATEX_CLAIMS, type Syntax } from './syntax';
 
 export class Printer {
   /** How often each named node has been printed by its name (the definitions a text needs). */

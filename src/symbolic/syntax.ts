@@ -25,6 +25,8 @@ export interface Printed {
 
 export interface Syntax {
   readonly latex: boolean;
+  /** Output is read back as claims: no notation the language cannot type (e_i has no length). */
+  readonly claims?: boolean;
   name(n: string): string;
   num(v: number): string;
   transpose(s: string): string;
@@ -148,3 +150,6 @@ export const LATEX: Syntax = {
   paren: (s) => `\\left(${s}\\right)`,
   dim: dimLatex,
 };
+
+/** LaTeX that the language reads back (derive --claims of a LaTeX file): e_i is written I_{d}[:, i]. */
+export const LATEX_CLAIMS: Syntax = { ...LATEX, claims: true };
