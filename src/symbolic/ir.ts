@@ -354,7 +354,8 @@ export class Graph {
     const collect = (x: Node): void => {
       const product = x.kind === 'num' ? this.foldProduct(coef, x.value) : undefined;
       if (product !== undefined) coef = product;
-      else if (x.kind === 'scale') {
+      // A scalar let (s = α <x, x>) stays one factor, so products of it print by its name.
+      else if (x.kind === 'scale' && !(isScalarShape(x.shape) && this.names.has(x.id))) {
         collect(x.args[0]!);
         collect(x.args[1]!);
       } else factors.push(x);

@@ -135,7 +135,7 @@ function latexName(n: string): string {
   const base = m[1]!;
   const sub = m[2] ?? m[3];
   const head = GREEK.has(base) ? `\\${base}` : base.length > 1 ? `\\mathrm{${base}}` : base;
-  return sub ? `${head}_{${sub}}` : head;
+  return sub ? `${head}_{${GREEK.has(sub) ? `\\${sub}` : sub}}` : head;
 }
 
 export const LATEX: Syntax = {
