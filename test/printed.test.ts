@@ -151,3 +151,33 @@ test('a let written after the loss may use it, and the derived claims of such a 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('paper form: sigmoid, powers of one base, scalar lets by name, dims as products of names', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'derivlens-paper-'));
+  const derive = async (text: string): Promise<string> => {
+    const path = join(dir, 'p.loss');
+    writeFileSync(path, text);
+    const r = await capture(['derive', path]);
+    assert.equal(r.code, 0, r.err);
+    return r.out.split('\nLaTeX:')[0]!;
+  };
+  try {
+    const sigmoid = await derive(
+      'dim n = 3\ngiven A : R^{n x n}\ngiven b : R^n\nvar x : R^n\nlet s = 1_n ./ (1_n + exp(-A x))\nloss L = <s, b>\n',
+    );
+    assert.match(sigmoid, /^ {2}s = sigmoid\(A x\)$/m, sigmoid);
+    assert.match(sigmoid, /s \.\* \(1_n - s\)/, sigmoid);
+    const powers = await derive(
+      'dim n = 3\nconst alpha = 2\ngiven A : R^{n x n}\nvar x : R^n\nlet s = alpha <x, x>\nloss L = s s + alpha alpha <x, A x>\n',
+    );
+    assert.match(powers, /^loss L = s\^2 \+ alpha\^2 <x, A x>$/m, powers);
+    assert.match(powers, /^grad_x L = alpha\^2 \(A \+ A\^T\) x \+ 4 alpha s x$/m, powers);
+    // 0.1 · 0.1 folds to 0.01 (the rational written), not to 0.010000000000000002.
+    const tenth = await derive('dim n = 3\nvar x : R^n\nloss L = 0.1 (0.1 <x, x>)\n');
+    assert.match(tenth, /^grad_x L = 0\.02 x$/m, tenth);
+    const kron = await derive('dim n = 2, m = 3\ngiven C : R^{m x m}\nvar X : R^{m x n}\nloss L = tr(kron(X^T X, C))\n');
+    assert.doesNotMatch(kron, /_\{?[0-9]+\}?\b(?!\])/, 'a dim printed as a number');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

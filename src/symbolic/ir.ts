@@ -769,6 +769,9 @@ export class Graph {
     if (this.isZero(a)) return this.num(0);
     if (a.kind === 'scale') return this.scale(a.args[0]!, this.trace(a.args[1]!));
     if (a.kind === 'diag') return this.sum(a.args[0]!);
+    // tr(P ⊗ Q) = tr(P) tr(Q) for square P and Q.
+    if (a.kind === 'kron' && a.args.every((x) => dimEq(x.shape.rows, x.shape.cols)))
+      return this.mulScalars(this.trace(a.args[0]!), this.trace(a.args[1]!));
     return this.intern('trace', SCALAR, [a]);
   }
 
