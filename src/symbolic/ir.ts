@@ -505,6 +505,8 @@ export class Graph {
     if (b.kind === 'ones') return a;
     if (a.kind === 'scale') return this.scale(a.args[0]!, this.hadamard(a.args[1]!, b));
     if (b.kind === 'scale') return this.scale(b.args[0]!, this.hadamard(a, b.args[1]!));
+    // (w ∘ v) ∘ w → (w ∘ w) ∘ v: equal factors side by side, as a paper groups them.
+    if (a.kind === 'hadamard' && a.args[0] === b && a.args[1] !== b) return this.hadamard(this.hadamard(b, b), a.args[1]!);
     // step(z) ∘ step(z) = step(z) and relu(z) ∘ step(z) = relu(z) everywhere (step is 0 or 1).
     const fnOf = (x: Node): string | undefined => (x.kind === 'fn' ? x.fn : undefined);
     if (a.kind === 'fn' && b.kind === 'fn' && a.args[0] === b.args[0]) {
