@@ -24,7 +24,9 @@ test('derive prints a matrix-form gradient and Hessian for softmax regression', 
   const r = await capture(['derive', 'examples/softmax_regression.loss']);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /grad_x L = A\^T \(/);
-  assert.match(r.out, /hess_\{x,x\} L = A\^T \(.*\) A\)/);
+  // The symmetric form Aᵀ B A, its curvature B named, the softmax Jacobian J_f named too.
+  assert.match(r.out, /hess_\{x,x\} L = A\^T B A\n/);
+  assert.match(r.out, /J_f = diag\(f\) - f f\^T\n +B = diag\(w \.\* w\) \+ .* J_f\n/);
   assert.match(r.out, /f = softmax\(A x\)/);
   const json = JSON.parse((await capture(['derive', 'examples/softmax_regression.loss', '--json'])).out);
   assert.deepEqual(
@@ -106,15 +108,17 @@ test('derive --of f prints the derivatives of a definition: grad and hess of a s
   // The index-dependent x − M[:, i] stays inside its sum; the limit prints as the dim k.
   assert.match(
     r.out,
-    /^jac_x gamma = -\(diag\(gamma\) - gamma gamma\^T\) \(sum_\{i=1\}\^\{k\} I_k\[:, i\] \(\(x - M\[:, i\]\)\^T Sigma\[i\]\^\{-1\}\)\)/,
+    /^jac_x gamma = -J_gamma \(sum_\{i=1\}\^\{k\} I_k\[:, i\] \(x - M\[:, i\]\)\^T Sigma\[i\]\^\{-1\}\)\n[^]*J_gamma = diag\(gamma\) - gamma gamma\^T/m,
   );
   const lev = await capture(['derive', 'examples/leverage_score.loss', '--of', 'L', '--json']);
-  const json = JSON.parse(lev.out) as { first: { kind: string; ascii: string }[]; hess: { ascii: string }[] };
+  const json = JSON.parse(lev.out) as {
+    first: { kind: string; ascii: string }[];
+    hess: { ascii: string }[];
+    definitions: { name: string; ascii: string }[];
+  };
   assert.equal(json.first[0]!.kind, 'grad');
-  assert.match(
-    json.hess[0]!.ascii,
-    /A\^T \(\(-diag\(s\) \(t1 \.\* t1\) diag\(s\) \+ diag\(diag\(t1\) \.\* s\)\) A\)/,
-    'the paper form Aᵀ(Σ − P∘P)A',
-  );
+  // The paper form Aᵀ(Σ − P∘P)A, its curvature named B.
+  assert.equal(json.hess[0]!.ascii, 'A^T B A');
+  assert.equal(json.definitions.find((d) => d.name === 'B')?.ascii, '-diag(s) (t1 .* t1) diag(s) + diag(diag(t1) .* s)');
   assert.equal((await capture(['derive', 'examples/gmm_covariances.loss', '--of', 'nothing'])).code, 2);
 });

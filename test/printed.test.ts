@@ -45,10 +45,39 @@ test('derive --claims, appended to every example, is proved by check (CLI)', asy
   }
 });
 
-test('derived claims of every example are proved in-process', async () => {
+test('derived claims of every example are proved in-process, in ASCII and in LaTeX', async () => {
   for (const f of EXAMPLES) {
-    const r = await roundTrip(readFileSync(join('examples', f), 'utf8'));
-    assert.deepEqual(r.failures, [], `${f}:\n${r.claims.join('\n')}`);
+    for (const latex of [false, true]) {
+      const r = await roundTrip(readFileSync(join('examples', f), 'utf8'), 1, latex);
+      assert.deepEqual(r.failures, [], `${f}${latex ? ' (LaTeX)' : ''}:\n${r.claims.join('\n')}`);
+    }
+  }
+});
+
+test('a file written in LaTeX gets its derived claims in LaTeX, and they are proved', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'derivlens-latex-'));
+  try {
+    const text = [
+      'dim n = 4, d = 3',
+      'given A : \\mathbb{R}^{n \\times d}',
+      'given W_0 : \\mathbb{R}^{d \\times d}',
+      'var x : \\mathbb{R}^{d}',
+      'let s = \\mathrm{ReLU}(A x) \\circ \\exp(A x)',
+      'loss L = \\frac{1}{2} \\left\\| s \\right\\|_2^2 + \\frac{1}{2} x^\\top W_0 x',
+      '',
+    ].join('\n');
+    const path = join(dir, 'latex.loss');
+    const derived = await capture(['derive', (writeFileSync(path, text), path), '--claims']);
+    assert.equal(derived.code, 0, derived.err);
+    assert.match(derived.out, /^claim grad L = .*\\/m, derived.out);
+    assert.doesNotMatch(derived.out, /<|\.\*|\^T\b/, derived.out);
+    writeFileSync(path, `${text}${derived.out}`);
+    const r = await capture(['check', path, '--json', '--seed', '3', '--budget', 'quick']);
+    const { claims } = JSON.parse(r.out) as { claims: { text: string; verdict: string; summary: string }[] };
+    assert.ok(claims.length >= 2);
+    for (const c of claims) assert.equal(c.verdict, 'proved', `${c.text}: ${c.summary}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
@@ -118,6 +147,36 @@ test('a let written after the loss may use it, and the derived claims of such a 
     writeFileSync(join(dir, 'm.loss'), text);
     const check = await capture(['check', join(dir, 'm.loss'), '--json', '--seed', '3', '--budget', 'quick']);
     assert.equal((JSON.parse(check.out) as { claims: { verdict: string }[] }).claims[0]!.verdict, 'proved', check.out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('paper form: sigmoid, powers of one base, scalar lets by name, dims as products of names', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'derivlens-paper-'));
+  const derive = async (text: string): Promise<string> => {
+    const path = join(dir, 'p.loss');
+    writeFileSync(path, text);
+    const r = await capture(['derive', path]);
+    assert.equal(r.code, 0, r.err);
+    return r.out.split('\nLaTeX:')[0]!;
+  };
+  try {
+    const sigmoid = await derive(
+      'dim n = 3\ngiven A : R^{n x n}\ngiven b : R^n\nvar x : R^n\nlet s = 1_n ./ (1_n + exp(-A x))\nloss L = <s, b>\n',
+    );
+    assert.match(sigmoid, /^ {2}s = sigmoid\(A x\)$/m, sigmoid);
+    assert.match(sigmoid, /s \.\* \(1_n - s\)/, sigmoid);
+    const powers = await derive(
+      'dim n = 3\nconst alpha = 2\ngiven A : R^{n x n}\nvar x : R^n\nlet s = alpha <x, x>\nloss L = s s + alpha alpha <x, A x>\n',
+    );
+    assert.match(powers, /^loss L = s\^2 \+ alpha\^2 <x, A x>$/m, powers);
+    assert.match(powers, /^grad_x L = alpha\^2 \(A \+ A\^T\) x \+ 4 alpha s x$/m, powers);
+    // 0.1 · 0.1 folds to 0.01 (the rational written), not to 0.010000000000000002.
+    const tenth = await derive('dim n = 3\nvar x : R^n\nloss L = 0.1 (0.1 <x, x>)\n');
+    assert.match(tenth, /^grad_x L = 0\.02 x$/m, tenth);
+    const kron = await derive('dim n = 2, m = 3\ngiven C : R^{m x m}\nvar X : R^{m x n}\nloss L = tr(kron(X^T X, C))\n');
+    assert.doesNotMatch(kron, /_\{?[0-9]+\}?\b(?!\])/, 'a dim printed as a number');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -19,10 +19,10 @@ export interface RoundTrip {
   byExactTest: number;
 }
 
-export async function roundTrip(text: string, seed = 1): Promise<RoundTrip> {
+export async function roundTrip(text: string, seed = 1, latex = false): Promise<RoundTrip> {
   const a = analyze(text);
   if (!a.lowered || !a.derivatives) throw new Error(`the file does not analyse: ${a.diagnostics.map((d) => d.message).join('; ')}`);
-  const claims = derivedClaims(a.lowered, a.derivatives);
+  const claims = derivedClaims(a.lowered, a.derivatives, latex);
   const appended = `${text}\n${claims.join('\n')}\n`;
   const b = analyze(appended);
   const errors = b.diagnostics.filter((d) => d.severity === 'error');

@@ -11,7 +11,7 @@ import { topoOrder } from '../symbolic/ir';
 import { ALMOST_EVERYWHERE } from '../symbolic/ops';
 import { ClaimRunFailed, type FileOutcome, definitionSummary, domainViolations, runClaims, derivativesSummary } from '../app/runClaims';
 import { SourceFile } from '../language/diagnostics';
-import { derivedClaims } from '../app/derivedClaims';
+import { derivedClaims, writtenInLatex } from '../app/derivedClaims';
 import { exportLatex, exportPython } from '../app/export';
 import { InputError, type Loaded, dataFor } from '../app/load';
 import { type SweepOutcome, parseSweep, runSweep, validateSweep } from '../app/sweep';
@@ -92,7 +92,7 @@ function deriveCommand(args: string[], io: Io): number {
   if (!a) return 2;
   if (values.claims) {
     // Statements to append to the file: `derivlens check` then proves each one.
-    io.out(`${derivedClaims(a.lowered, a.derivatives).join('\n')}\n`);
+    io.out(`${derivedClaims(a.lowered, a.derivatives, writtenInLatex(a.text)).join('\n')}\n`);
     return hasErrors(a) ? 2 : 0;
   }
   if (values.of) {

@@ -205,6 +205,7 @@ const COMMAND_ALIASES: Record<string, { kind: TokenKind; text: string }> = {
   circ: { kind: 'op', text: '∘' },
   odot: { kind: 'op', text: '∘' },
   otimes: { kind: 'op', text: '⊗' },
+  oslash: { kind: 'op', text: './' },
   cdot: { kind: 'op', text: '*' },
   times: { kind: 'op', text: '*' },
   ast: { kind: 'op', text: '*' },

@@ -155,6 +155,20 @@ class Parser {
     return this.next();
   }
 
+  /**
+   * `t_1`, `t_{1}`, `W_{0}` declared as one name `t_1` (LaTeX writes a let's name so): a subscript
+   * glued to the name, of letters or digits. References `t_{1}` find it (and `W_{0}` finds W0).
+   */
+  private subscriptedName(name: Token): Token {
+    if (!this.isOp('_') || this.peek().spaced) return name;
+    const braced = this.isOp('{', 1);
+    const sub = this.tokens[this.pos + (braced ? 2 : 1)];
+    if (!sub || (sub.kind !== 'ident' && sub.kind !== 'number') || !/^[A-Za-z0-9]+$/.test(sub.text)) return name;
+    if (braced && !this.isOp('}', 3)) return name;
+    this.pos += braced ? 4 : 2;
+    return { ...name, text: `${name.text}_${sub.text}`, span: this.spanFrom(name.span) };
+  }
+
   private expectEndOfStatement(): void {
     const t = this.peek();
     if (t.kind !== 'newline' && t.kind !== 'eof') this.fail(`unexpected ${this.describe(t)}: expected end of line`);
@@ -187,7 +201,7 @@ class Parser {
       }
       case 'given':
       case 'var': {
-        const name = this.expectIdent(`after '${t.text}'`);
+        const name = this.subscriptedName(this.expectIdent(`after '${t.text}'`));
         this.expectOp(':', `after '${name.text}' (write '${t.text} ${name.text} : R^n')`);
         const type = this.parseType();
         const constraints = this.isIdent('with') ? (this.next(), this.parseConstraints()) : [];
@@ -195,7 +209,7 @@ class Parser {
       }
       case 'let':
       case 'loss': {
-        const name = this.expectIdent(`after '${t.text}'`);
+        const name = this.subscriptedName(this.expectIdent(`after '${t.text}'`));
         let params: string[] | undefined;
         if (t.text === 'let' && this.isOp('(') && !this.peek().spaced) {
           // `let D(X) = …`: a definition written as a function of declared names, used as D(X).
@@ -677,7 +691,10 @@ class Parser {
       }
       if (FONT_COMMANDS.has(t.text)) {
         this.next();
-        const inner = this.parseFontArgument(t);
+        let inner = this.parseFontArgument(t);
+        // Papers capitalise some function names: \mathrm{ReLU} is relu.
+        if (inner.kind === 'ident' && !this.builtins.has(inner.text) && this.builtins.has(inner.text.toLowerCase()))
+          inner = { ...inner, text: inner.text.toLowerCase() };
         this.pos--;
         this.tokens[this.pos] = { ...inner, span: spanUnion(t.span, inner.span) };
         return this.parsePrimary();

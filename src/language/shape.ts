@@ -66,7 +66,8 @@ export function dimLatex(d: Dim): string {
   const names = Object.keys(d.factors).sort();
   if (names.length === 0) return String(d.value);
   const parts = names.map((n) => (d.factors[n] === 1 ? n : `${n}^{${d.factors[n]}}`));
-  return (d.coef === 1 ? '' : `${d.coef}`) + parts.join('');
+  // Spaces render as nothing in math mode, and keep d m a product of two dims when read back.
+  return [...(d.coef === 1 ? [] : [String(d.coef)]), ...parts].join(' ');
 }
 
 export function shapeEq(a: Shape, b: Shape): boolean {

@@ -899,6 +899,9 @@ class Checker {
     if (base.kind === 'name') {
       const compound = `${base.name}_${e.rawText}`;
       if (this.env.has(compound)) return this.resolveName(compound, span, scope);
+      // W_{0} is how LaTeX writes the name W0.
+      const glued = `${base.name}${e.rawText}`;
+      if (/^[0-9]+$/.test(e.rawText) && this.env.has(glued)) return this.resolveName(glued, span, scope);
     }
     const special =
       base.kind === 'num' && (base.value === 1 || base.value === 0)

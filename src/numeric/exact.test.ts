@@ -136,6 +136,14 @@ const IDENTITIES: [string, string][] = [
   ['2147483647 <x, x> = 0 <x, x>', 'different'],
   ['<x, x> + 2^-40 = <x, x>', 'different'],
   ['x / (sum(x ∘ x) - <x, x>) = x', 'undefined'],
+  // Inverses and determinants are rational in their matrix's entries.
+  ['(2 I_d + Y Y^T)^{-1} (2 I_d + Y Y^T) x = x', 'equal'],
+  ['det(2 I_d + Y) = det((2 I_d + Y)^T)', 'equal'],
+  ['det(2 Y) = 8 det(Y)', 'equal'],
+  ['det(2 Y) = 7 det(Y)', 'different'],
+  // Numbers are the rationals written: 0.1 · 0.1 is 1/100 whatever the float64 product rounds to.
+  ['0.1 (0.1 <x, x>) = 0.01 <x, x>', 'equal'],
+  ['1/3 (3 <x, x>) = <x, x>', 'equal'],
 ];
 
 test('identity outcomes: proofs, differences (also by 2^-40 and by a prime) and vanishing denominators', async () => {

@@ -87,6 +87,35 @@ function groupBy(g: Graph, terms: Term[], side: 'left' | 'right'): Term[] {
   });
 }
 
+/**
+ * Terms sharing a symbolic scalar coefficient: α⁻¹ t₁ + α⁻¹ t₂ → α⁻¹ (t₁ + t₂), and
+ * α⁻¹ t₁ − 2 α⁻¹ t₂ → α⁻¹ (t₁ − 2 t₂) (numbers stay with their terms).
+ */
+function groupByCoefficient(g: Graph, terms: Term[]): Term[] {
+  const groups = new Map<number, { coef: Node; parts: Node[] }>();
+  const out: (Term | number)[] = [];
+  for (const t of terms) {
+    const [c, symbolic] = t.coef ? g.splitCoefficient(t.coef) : [1, undefined];
+    if (!symbolic || symbolic.kind === 'num') {
+      out.push(t);
+      continue;
+    }
+    const part = g.scale(g.num(c), product(g, t.chain));
+    const group = groups.get(symbolic.id);
+    if (group) group.parts.push(part);
+    else {
+      groups.set(symbolic.id, { coef: symbolic, parts: [part] });
+      out.push(symbolic.id);
+    }
+  }
+  return out.map((entry) => {
+    if (typeof entry !== 'number') return entry;
+    const { coef, parts } = groups.get(entry)!;
+    if (parts.length === 1) return termOf(g, g.scale(coef, parts[0]!));
+    return { coef, chain: chainOf(g, factorSum(g, parts)) };
+  });
+}
+
 /** Like terms: 0.5 X + 0.5 X → X. */
 function combineLikeTerms(g: Graph, nodes: Node[]): Node[] {
   const coefs = new Map<number, { node: Node; coef: number }>();
@@ -109,6 +138,7 @@ function factorSum(g: Graph, nodes: Node[]): Node {
   if (nodes.length === 0) return g.zeros(shape);
   let terms = nodes.map((n) => termOf(g, n));
   if (terms.length > 1) {
+    terms = groupByCoefficient(g, terms);
     terms = groupBy(g, terms, 'left');
     terms = groupBy(g, terms, 'right');
   }

@@ -354,7 +354,8 @@ export class Graph {
     const collect = (x: Node): void => {
       const product = x.kind === 'num' ? this.foldProduct(coef, x.value) : undefined;
       if (product !== undefined) coef = product;
-      else if (x.kind === 'scale') {
+      // A scalar let (s = α <x, x>) stays one factor, so products of it print by its name.
+      else if (x.kind === 'scale' && !(isScalarShape(x.shape) && this.names.has(x.id))) {
         collect(x.args[0]!);
         collect(x.args[1]!);
       } else factors.push(x);
@@ -504,6 +505,14 @@ export class Graph {
     if (b.kind === 'ones') return a;
     if (a.kind === 'scale') return this.scale(a.args[0]!, this.hadamard(a.args[1]!, b));
     if (b.kind === 'scale') return this.scale(b.args[0]!, this.hadamard(a, b.args[1]!));
+    // (w ∘ v) ∘ w → (w ∘ w) ∘ v: equal factors side by side, as a paper groups them.
+    if (a.kind === 'hadamard' && a.args[0] === b && a.args[1] !== b) return this.hadamard(this.hadamard(b, b), a.args[1]!);
+    // step(z) ∘ step(z) = step(z) and relu(z) ∘ step(z) = relu(z) everywhere (step is 0 or 1).
+    const fnOf = (x: Node): string | undefined => (x.kind === 'fn' ? x.fn : undefined);
+    if (a.kind === 'fn' && b.kind === 'fn' && a.args[0] === b.args[0]) {
+      if (fnOf(b) === 'step' && (fnOf(a) === 'step' || fnOf(a) === 'relu')) return a;
+      if (fnOf(a) === 'step' && fnOf(b) === 'relu') return b;
+    }
     return this.intern('hadamard', a.shape, [a, b]);
   }
 
@@ -768,6 +777,9 @@ export class Graph {
     if (this.isZero(a)) return this.num(0);
     if (a.kind === 'scale') return this.scale(a.args[0]!, this.trace(a.args[1]!));
     if (a.kind === 'diag') return this.sum(a.args[0]!);
+    // tr(P ⊗ Q) = tr(P) tr(Q) for square P and Q.
+    if (a.kind === 'kron' && a.args.every((x) => dimEq(x.shape.rows, x.shape.cols)))
+      return this.mulScalars(this.trace(a.args[0]!), this.trace(a.args[1]!));
     return this.intern('trace', SCALAR, [a]);
   }
 

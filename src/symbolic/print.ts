@@ -8,7 +8,7 @@ import { type Node, topoOrder } from './ir';
 import { opDef, type PrintContext } from './ops';
 import { Prec, type Printed, type Syntax } from './syntax';
 
-export { ASCII, LATEX, type Syntax } from './syntax';
+export { ASCII, LATEX, LATEX_CLAIMS, type Syntax } from './syntax';
 
 export class Printer {
   /** How often each named node has been printed by its name (the definitions a text needs). */
@@ -134,6 +134,24 @@ export function printBundle(
       shared.add(n.id);
     }
   }
+  // Building blocks a paper names: the softmax Jacobian diag(f) − f fᵀ of a softmax let f is J_f,
+  // and the middle of a sandwich Jᵀ B J at the top of a root (a Hessian's curvature) is B.
+  const fresh = (base: string): string => {
+    let name = base;
+    for (let k = 2; taken.has(name) || [...names.values()].includes(name); k++) name = `${base}_${k}`;
+    taken.add(name);
+    return name;
+  };
+  for (const n of order) {
+    const f = softmaxJacobianOf(n);
+    const of = f && names.get(f.id);
+    if (of && !names.has(n.id) && /^[A-Za-z]+$/.test(of)) names.set(n.id, fresh(`J_${of}`));
+  }
+  for (const r of roots) {
+    const middle = sandwichMiddle(r);
+    if (middle && !names.has(middle.id) && middle.freeIndices.size === 0 && weight(middle, weights, names) >= minSharedWeight)
+      names.set(middle.id, fresh('B'));
+  }
   const reserved = new Set([...taken, ...names.values()]);
   for (;;) {
     const printer = new Printer(syntax, names, reserved);
@@ -156,4 +174,28 @@ export function printBundle(
       shared.delete(id);
     }
   }
+}
+
+/** f when n is diag(f) − f fᵀ with f a softmax: its Jacobian, as papers name it. */
+function softmaxJacobianOf(n: Node): Node | undefined {
+  if (n.kind !== 'add') return undefined;
+  const [a, b] = n.args as [Node, Node];
+  if (a.kind !== 'diag' || a.args[0]!.kind !== 'softmax') return undefined;
+  const f = a.args[0]!;
+  const outer = b.kind === 'scale' && b.args[0]!.kind === 'num' && b.args[0]!.value === -1 ? b.args[1]! : undefined;
+  if (!outer || outer.kind !== 'matmul') return undefined;
+  const [u, v] = outer.args as [Node, Node];
+  return u === f && v.kind === 'transpose' && v.args[0] === f ? f : undefined;
+}
+
+/** B when n is Jᵀ (B J) or (Jᵀ B) J for a matrix B: the symmetric form a Hessian takes. */
+function sandwichMiddle(n: Node): Node | undefined {
+  if (n.kind !== 'matmul') return undefined;
+  const [p, q] = n.args as [Node, Node];
+  const mirrored = (x: Node, y: Node): boolean =>
+    (y.kind === 'transpose' && y.args[0] === x) || (x.kind === 'transpose' && x.args[0] === y);
+  const middle =
+    q.kind === 'matmul' && mirrored(p, q.args[1]!) ? q.args[0]! : p.kind === 'matmul' && mirrored(p.args[0]!, q) ? p.args[1]! : undefined;
+  // Aᵀ diag(v) A reads well as it is; a named B is for a curvature that takes a line to write.
+  return middle && middle.kind !== 'diag' && !isColumn(middle.shape) && !isRow(middle.shape) ? middle : undefined;
 }

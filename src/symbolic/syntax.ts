@@ -25,6 +25,8 @@ export interface Printed {
 
 export interface Syntax {
   readonly latex: boolean;
+  /** Output is read back as claims: no notation the language cannot type (e_i has no length). */
+  readonly claims?: boolean;
   name(n: string): string;
   num(v: number): string;
   transpose(s: string): string;
@@ -133,7 +135,7 @@ function latexName(n: string): string {
   const base = m[1]!;
   const sub = m[2] ?? m[3];
   const head = GREEK.has(base) ? `\\${base}` : base.length > 1 ? `\\mathrm{${base}}` : base;
-  return sub ? `${head}_{${sub}}` : head;
+  return sub ? `${head}_{${GREEK.has(sub) ? `\\${sub}` : sub}}` : head;
 }
 
 export const LATEX: Syntax = {
@@ -148,3 +150,6 @@ export const LATEX: Syntax = {
   paren: (s) => `\\left(${s}\\right)`,
   dim: dimLatex,
 };
+
+/** LaTeX that the language reads back (derive --claims of a LaTeX file): e_i is written I_{d}[:, i]. */
+export const LATEX_CLAIMS: Syntax = { ...LATEX, claims: true };

@@ -112,7 +112,12 @@ export const matmulOp: OpDef<'matmul'> = {
     const inner = left.shape.cols.value;
     return (ctx) => k.la.matmul(a(ctx), b(ctx), rows, inner, cols);
   },
-  print: (_n, p) => ({ text: `${p.wrap(p.arg(0), Prec.Product)} ${p.wrap(p.arg(1), Prec.Postfix)}`, prec: Prec.Product }),
+  // The product is associative: Aᵀ (B A) prints as Aᵀ B A, as papers write it.
+  print: (n, p) => {
+    const right = p.arg(1);
+    const bare = n.args[1]!.kind === 'matmul' && right.prec === Prec.Product;
+    return { text: `${p.wrap(p.arg(0), Prec.Product)} ${bare ? right.text : p.wrap(right, Prec.Postfix)}`, prec: Prec.Product };
+  },
   numpy: (_n, e) => `${e.arg(0)} @ ${e.arg(1)}`,
 };
 

@@ -63,8 +63,9 @@ export const kronOp: OpDef<'kron'> = {
     };
   },
   print: (_n, p) => {
+    if (!p.syntax.latex) return { text: p.syntax.call('kron', [p.arg(0).text, p.arg(1).text]), prec: Prec.Atom };
     const [a, b] = [p.wrap(p.arg(0), Prec.Postfix), p.wrap(p.arg(1), Prec.Postfix)];
-    return p.syntax.latex ? { text: `${a} \\otimes ${b}`, prec: Prec.Hadamard } : { text: `kron(${a}, ${b})`, prec: Prec.Atom };
+    return { text: `${a} \\otimes ${b}`, prec: Prec.Hadamard };
   },
   numpy: (_n, e) => `np.kron(${e.arg(0)}, ${e.arg(1)})`,
 };

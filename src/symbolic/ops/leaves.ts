@@ -109,7 +109,10 @@ export const unitOp: OpDef<'unit'> = {
     };
   },
   print: (n, p) => ({
-    text: p.syntax.latex ? `e_{${p.ref(n.index)}}` : `I_${p.syntax.dim(n.shape.rows)}[:, ${p.ref(n.index)}]`,
+    text:
+      p.syntax.latex && !p.syntax.claims
+        ? `e_{${p.ref(n.index)}}`
+        : `I_${p.syntax.latex ? `{${p.syntax.dim(n.shape.rows)}}` : p.syntax.dim(n.shape.rows)}[:, ${p.ref(n.index)}]`,
     prec: Prec.Postfix,
   }),
   numpy: (n, e) => `_unit(${e.rows}, ${e.ref(n.index)})`,

@@ -1,6 +1,6 @@
 /** Reductions to a scalar: inner products, sums, traces, 2- and Frobenius norms, log-sum-exp, means. */
 import { SCALAR, isColumn, isRow, numel, shapeOf, literalDim } from '../../language/shape';
-import type { Node } from '../ir';
+import type { Node, NodeOf } from '../ir';
 import { Prec } from '../syntax';
 import { addAll, requireSquare, requireVector, times } from './common';
 import type { FunctionDef, OpDef } from './types';
@@ -36,6 +36,15 @@ export const innerOp: OpDef<'inner'> = {
         prec: Prec.Postfix,
         superscript: true,
       };
+    // <v, e_i> is the entry v_i, as papers write it.
+    const unit = (u: Node): Node | undefined =>
+      u.kind === 'unit' || (u.kind === 'slice' && u.args[0]!.kind === 'identity' && !u.row && u.col) ? u : undefined;
+    const [vector, e] = unit(b) ? [a, b] : unit(a) ? [b, a] : [undefined, undefined];
+    if (vector && e && isColumn(vector.shape)) {
+      const i = e.kind === 'unit' ? p.ref(e.index) : p.ref((e as NodeOf<'slice'>).col!);
+      const base = p.wrap(p.print(vector), Prec.Atom);
+      return { text: S.latex ? `${base.includes('_') ? `{${base}}` : base}_{${i}}` : `${base}[${i}]`, prec: Prec.Postfix };
+    }
     return { text: S.inner(p.arg(0).text, p.print(b).text), prec: Prec.Atom };
   },
   numpy: (_n, e) => `np.sum(${e.arg(0)} * ${e.arg(1)}).reshape(1, 1)`,

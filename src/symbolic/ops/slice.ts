@@ -52,6 +52,8 @@ export const sliceOp: OpDef<'slice'> = {
     const x = n.args[0]!;
     const r = n.row ? p.ref(n.row) : null;
     const c = isColumn(x.shape) ? undefined : n.col ? p.ref(n.col) : null;
+    // A column of the identity is the unit vector e_j (the language reads it as I_n[:, j]).
+    if (p.syntax.latex && !p.syntax.claims && x.kind === 'identity' && r === null && c) return { text: `e_{${c}}`, prec: Prec.Postfix };
     const base = p.wrap(p.arg(0), Prec.Atom);
     const text = p.syntax.latex
       ? `${base.includes('_') ? `{${base}}` : base}_{${r ?? '*'}${c === undefined ? '' : `,${c ?? '*'}`}}`

@@ -36,10 +36,14 @@ export const unvecOp: OpDef<'unvec'> = {
   print: (n, p) => {
     const S = p.syntax;
     const [r, c] = [S.dim(n.shape.rows), S.dim(n.shape.cols)];
-    if (S.latex) return { text: `\\mathrm{vec}^{-1}_{${r}\\times ${c}}\\left(${p.arg(0).text}\\right)`, prec: Prec.Atom };
+    if (S.latex && !S.claims) return { text: `\\mathrm{vec}^{-1}_{${r}\\times ${c}}\\left(${p.arg(0).text}\\right)`, prec: Prec.Atom };
     // The language has no unvec: column j of the matrix is block j of v, kron(e_jᵀ, I_r) v.
     return p.bind('$column', (j) => {
       const v = p.wrap(p.arg(0), Prec.Product);
+      if (S.latex) {
+        const unit = S.transpose(`I_{${c}}[:, ${j}]`);
+        return { text: `\\sum_{${j}=1}^{${c}} \\left(${unit} \\otimes I_{${r}}\\right) ${v} ${unit}`, prec: Prec.Neg };
+      }
       return { text: `sum_{${j}=1}^{${c}} kron(I_${c}[:, ${j}]^T, I_${r}) ${v} I_${c}[:, ${j}]^T`, prec: Prec.Neg };
     });
   },
