@@ -7,7 +7,7 @@
 import { type Node, topoOrder } from '../symbolic/ir';
 import { type EvalContext, type Kernel, type LinearAlgebra, opDef } from '../symbolic/ops';
 import { determinant, inverse, logDeterminant, singularValues, symmetricEigenvalues } from './dense';
-import { denseProductPays, matmul as denseMatmul } from './kernels';
+import { denseProductPays, gemm, gemv, matmul as denseMatmul } from './kernels';
 
 export type Values = ReadonlyMap<string, Float64Array>;
 
@@ -32,7 +32,13 @@ export function matmul(a: Float64Array, b: Float64Array, m: number, k: number, n
   return out;
 }
 
-const LA: LinearAlgebra = { matmul, determinant, logDeterminant, inverse, singularValues, symmetricEigenvalues };
+/** C = Aᵀ·B, column-major; A is stored k×m, B is k×n (the kernels fall back to their reference loops when small). */
+export function matmulTransposedLeft(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
+  if (n === 1) return gemv(k, m, a, b, new Float64Array(m), { trans: true });
+  return gemm(m, n, k, a, b, new Float64Array(m * n), { transA: true });
+}
+
+const LA: LinearAlgebra = { matmul, matmulTransposedLeft, determinant, logDeterminant, inverse, singularValues, symmetricEigenvalues };
 
 export function compile(roots: readonly Node[]): CompiledPlan {
   const kernels = new Map<number, Kernel>();

@@ -108,8 +108,14 @@ export const matmulOp: OpDef<'matmul'> = {
         return out;
       };
     }
-    const [a, b] = [k.arg(0), k.arg(1)];
     const inner = left.shape.cols.value;
+    const b = k.arg(1);
+    // Aᵀ·B straight from A (a given's transpose would otherwise be copied at every point).
+    if (left.kind === 'transpose' && left.args[0]!.kind !== 'diag') {
+      const a = k.of(left.args[0]!);
+      return (ctx) => k.la.matmulTransposedLeft(a(ctx), b(ctx), rows, inner, cols);
+    }
+    const a = k.arg(0);
     return (ctx) => k.la.matmul(a(ctx), b(ctx), rows, inner, cols);
   },
   // The product is associative: Aᵀ (B A) prints as Aᵀ B A, as papers write it.

@@ -39,6 +39,8 @@ export type Kernel = (ctx: EvalContext) => Float64Array;
 export interface LinearAlgebra {
   /** C = A·B with A m×k, B k×n. */
   matmul(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array;
+  /** C = Aᵀ·B with A stored k×m, B k×n (no transposed copy of A formed). */
+  matmulTransposedLeft(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array;
   /** Determinant and log-determinant (−Inf when singular, NaN when det < 0) of an n×n matrix. */
   determinant(a: Float64Array, n: number): number;
   logDeterminant(a: Float64Array, n: number): number;
