@@ -14,23 +14,13 @@ import { Field } from './field';
 import { compile } from './evaluate';
 import { buildCheckParams } from './request';
 import { ROUNDING_RULES, roundingRule } from './rounding';
+import { rng } from '../../test/helpers';
 
 const P = 2147483629; // a prime below 2^31
 
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('field products, powers and inverses agree with BigInt', () => {
   const F = new Field(P);
-  const next = mulberry(1);
+  const next = rng(1);
   for (let k = 0; k < 2000; k++) {
     const [a, b] = [Math.floor(next() * P), Math.floor(next() * P)];
     assert.equal(F.mul(a, b), Number((BigInt(a) * BigInt(b)) % BigInt(P)), `${a}·${b}`);
@@ -57,7 +47,7 @@ test('float64 constants are the rationals they are written as', () => {
 
 test('field matrix products agree with BigInt across the reduction interval', () => {
   const F = new Field(P);
-  const next = mulberry(2);
+  const next = rng(2);
   const [m, k, n] = [3, 97, 2];
   const a = Float64Array.from({ length: m * k }, () => Math.floor(next() * P));
   const b = Float64Array.from({ length: k * n }, () => Math.floor(next() * P));
@@ -184,7 +174,7 @@ const REWRITES: ((a: string, b: string) => [string, string])[] = [
 ];
 
 test('property: rewritten expressions are proved equal, and every "equal" holds numerically', async () => {
-  const next = mulberry(7);
+  const next = rng(7);
   const plan = (source: string) => {
     const a = analyze(source);
     return a;

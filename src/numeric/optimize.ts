@@ -116,12 +116,7 @@ export class EvaluationPlanner {
     if (n.kind !== 'add') return n;
     const g = this.g;
     const split = this.g.addTerms(n).map((t) => {
-      let coef: Node | null = null;
-      let x = t;
-      while (x.kind === 'scale' && !(rows(x) === 1 && cols(x) === 1)) {
-        coef = coef ? g.mulScalars(coef, x.args[0]!) : x.args[0]!;
-        x = x.args[1]!;
-      }
+      const { coef, inner: x } = this.peelScale(t);
       return { term: t, coef, product: x.kind === 'matmul' && x.args[0]!.kind !== 'diag' ? (x.args as [Node, Node]) : undefined };
     });
     const count = (side: 0 | 1, id: number): number => split.filter((s) => s.product?.[side].id === id).length;
@@ -146,14 +141,20 @@ export class EvaluationPlanner {
     return rest.length > 1 ? this.mergeCommonFactors(out) : out;
   }
 
+  /** t = c·M with the scalings of a matrix term gathered: { coef: c (null when none), inner: M }. */
+  private peelScale(t: Node): { coef: Node | null; inner: Node } {
+    let coef: Node | null = null;
+    let inner = t;
+    while (inner.kind === 'scale' && !(rows(inner) === 1 && cols(inner) === 1)) {
+      coef = coef ? this.g.mulScalars(coef, inner.args[0]!) : inner.args[0]!;
+      inner = inner.args[1]!;
+    }
+    return { coef, inner };
+  }
+
   /** t = c·diag(v)·R (c a scalar, possibly absent) as { vector: c·v, right: R }. */
   private rowScaling(t: Node): { vector: Node; right: Node } | undefined {
-    let coef: Node | null = null;
-    let x = t;
-    while (x.kind === 'scale' && !(rows(x) === 1 && cols(x) === 1)) {
-      coef = coef ? this.g.mulScalars(coef, x.args[0]!) : x.args[0]!;
-      x = x.args[1]!;
-    }
+    const { coef, inner: x } = this.peelScale(t);
     if (x.kind !== 'matmul' || x.args[0]!.kind !== 'diag') return undefined;
     const v = x.args[0]!.args[0]!;
     return { vector: coef ? this.g.scale(coef, v) : v, right: x.args[1]! };

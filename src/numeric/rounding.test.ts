@@ -10,6 +10,7 @@ import { literalDim, shapeOf } from '../language/shape';
 import { Graph, type Node } from '../symbolic/ir';
 import { compile } from './evaluate';
 import { roundingBounds } from './rounding';
+import { rng } from '../../test/helpers';
 
 /** An exact rational n/d, d > 0. */
 class Q {
@@ -140,17 +141,6 @@ function exact(n: Node, inputs: ReadonlyMap<string, Float64Array>, memo: Map<num
   return out;
 }
 
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const N = 4;
 
 /** Random vector, matrix and scalar expressions over x, y ∈ R^4, A ∈ R^{4×4}, s ∈ R. */
@@ -210,7 +200,7 @@ function randomInputs(next: () => number): Map<string, Float64Array> {
 }
 
 test('property: rational programs are within their rounding-error bounds, entry by entry, exactly', () => {
-  const next = mulberry(20261);
+  const next = rng(20261);
   let checked = 0;
   let tight = 0;
   for (let trial = 0; trial < 300; trial++) {
@@ -240,7 +230,7 @@ test('property: rational programs are within their rounding-error bounds, entry 
 });
 
 test('elementwise functions: the error stays within the bound at exactly computed arguments', () => {
-  const next = mulberry(77);
+  const next = rng(77);
   const fns = ['exp', 'log', 'cosh', 'sinh', 'tanh', 'sigmoid', 'sqrt', 'relu', 'abs'] as const;
   for (let trial = 0; trial < 200; trial++) {
     const g = new Graph();
