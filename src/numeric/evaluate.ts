@@ -44,8 +44,11 @@ export function compile(roots: readonly Node[]): CompiledPlan {
   const kernels = new Map<number, Kernel>();
   const order = topoOrder(roots);
   const of = (n: Node): Kernel => kernels.get(n.id)!;
+  const readers = new Map<number, number>(roots.map((r) => [r.id, 1]));
+  for (const node of order) for (const a of node.args) readers.set(a.id, (readers.get(a.id) ?? 0) + 1);
+  const shared = (n: Node): boolean => (readers.get(n.id) ?? 0) > 1;
   order.forEach((node, slot) => {
-    const k = opDef(node).kernel(node, { arg: (i) => of(node.args[i]!), of, la: LA });
+    const k = opDef(node).kernel(node, { arg: (i) => of(node.args[i]!), of, shared, la: LA });
     // Cache only index-free nodes: those with a free summation index change every iteration.
     kernels.set(node.id, node.freeIndices.size > 0 ? k : (ctx) => ctx.cache[slot] ?? (ctx.cache[slot] = k(ctx)));
   });

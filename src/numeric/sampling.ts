@@ -438,15 +438,21 @@ function projectL1(y: Float64Array, r: number): Float64Array {
 function projectSimplex(y: Float64Array, s: number, lo: number): Float64Array {
   const n = y.length;
   const mass = s - n * lo;
-  const v = Array.from(y, (t) => t - lo).sort((a, b) => b - a);
+  // Ascending (a typed array sorts numerically without a comparator), read from the top.
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) v[i] = y[i]! - lo;
+  v.sort();
   let cum = 0;
   let theta = 0;
   for (let k = 0; k < n; k++) {
-    cum += v[k]!;
+    const top = v[n - 1 - k]!;
+    cum += top;
     const t = (cum - mass) / (k + 1);
-    if (v[k]! - t > 0) theta = t;
+    if (top - t > 0) theta = t;
   }
-  return y.map((t) => lo + Math.max(0, t - lo - theta));
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + Math.max(0, y[i]! - lo - theta);
+  return out;
 }
 
 export class Sampler {

@@ -182,6 +182,11 @@ function canonicalSign(v: Float64Array): Float64Array {
   return v;
 }
 
+/** out += k·x over the first `size` entries. */
+function addScaled(out: Float64Array, k: number, x: Float64Array, size: number): void {
+  for (let j = 0; j < size; j++) out[j]! += k * x[j]!;
+}
+
 /** max |x| with NaN propagating (Math.max does; the comparison loop would not). */
 function maxAbs(x: Float64Array): number {
   let m = 0;
@@ -385,12 +390,13 @@ export class CpuEvaluator implements Evaluator, Handlers {
     const terms = a.terms.map((t) => ({ ...this.values(t), coef: t.coef }));
     const { r, c } = terms[0]!;
     const count = Math.max(...terms.map((t) => t.rows.length));
+    const size = r * c;
     const rows = Array.from({ length: count }, (_, i) => {
-      const out = new Float64Array(r * c);
+      const out = new Float64Array(size);
       for (const t of terms) {
         const x = t.rows.length === 1 ? t.rows[0]! : t.rows[i]!;
         const k = typeof t.coef === 'number' ? t.coef : t.coef[i]!;
-        for (let j = 0; j < out.length; j++) out[j]! += k * x[j]!;
+        addScaled(out, k, x, size);
       }
       return out;
     });
@@ -405,7 +411,7 @@ export class CpuEvaluator implements Evaluator, Handlers {
       group.forEach((row, j) => {
         const x = src.rows[row]!;
         const k = a.coefs[g]![j]!;
-        for (let t = 0; t < out.length; t++) out[t]! += k * x[t]!;
+        addScaled(out, k, x, out.length);
       });
       if (a.normalize) {
         const n = euclidean(out);
@@ -423,7 +429,9 @@ export class CpuEvaluator implements Evaluator, Handlers {
     const rows = src.rows.map((x) => {
       const n = euclidean(x);
       values.push(n);
-      return n > 0 ? x.map((v) => v / n) : new Float64Array(x.length);
+      const out = new Float64Array(x.length);
+      if (n > 0) for (let i = 0; i < x.length; i++) out[i] = x[i]! / n;
+      return out;
     });
     this.store.set(a.out, { kind: 'values', rows, r: src.r, c: src.c });
     return { values };

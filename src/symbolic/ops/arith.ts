@@ -2,7 +2,7 @@
 import { isColumn, isRow } from '../../language/shape';
 import type { Node } from '../ir';
 import { Prec } from '../syntax';
-import { addAll, binaryKernel, diagTimes, times } from './common';
+import { addAll, diagTimes, productKernel, quotientKernel, sumKernel, times } from './common';
 import type { OpDef } from './types';
 
 function flattenAdd(n: Node): Node[] {
@@ -15,7 +15,7 @@ export const addOp: OpDef<'add'> = {
   rebuild: (g, _n, [a, b]) => g.add(a!, b!),
   vjp: (_g, _n, G) => [G, G],
   jac: (g, _n, [ja, jb]) => addAll(g, [ja!, jb!]),
-  kernel: (n, k) => binaryKernel(k.arg(0), k.arg(1), n.shape.rows.value * n.shape.cols.value, (a, b) => a + b),
+  kernel: (n, k) => sumKernel(n, k, n.shape.rows.value * n.shape.cols.value),
   print: (n, p) => {
     let text = '';
     flattenAdd(n).forEach((t, i) => {
@@ -138,7 +138,7 @@ export const hadamardOp: OpDef<'hadamard'> = {
     const [a, b] = n.args as [Node, Node];
     return addAll(g, [diagTimes(g, b, ja!), diagTimes(g, a, jb!)]);
   },
-  kernel: (n, k) => binaryKernel(k.arg(0), k.arg(1), n.shape.rows.value * n.shape.cols.value, (a, b) => a * b),
+  kernel: (n, k) => productKernel(k.arg(0), k.arg(1), n.shape.rows.value * n.shape.cols.value),
   print: (_n, p) => ({
     text: `${p.wrap(p.arg(0), Prec.Hadamard)}${p.syntax.latex ? ' \\circ ' : ' .* '}${p.wrap(p.arg(1), Prec.Postfix)}`,
     prec: Prec.Hadamard,
@@ -160,7 +160,7 @@ export const divideOp: OpDef<'divide'> = {
       jb ? g.neg(diagTimes(g, g.divide(a, g.hadamard(b, b)), jb)!) : null,
     ]);
   },
-  kernel: (n, k) => binaryKernel(k.arg(0), k.arg(1), n.shape.rows.value * n.shape.cols.value, (a, b) => a / b),
+  kernel: (n, k) => quotientKernel(k.arg(0), k.arg(1), n.shape.rows.value * n.shape.cols.value),
   print: (_n, p) => ({
     text: `${p.wrap(p.arg(0), Prec.Hadamard)}${p.syntax.latex ? ' \\oslash ' : ' ./ '}${p.wrap(p.arg(1), Prec.Postfix)}`,
     prec: Prec.Hadamard,

@@ -2,7 +2,7 @@
 import type { SignatureError } from '../../language/functions';
 import { type Shape, dimEq, isColumn, isScalarShape, shapeText } from '../../language/shape';
 import { type Graph, type Node, UnsupportedError } from '../ir';
-import type { JacRule, Kernel, VjpRule } from './types';
+import type { JacRule, Kernel, KernelInputs, VjpRule } from './types';
 
 // ---- derivative rules ----------------------------------------------------------------------------
 
@@ -51,6 +51,10 @@ export function unaryKernel(a: Kernel, size: number, f: (x: number) => number): 
   };
 }
 
+/**
+ * An entrywise kernel calling `f` per entry. Its loop is shared by every op that uses it, so the
+ * call is megamorphic: hot ops (sums, products, quotients) have loops of their own below.
+ */
 export function binaryKernel(a: Kernel, b: Kernel, size: number, f: (x: number, y: number) => number): Kernel {
   return (ctx) => {
     const x = a(ctx);
@@ -82,4 +86,65 @@ export function requireVector(fn: string, s: Shape, text: string): SignatureErro
 
 export function requireSquare(fn: string, s: Shape, text: string): SignatureError | undefined {
   return dimEq(s.rows, s.cols) ? undefined : shapeError(`${fn} expects a square matrix, but ${text} is ${shapeText(s)}`, 'not-square');
+}
+
+/** x ∘ y. */
+export function productKernel(a: Kernel, b: Kernel, size: number): Kernel {
+  return (ctx) => {
+    const x = a(ctx);
+    const y = b(ctx);
+    const out = new Float64Array(size);
+    for (let i = 0; i < size; i++) out[i] = x[i]! * y[i]!;
+    return out;
+  };
+}
+
+/** x ⊘ y. */
+export function quotientKernel(a: Kernel, b: Kernel, size: number): Kernel {
+  return (ctx) => {
+    const x = a(ctx);
+    const y = b(ctx);
+    const out = new Float64Array(size);
+    for (let i = 0; i < size; i++) out[i] = x[i]! / y[i]!;
+    return out;
+  };
+}
+
+/** One term of a fused sum: `coef` (a 1×1 value) times `value`, or `value` alone. */
+interface SumTerm {
+  value: Kernel;
+  coef?: Kernel;
+}
+
+/**
+ * ((t₁ + t₂) + t₃) + … in one output array: a left-deep chain of sums, and scalings c·x among its
+ * terms, that nothing else reads are accumulated in place instead of each allocating its own
+ * array. The additions happen in the chain's order and c·x is rounded before it is added, so the
+ * bits are those of the unfused nodes.
+ */
+export function sumKernel(n: Node, k: KernelInputs, size: number): Kernel {
+  const terms: SumTerm[] = [];
+  const term = (t: Node): SumTerm =>
+    t.kind === 'scale' && !k.shared(t) ? { value: k.of(t.args[1]!), coef: k.of(t.args[0]!) } : { value: k.of(t) };
+  const collect = (s: Node): void => {
+    const [left, right] = s.args as [Node, Node];
+    if (left.kind === 'add' && !k.shared(left)) collect(left);
+    else terms.push(term(left));
+    terms.push(term(right));
+  };
+  collect(n);
+  return (ctx) => {
+    const out = new Float64Array(size);
+    for (let t = 0; t < terms.length; t++) {
+      const { value, coef } = terms[t]!;
+      const x = value(ctx);
+      if (coef) {
+        const c = coef(ctx)[0]!;
+        if (t === 0) for (let i = 0; i < size; i++) out[i] = c * x[i]!;
+        else for (let i = 0; i < size; i++) out[i]! += c * x[i]!;
+      } else if (t === 0) out.set(x);
+      else for (let i = 0; i < size; i++) out[i]! += x[i]!;
+    }
+    return out;
+  };
 }

@@ -56,6 +56,8 @@ export interface KernelInputs {
   arg(i: number): Kernel;
   /** The compiled kernel of any node already compiled (an argument's argument, say). */
   of(n: Node): Kernel;
+  /** Whether n's value is needed elsewhere too (a root, or an argument of another node): then a kernel reads it rather than fusing it away. */
+  shared(n: Node): boolean;
   readonly la: LinearAlgebra;
 }
 
