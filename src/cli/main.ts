@@ -14,7 +14,7 @@ import { SourceFile } from '../language/diagnostics';
 import { derivedClaims, writtenInLatex } from '../app/derivedClaims';
 import { exportLatex, exportPython } from '../app/export';
 import { InputError, type Loaded, dataFor } from '../app/load';
-import { type SweepOutcome, parseSweep, runSweep, validateSweep } from '../app/sweep';
+import { type SweepGrid, type SweepOutcome, parseSweep, runSweep, validateSweep } from '../app/sweep';
 import { formatOutcome, formatSweep } from '../app/text';
 import { progressBar, writeReport } from './format';
 import { checkOutputPath, hasErrors, load, readJson, writeOutput } from './load';
@@ -245,6 +245,45 @@ async function startWorker(choice: BackendChoice, io: Io, onProgress?: (p: Progr
   return worker;
 }
 
+interface LoadedInputs {
+  loaded: Loaded[];
+  /** Each file's givens fixed by --data. */
+  fixedData: Map<Loaded, Map<string, Float64Array>>;
+}
+
+/** Reads, analyses and validates every input of `check`; undefined when one has errors (already reported). */
+function loadInputs(
+  paths: string[],
+  io: Io,
+  sweepGrid: SweepGrid | undefined,
+  dataPath: string | undefined,
+  data: Record<string, unknown> | undefined,
+): LoadedInputs | undefined {
+  const loaded: Loaded[] = [];
+  let inputErrors = false;
+  for (const path of paths) {
+    const l = load(path, io.err);
+    if (l) loaded.push(l);
+    else inputErrors = true;
+  }
+  if (inputErrors) return undefined;
+  if (sweepGrid) for (const l of loaded) validateSweep(sweepGrid, l.program, l.path);
+  const fixedData = new Map<Loaded, Map<string, Float64Array>>();
+  for (const l of loaded) {
+    const fixed = data ? dataFor(l.program, data, dataPath!, 'none') : new Map<string, Float64Array>();
+    fixedData.set(l, fixed);
+    const file = new SourceFile(l.path, l.text);
+    for (const [name, broken] of domainViolations(l.program, fixed)) {
+      const decl = [...l.program.givens, ...l.program.vars].find((d) => d.name === name)!;
+      io.err(
+        `derivlens: warning: ${dataPath}: ${name} breaks ${broken}, declared at ${l.path}:${file.lineCol(decl.span.start).line}; ` +
+          'verdicts that depend on it are marked "data outside the declared domain"\n',
+      );
+    }
+  }
+  return { loaded, fixedData };
+}
+
 async function checkCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -274,31 +313,29 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
   if (values.html) checkOutputPath('--html', values.html, [...positionals, ...(values.data ? [values.data] : [])]);
   const data = values.data ? readJson(values.data) : undefined;
   const sweepGrid = values.sweep ? parseSweep(values.sweep) : undefined;
-  const loaded: Loaded[] = [];
-  let inputErrors = false;
-  for (const path of positionals) {
-    const l = load(path, io.err);
-    if (l) loaded.push(l);
-    else inputErrors = true;
-  }
-  if (inputErrors) return 2;
-  if (sweepGrid) for (const l of loaded) validateSweep(sweepGrid, l.program, l.path);
-  const fixedData = new Map<Loaded, Map<string, Float64Array>>();
-  for (const l of loaded) {
-    const fixed = data ? dataFor(l.program, data, values.data!, 'none') : new Map<string, Float64Array>();
-    fixedData.set(l, fixed);
-    const file = new SourceFile(l.path, l.text);
-    for (const [name, broken] of domainViolations(l.program, fixed)) {
-      const decl = [...l.program.givens, ...l.program.vars].find((d) => d.name === name)!;
-      io.err(
-        `derivlens: warning: ${values.data}: ${name} breaks ${broken}, declared at ${l.path}:${file.lineCol(decl.span.start).line}; ` +
-          'verdicts that depend on it are marked "data outside the declared domain"\n',
-      );
-    }
-  }
   let claimsInFile = 1;
   const bar = io.tty && !values.json ? progressBar(io.err) : undefined;
-  const { client } = await startWorker(backend, io, (p) => bar?.update(p, claimsInFile));
+  // The worker boots (a process, its bundle, the WebAssembly kernels) while the files are analysed.
+  const starting = startWorker(backend, io, (p) => bar?.update(p, claimsInFile));
+  starting.catch(() => {}); // awaited below; this only keeps a failure during analysis from being "unhandled"
+  const stopUnused = (): void =>
+    void starting.then(
+      ({ client }) => client.stop(),
+      () => {},
+    );
+  let inputs: LoadedInputs | undefined;
+  try {
+    inputs = loadInputs(positionals, io, sweepGrid, values.data, data);
+  } catch (e) {
+    stopUnused();
+    throw e;
+  }
+  if (!inputs) {
+    stopUnused();
+    return 2;
+  }
+  const { loaded, fixedData } = inputs;
+  const { client } = await starting;
   const outcomes: FileOutcome[] = [];
   const failed: string[] = [];
   try {

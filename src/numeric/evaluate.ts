@@ -7,7 +7,7 @@
 import { type Node, topoOrder } from '../symbolic/ir';
 import { type EvalContext, type Kernel, type LinearAlgebra, opDef } from '../symbolic/ops';
 import { determinant, inverse, logDeterminant, singularValues, symmetricEigenvalues } from './dense';
-import { denseProductPays, gemm, gemv, matmul as denseMatmul } from './kernels';
+import { denseProductPays, gemm, gemv, matmul as denseMatmul, withResident } from './kernels';
 
 export type Values = ReadonlyMap<string, Float64Array>;
 
@@ -18,6 +18,7 @@ export interface CompiledPlan {
 
 /** C = A·B, all column-major; A is m×k, B is k×n. */
 export function matmul(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
+  if (k === 1) return outerProduct(a, b, m, n);
   if (denseProductPays(b, m, k, n)) return denseMatmul(a, b, m, k, n);
   const out = new Float64Array(m * n);
   for (let j = 0; j < n; j++) {
@@ -32,9 +33,22 @@ export function matmul(a: Float64Array, b: Float64Array, m: number, k: number, n
   return out;
 }
 
+/** u·vᵀ (m×n): written directly, with no copies into and out of the kernels' memory. */
+function outerProduct(u: Float64Array, v: Float64Array, m: number, n: number): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let j = 0; j < n; j++) {
+    const s = v[j]!;
+    for (let i = 0; i < m; i++) out[i + j * m] = u[i]! * s;
+  }
+  return out;
+}
+
 /** C = Aᵀ·B, column-major; A is stored k×m, B is k×n (the kernels fall back to their reference loops when small). */
 export function matmulTransposedLeft(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
   if (n === 1) return gemv(k, m, a, b, new Float64Array(m), { trans: true });
+  // aᵀB for a column a is (Bᵀa)ᵀ: a matrix-vector product, which GEMM's tiles would waste.
+  if (m === 1) return gemv(k, n, b, a, new Float64Array(n), { trans: true });
+  if (k === 1) return outerProduct(a, b, m, n);
   return gemm(m, n, k, a, b, new Float64Array(m * n), { transA: true });
 }
 
@@ -57,7 +71,8 @@ export function compile(roots: readonly Node[]): CompiledPlan {
   return {
     run(inputs) {
       const ctx: EvalContext = { inputs, cache: new Array(slots), indices: new Map() };
-      return rootKernels.map((k) => k(ctx));
+      // Kernels never write their inputs, so the givens and vars can stay in the kernels' memory for the run.
+      return withResident(inputs.values(), () => rootKernels.map((k) => k(ctx)));
     },
   };
 }

@@ -189,13 +189,28 @@ function scaleOf(x: Float64Array): number {
 
 /**
  * Does x satisfy every constraint (up to rounding)? Returns the first violated one's text.
- * `centre(root)` gives the centre of a centred ball (required when the spec has one).
+ * `centre(root)` gives the centre of a centred ball (required when the spec has one). `scaledInto`
+ * is a ball x was just scaled into (by `intoBall`): that ball, and any no tighter in the same norm,
+ * hold by construction, to far within the tolerance, so their norms are not computed again.
  */
-export function violation(x: Float64Array, spec: SamplingSpec, centre?: (root: number) => Float64Array): string | undefined {
+export function violation(
+  x: Float64Array,
+  spec: SamplingSpec,
+  centre?: (root: number) => Float64Array,
+  scaledInto?: Parsed['ball'],
+): string | undefined {
   const member = memberSpec(spec);
   for (let b = 0; b < (spec.blocks ?? 1); b++) {
     const m = getMember(x, spec, b);
     for (const c of spec.constraints) {
+      if (
+        c.kind === 'normBall' &&
+        scaledInto &&
+        c.norm === scaledInto.norm &&
+        c.center === scaledInto.center &&
+        c.radius >= scaledInto.radius
+      )
+        continue;
       let ok: boolean;
       if (c.kind === 'normBall') {
         const dev = minus(m, c.center === undefined ? undefined : centreValue(centre, c.center));
@@ -321,8 +336,10 @@ function projectMember(
   centre?: (root: number) => Float64Array,
   near?: Float64Array,
 ): Float64Array {
-  const y = Float64Array.from(x);
-  if (p.sum !== undefined && p.lower !== undefined) return projectSimplex(y, p.sum, p.lower);
+  if (p.sum !== undefined && p.lower !== undefined) return projectSimplex(x, p.sum, p.lower);
+  // The steps below work in place, on a copy: x may be a stored point's own value.
+  const inPlace = p.sum !== undefined || p.lower !== undefined || p.upper !== undefined || p.matrix !== undefined;
+  const y = inPlace ? Float64Array.from(x) : x;
   if (p.sum !== undefined) {
     const shift = (p.sum - y.reduce((s, v) => s + v, 0)) / y.length;
     for (let i = 0; i < y.length; i++) y[i]! += shift;
@@ -491,7 +508,10 @@ export class Sampler {
         let ok = false;
         for (let attempt = 0; attempt < 50 && !ok; attempt++) {
           const m = drawOnce(member, p, rng, centre);
-          if (violation(m, member, centres) === undefined) {
+          // drawDeviation scales every draw into the ball, except on a hyperplane (Σx = s), which it
+          // keeps; a centred ball is checked again, since adding the centre back rounds.
+          const scaledInto = p.sum === undefined && p.ball?.center === undefined ? p.ball : undefined;
+          if (violation(m, member, centres, scaledInto) === undefined) {
             setMember(x, spec, b, m);
             ok = true;
           }

@@ -357,10 +357,9 @@ export class CpuEvaluator implements Evaluator, Handlers {
       const d = delta[i]!;
       let off = 0;
       specs.forEach((spec, k) => {
-        const s = a.scale[i]! * (a.weights?.[k] ?? 1);
         const x = p.get(spec.name)!;
-        const y = new Float64Array(x.length);
-        for (let j = 0; j < x.length; j++) y[j] = x[j]! + s * d[off + j]!;
+        const y = Float64Array.from(x);
+        addScaled(y, a.scale[i]! * (a.weights?.[k] ?? 1), d.subarray(off, off + x.length), x.length);
         out.set(spec.name, a.project ? project(y, spec, (root) => this.prog.plan([root]).run(out)[0]!, x) : y);
         off += x.length;
       });

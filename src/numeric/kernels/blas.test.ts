@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { denseProductPays, gemm, gemmBatch, gemmBatchWasm, gemmWasm, gemv, gemvWasm, matmul, syrk, syrkWasm } from './blas';
 import { helperCount, setKernelThreads } from './pool';
+import { withResident } from './wasm';
 import { gemmReference, gemvReference, syrkReference } from './reference';
 
 /** Deterministic entries in [-1, 1) with a few exact zeros (the products must not skip them). */
@@ -173,4 +174,29 @@ test('the dense kernels are chosen only for enough work on a mostly nonzero B', 
   assert.equal(denseProductPays(dense, 64, 64, 64), true);
   assert.equal(denseProductPays(identity, 64, 64, 64), false);
   assert.equal(denseProductPays(dense, 2, 2, 2), false);
+});
+
+test('operands made resident give the bits of fresh copies, and an output written meanwhile is not read stale', () => {
+  const [m, n, k] = [96, 80, 70];
+  const a = filled(m * k, 31);
+  const b = filled(k * n, 32);
+  const x = filled(k, 33);
+  const small = filled(m * k - 1, 34);
+  const expected = gemmReference(m, n, k, a, b, new Float64Array(m * n));
+  const expectedV = gemvReference(m, k, a, x, new Float64Array(m));
+  withResident([a, b, x, small], () => {
+    assertSameBits(gemm(m, n, k, a, b, new Float64Array(m * n)), expected, 'gemm on resident A and B');
+    assertSameBits(gemm(m, n, k, a, b, new Float64Array(m * n)), expected, 'gemm on resident A and B, again');
+    assertSameBits(gemv(m, k, a, x, new Float64Array(m)), expectedV, 'gemv on resident A');
+    // b is written (as C): later products must read its new entries, not the copy taken before.
+    gemm(k, n, k, filled(k * k, 35), filled(k * n, 36), b);
+    const written = Float64Array.from(b);
+    assertSameBits(
+      gemm(m, n, k, a, b, new Float64Array(m * n)),
+      gemmReference(m, n, k, a, written, new Float64Array(m * n)),
+      'gemm after B was written',
+    );
+  });
+  // Outside the scope nothing is resident: the same products again, from fresh copies.
+  assertSameBits(gemm(m, n, k, a, filled(k * n, 32), new Float64Array(m * n)), expected, 'gemm after the scope');
 });

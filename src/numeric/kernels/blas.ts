@@ -5,7 +5,7 @@
  */
 import { kernelThreads, runSplit } from './pool';
 import { type GemmOptions, type GemvOptions, type SyrkOptions, gemmReference, gemvReference, syrkReference } from './reference';
-import { KernelMemoryError, kernels, wasmAvailable, withArena } from './wasm';
+import { KernelMemoryError, invalidateResident, kernels, wasmAvailable, withArena } from './wasm';
 
 /**
  * Multiply-adds (m·n·k) from which the WebAssembly kernels beat the TypeScript loop, copies in and
@@ -60,6 +60,7 @@ export function gemm(
 ): Float64Array {
   const work = m * n * k;
   checkGemm(m, n, k, a, b, c);
+  invalidateResident(c);
   if (work < WASM_MIN_WORK || !wasmAvailable()) return gemmReference(m, n, k, a, b, c, o);
   return orReference(
     () => gemmWasm(m, n, k, a, b, c, o, work >= PARALLEL_MIN_WORK ? 0 : 1),
@@ -104,8 +105,8 @@ export function gemmWasm(
   const [ta, tb] = [o.transA ? 1 : 0, o.transB ? 1 : 0];
   const [lda, ldb] = [ta ? k : m, tb ? n : k];
   withArena((arena) => {
-    const pa = arena.put(a.subarray(0, m * k));
-    const pb = arena.put(b.subarray(0, k * n));
+    const pa = arena.operand(a, m * k);
+    const pb = arena.operand(b, k * n);
     const pc = beta === 0 ? arena.alloc(m * n) : arena.put(c.subarray(0, m * n));
     const calls: number[][] = [];
     if (threads === 1 || m * n === 0) calls.push([ta, tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, m]);
@@ -124,6 +125,7 @@ export function gemmWasm(
     }
     const biggest = calls.reduce((s, args) => Math.max(s, kernels().gemmWorkBytes(args[2]!, args[3]!, k)), 0);
     runSplit('gemm', calls, biggest);
+    invalidateResident(c);
     c.set(arena.f64().subarray(pc / 8, pc / 8 + m * n));
   });
   return c;
@@ -133,6 +135,7 @@ export function gemmWasm(
 export function syrk(n: number, k: number, a: Float64Array, c: Float64Array, o: SyrkOptions = {}): Float64Array {
   const work = (n * n * k) / 2;
   checkSyrk(n, k, a, c);
+  invalidateResident(c);
   if (work < WASM_MIN_WORK || !wasmAvailable()) return syrkReference(n, k, a, c, o);
   return orReference(
     () => syrkWasm(n, k, a, c, o, work >= PARALLEL_MIN_WORK ? 0 : 1),
@@ -154,7 +157,7 @@ export function syrkWasm(n: number, k: number, a: Float64Array, c: Float64Array,
   const trans = o.trans ? 1 : 0;
   const lda = trans ? k : n;
   withArena((arena) => {
-    const pa = arena.put(a.subarray(0, n * k));
+    const pa = arena.operand(a, n * k);
     const pc = beta === 0 ? arena.alloc(n * n) : arena.put(c.subarray(0, n * n));
     const calls: number[][] = [];
     // The lower triangle left of column j has n·j − j²/2 entries: equal areas end at n(1 − √(1 − t/T)).
@@ -168,6 +171,7 @@ export function syrkWasm(n: number, k: number, a: Float64Array, c: Float64Array,
     if (calls.length === 0) calls.push([trans, n, k, alpha, pa, lda, beta, pc, n, 0, n]);
     runSplit('syrkColumns', calls, kernels().gemmWorkBytes(n, n, k));
     kernels().mirrorLower(n, pc, n);
+    invalidateResident(c);
     c.set(arena.f64().subarray(pc / 8, pc / 8 + n * n));
   });
   return c;
@@ -176,6 +180,7 @@ export function syrkWasm(n: number, k: number, a: Float64Array, c: Float64Array,
 /** y = α·op(A)·x + β·y in place (A m×n); returns y. */
 export function gemv(m: number, n: number, a: Float64Array, x: Float64Array, y: Float64Array, o: GemvOptions = {}): Float64Array {
   checkGemv(m, n, a, x, y, !!o.trans);
+  invalidateResident(y);
   if (m * n < WASM_MIN_WORK || !wasmAvailable()) return gemvReference(m, n, a, x, y, o);
   return orReference(
     () => gemvWasm(m, n, a, x, y, o),
@@ -196,10 +201,11 @@ export function gemvWasm(m: number, n: number, a: Float64Array, x: Float64Array,
   const beta = o.beta ?? 0;
   const [xs, ys] = trans ? [m, n] : [n, m];
   withArena((arena) => {
-    const pa = arena.put(a.subarray(0, m * n));
-    const px = arena.put(x.subarray(0, xs));
+    const pa = arena.operand(a, m * n);
+    const px = arena.operand(x, xs);
     const py = beta === 0 ? arena.alloc(ys) : arena.put(y.subarray(0, ys));
     kernels().gemv(trans ? 1 : 0, m, n, o.alpha ?? 1, pa, m, px, beta, py);
+    invalidateResident(y);
     y.set(arena.f64().subarray(py / 8, py / 8 + ys));
   });
   return y;
@@ -224,6 +230,7 @@ export function gemmBatch(
   o: GemmBatchOptions = {},
 ): Float64Array {
   const work = count * m * n * k;
+  invalidateResident(c);
   if (work < WASM_MIN_WORK) {
     const { sa, sb, sc } = checkBatch(count, m, n, k, a, b, c, o);
     for (let t = 0; t < count; t++) gemmReference(m, n, k, a.subarray(t * sa), b.subarray(t * sb), c.subarray(t * sc, t * sc + m * n), o);
@@ -275,8 +282,8 @@ export function gemmBatchWasm(
   const [ta, tb] = [o.transA ? 1 : 0, o.transB ? 1 : 0];
   const sizes = [(count - 1) * sa + m * k, (count - 1) * sb + k * n, (count - 1) * sc + m * n];
   withArena((arena) => {
-    const pa = arena.put(a.subarray(0, sizes[0]));
-    const pb = arena.put(b.subarray(0, sizes[1]));
+    const pa = arena.operand(a, sizes[0]!);
+    const pb = arena.operand(b, sizes[1]!);
     const pc = beta === 0 && sc === m * n ? arena.alloc(sizes[2]!) : arena.put(c.subarray(0, sizes[2]));
     const pieces = threads === 1 ? 1 : Math.min(count, PIECES_PER_THREAD * kernelThreads());
     const calls: number[][] = [];
@@ -304,6 +311,7 @@ export function gemmBatchWasm(
         ]);
     }
     runSplit('gemmBatch', calls, kernels().gemmWorkBytes(m, n, k));
+    invalidateResident(c);
     c.set(arena.f64().subarray(pc / 8, pc / 8 + sizes[2]!));
   });
   return c;

@@ -40,6 +40,7 @@ export {
 } from './eigen';
 export { type LanczosOptions, type LanczosResult, extremeEigenpair, matrixExtremeEigenpair } from './lanczos';
 export { kernelThreads, setKernelThreads } from './pool';
+export { withResident } from './wasm';
 export type { GemmOptions, GemvOptions, SyrkOptions } from './reference';
 export {
   type SpectralNorm,

@@ -107,6 +107,15 @@ export class Arena {
     return at;
   }
 
+  /**
+   * Byte offset of the first n doubles of src in the memory: its resident copy (see withResident)
+   * when it has one, else a fresh copy.
+   */
+  operand(src: Float64Array, n: number): number {
+    const at = resident.get(src);
+    return at !== undefined && src.length >= n ? at : this.put(src.subarray(0, n));
+  }
+
   /** A copy of n doubles from byte offset at. */
   take(at: number, n: number): Float64Array {
     return this.f64().slice(at / 8, at / 8 + n);
@@ -129,6 +138,45 @@ export class Arena {
 }
 
 export const arena = new Arena();
+
+/** Arrays copied into the memory for the length of a withResident call, by identity: their byte offsets. */
+const resident = new Map<Float64Array, number>();
+
+/** Arrays shorter than this are not made resident: copying them per call is cheap. */
+const RESIDENT_MIN_LENGTH = 4096;
+
+/**
+ * Runs fn with the large arrays among `arrays` copied into the memory once, so that the products
+ * fn makes with them read that copy instead of copying them again at every call (a point's data
+ * matrix is an operand of a dozen products per evaluation). The arrays must not change during fn.
+ */
+export function withResident<T>(arrays: Iterable<Float64Array>, fn: () => T): T {
+  if (!wasmAvailable()) return fn();
+  const mark = arena.mark();
+  const added: Float64Array[] = [];
+  try {
+    for (const a of arrays) {
+      if (a.length < RESIDENT_MIN_LENGTH || resident.has(a)) continue;
+      try {
+        resident.set(a, arena.put(a));
+      } catch (e) {
+        // Memory that cannot grow only costs the copies this would have saved.
+        if (e instanceof RangeError) break;
+        throw e;
+      }
+      added.push(a);
+    }
+    return fn();
+  } finally {
+    for (const a of added) resident.delete(a);
+    arena.release(mark);
+  }
+}
+
+/** Forgets a resident copy of an array about to be written (a result stored into an operand). */
+export function invalidateResident(a: Float64Array): void {
+  resident.delete(a);
+}
 
 export function withArena<T>(fn: (arena: Arena) => T): T {
   const mark = arena.mark();
