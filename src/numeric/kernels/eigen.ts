@@ -18,7 +18,7 @@ export interface Eigenpairs {
   vectors: Float64Array;
 }
 
-/** Below this order the TypeScript reduction is as fast as the WebAssembly one with its copies (2–6 µs up to 8; at 16, 19 µs against 10). */
+/** Below this order the TypeScript reduction is as fast as the WebAssembly one with its copies (1–3 µs each up to 8; at 16 the reference takes 19 µs, WebAssembly 10). */
 export const WASM_MIN_ORDER = 8;
 
 /**
