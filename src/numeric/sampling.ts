@@ -183,6 +183,25 @@ function asymmetry(x: Float64Array, n: number): number {
   return worst;
 }
 
+/** Σx, in order (as `reduce` would add). */
+function sum(x: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]!;
+  return s;
+}
+
+/** Every entry ≥ bound (a NaN entry is not). */
+function allAtLeast(x: Float64Array, bound: number): boolean {
+  for (let i = 0; i < x.length; i++) if (!(x[i]! >= bound)) return false;
+  return true;
+}
+
+/** Every entry ≤ bound (a NaN entry is not). */
+function allAtMost(x: Float64Array, bound: number): boolean {
+  for (let i = 0; i < x.length; i++) if (!(x[i]! <= bound)) return false;
+  return true;
+}
+
 function scaleOf(x: Float64Array): number {
   return x.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 }
@@ -215,10 +234,9 @@ export function violation(
       if (c.kind === 'normBall') {
         const dev = minus(m, c.center === undefined ? undefined : centreValue(centre, c.center));
         ok = norm(dev, member, c.norm) <= c.radius * (1 + FEASIBILITY_TOL) + FEASIBILITY_TOL;
-      } else if (c.kind === 'lower') ok = m.every((v) => v >= c.bound - FEASIBILITY_TOL);
-      else if (c.kind === 'upper') ok = m.every((v) => v <= c.bound + FEASIBILITY_TOL);
-      else if (c.kind === 'sum')
-        ok = Math.abs(m.reduce((s, v) => s + v, 0) - c.value) <= FEASIBILITY_TOL * Math.max(1, Math.abs(c.value)) * m.length;
+      } else if (c.kind === 'lower') ok = allAtLeast(m, c.bound - FEASIBILITY_TOL);
+      else if (c.kind === 'upper') ok = allAtMost(m, c.bound + FEASIBILITY_TOL);
+      else if (c.kind === 'sum') ok = Math.abs(sum(m) - c.value) <= FEASIBILITY_TOL * Math.max(1, Math.abs(c.value)) * m.length;
       else {
         const n = member.rows;
         const tol = FEASIBILITY_TOL * Math.max(1, scaleOf(m));
@@ -341,7 +359,7 @@ function projectMember(
   const inPlace = p.sum !== undefined || p.lower !== undefined || p.upper !== undefined || p.matrix !== undefined;
   const y = inPlace ? Float64Array.from(x) : x;
   if (p.sum !== undefined) {
-    const shift = (p.sum - y.reduce((s, v) => s + v, 0)) / y.length;
+    const shift = (p.sum - sum(y)) / y.length;
     for (let i = 0; i < y.length; i++) y[i]! += shift;
   }
   if (p.lower !== undefined || p.upper !== undefined) {

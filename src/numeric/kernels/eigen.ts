@@ -87,7 +87,14 @@ const SAFE_MIN = 2.2250738585072014e-308;
 
 function sturm(d: Float64Array, e: Float64Array): Sturm {
   const n = d.length;
-  const e2 = Float64Array.from(e, (x) => x * x);
+  // Plain loops here and in factor: a typed array's from/map/reduce calls a closure per entry, which
+  // cost more than the O(n) work itself for the small tridiagonals of the sampler's projections.
+  const e2 = new Float64Array(e.length);
+  let e2max = 0;
+  for (let i = 0; i < e.length; i++) {
+    e2[i] = e[i]! * e[i]!;
+    e2max = Math.max(e2max, e2[i]!);
+  }
   let lower = Infinity;
   let upper = -Infinity;
   let norm = 0;
@@ -97,12 +104,7 @@ function sturm(d: Float64Array, e: Float64Array): Sturm {
     upper = Math.max(upper, d[i]! + r);
     norm = Math.max(norm, Math.abs(d[i]!) + r);
   }
-  const pivmin =
-    SAFE_MIN *
-    Math.max(
-      1,
-      e2.reduce((s, x) => Math.max(s, x), 0),
-    );
+  const pivmin = SAFE_MIN * Math.max(1, e2max);
   // Widen so that both ends are strictly outside the spectrum despite rounding.
   const pad = 2 * EPS * norm * n + 2 * pivmin;
   return { n, d, e, e2, lower: lower - pad, upper: upper + pad, norm, pivmin };
@@ -170,8 +172,12 @@ function startVector(n: number, seed: number): Float64Array {
  */
 function factor(s: Sturm, lambda: number) {
   const { n, d, e } = s;
-  const u0 = Float64Array.from(d, (x) => x - lambda);
-  const u1 = Float64Array.from({ length: n }, (_, i) => (i < n - 1 ? e[i]! : 0));
+  const u0 = new Float64Array(n);
+  const u1 = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    u0[i] = d[i]! - lambda;
+    if (i < n - 1) u1[i] = e[i]!;
+  }
   const u2 = new Float64Array(n);
   const mult = new Float64Array(n);
   const swap = new Uint8Array(n);
