@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import katex from 'katex';
+import type Katex from 'katex';
 import type { Plot } from '../numeric/protocol';
 import type { ClaimOutcome, FileOutcome } from './runClaims';
 import { REPORT_STYLE, claimAnchor } from './reportStyle';
@@ -18,9 +18,20 @@ function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+let katexModule: typeof Katex | undefined;
+
+/**
+ * KaTeX on first use: it is half of the CLI bundle and its initialisation took 30 ms of every
+ * `derivlens check`, though only --html needs it. (A `require` bundles its CommonJS build, which
+ * esbuild wraps to run when first called; the static import pulled in the ESM build, run at load.)
+ */
+function katex(): typeof Katex {
+  return (katexModule ??= require('katex') as typeof Katex);
+}
+
 /** TeX to HTML; an error renders as the escaped source inside the same box, never breaking the page. */
 export function tex(source: string, display = true): string {
-  return katex.renderToString(source, {
+  return katex().renderToString(source, {
     displayMode: display,
     throwOnError: false,
     trust: false,

@@ -178,12 +178,22 @@ export interface RunClaimsOptions {
   memoryLimitBytes?: number;
 }
 
-export async function runClaims(
-  client: WorkerClient,
-  loaded: Loaded,
-  options: RunClaimsOptions,
-  cancel?: AbortSignal,
-): Promise<FileOutcome> {
+/** A file's check, planned and ready to send: everything that needs no worker. */
+export interface PreparedCheck {
+  loaded: Loaded;
+  options: RunClaimsOptions;
+  plans: ClaimPlan[];
+  claimIndices: number[];
+  params: CheckParams;
+  derivatives: FileOutcome['derivatives'];
+}
+
+/**
+ * Plans a file's check (the evaluation IR, sampling specs, the memory estimate) and prints its
+ * derivatives. The CLI does this while the worker process starts. Throws InputError for a file
+ * whose constants overflow or whose check would not fit in memory.
+ */
+export function prepareCheck(loaded: Loaded, options: RunClaimsOptions): PreparedCheck {
   const { program, lowered, derivatives } = loaded;
   const all = loaded.analysis.plans ?? planClaims(lowered, derivatives, program.claims);
   const selected = options.only ? new Set(options.only) : undefined;
@@ -215,6 +225,22 @@ export async function runClaims(
     );
   }
   params.memoryLimitBytes = limit;
+  return { loaded, options, plans, claimIndices, params, derivatives: derivativesSummary(loaded) };
+}
+
+export async function runClaims(
+  client: WorkerClient,
+  loaded: Loaded,
+  options: RunClaimsOptions,
+  cancel?: AbortSignal,
+): Promise<FileOutcome> {
+  return runPreparedCheck(client, prepareCheck(loaded, options), cancel);
+}
+
+/** Sends a prepared check to the worker and reads its verdicts against the file. */
+export async function runPreparedCheck(client: WorkerClient, prepared: PreparedCheck, cancel?: AbortSignal): Promise<FileOutcome> {
+  const { loaded, options, plans, claimIndices, params } = prepared;
+  const { program, lowered } = loaded;
   let result: CheckResult;
   try {
     result = await client.check(params, cancel);
@@ -269,6 +295,6 @@ export async function runClaims(
     backend: result.backend,
     device: result.device,
     claims,
-    derivatives: derivativesSummary(loaded),
+    derivatives: prepared.derivatives,
   };
 }

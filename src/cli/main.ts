@@ -9,7 +9,17 @@ import { DerivativePlan } from '../numeric/point';
 import type { Budget } from '../numeric/protocol';
 import { topoOrder } from '../symbolic/ir';
 import { ALMOST_EVERYWHERE } from '../symbolic/ops';
-import { ClaimRunFailed, type FileOutcome, definitionSummary, domainViolations, runClaims, derivativesSummary } from '../app/runClaims';
+import {
+  ClaimRunFailed,
+  type FileOutcome,
+  type PreparedCheck,
+  definitionSummary,
+  derivativesSummary,
+  domainViolations,
+  prepareCheck,
+  runClaims,
+  runPreparedCheck,
+} from '../app/runClaims';
 import { SourceFile } from '../language/diagnostics';
 import { derivedClaims, writtenInLatex } from '../app/derivedClaims';
 import { exportLatex, exportPython } from '../app/export';
@@ -335,17 +345,25 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
     return 2;
   }
   const { loaded, fixedData } = inputs;
+  // Planned while the worker starts; a file that cannot be checked stops everything before any check.
+  let prepared: PreparedCheck[];
+  try {
+    prepared = loaded.map((l) =>
+      prepareCheck(l, { seed, budget, fixed: fixedData.get(l)!, ...memory, ...(timeLimit ? { timeLimitMs: timeLimit * 1000 } : {}) }),
+    );
+  } catch (e) {
+    stopUnused();
+    throw e;
+  }
   const { client } = await starting;
   const outcomes: FileOutcome[] = [];
   const failed: string[] = [];
   try {
-    for (const l of loaded) {
-      const fixed = fixedData.get(l)!;
+    for (const p of prepared) {
+      const l = p.loaded;
       claimsInFile = l.program.claims.length;
       try {
-        outcomes.push(
-          await runClaims(client, l, { seed, budget, fixed, ...memory, ...(timeLimit ? { timeLimitMs: timeLimit * 1000 } : {}) }),
-        );
+        outcomes.push(await runPreparedCheck(client, p));
       } catch (e) {
         // Earlier files keep their verdicts; the next file gets a fresh worker.
         if (!(e instanceof ClaimRunFailed)) throw e;

@@ -17,7 +17,7 @@ interface Lu {
 
 /** LU = P A for an n×n column-major A (Doolittle, the largest |entry| of each column as pivot). */
 function luFactor(a: Float64Array, n: number): Lu {
-  const lu = Float64Array.from(a);
+  const lu = a.slice();
   const pivots = new Int32Array(n);
   let sign = 1;
   for (let k = 0; k < n; k++) {

@@ -342,7 +342,7 @@ export function project(
   const blocks = spec.blocks ?? 1;
   if (blocks === 1) return projectMember(x, spec, p, centre, near);
   const member = memberSpec(spec);
-  const out = Float64Array.from(x);
+  const out = x.slice();
   for (let b = 0; b < blocks; b++) setMember(out, spec, b, projectMember(getMember(x, spec, b), member, p, centre));
   return out;
 }
@@ -357,7 +357,7 @@ function projectMember(
   if (p.sum !== undefined && p.lower !== undefined) return projectSimplex(x, p.sum, p.lower);
   // The steps below work in place, on a copy: x may be a stored point's own value.
   const inPlace = p.sum !== undefined || p.lower !== undefined || p.upper !== undefined || p.matrix !== undefined;
-  const y = inPlace ? Float64Array.from(x) : x;
+  const y = inPlace ? x.slice() : x;
   if (p.sum !== undefined) {
     const shift = (p.sum - sum(y)) / y.length;
     for (let i = 0; i < y.length; i++) y[i]! += shift;
@@ -433,7 +433,7 @@ function projectBall(
   const m = values.length;
   const v = applyReflectors(t, tridiagonalEigenvectors(t, values), m);
   // W = A V (onCols) or Aᵀ V: rows×m or cols×m; then A −= W diag(1 − r/σ) Vᵀ (or its transpose).
-  const out = Float64Array.from(y);
+  const out = y.slice();
   const long = onCols ? rows : cols;
   const w = new Float64Array(long * m);
   for (let t = 0; t < m; t++)
@@ -554,7 +554,7 @@ export class Sampler {
         const b = rng.bits();
         for (let j = 0; j < 32 && i + j < d.length; j++) d[i + j] = (b >>> j) & 1 ? 1 : -1;
       }
-      total += d.reduce((s, v) => s + v * v, 0);
+      total += d.length; // the squared norm: every entry is ±1
       out.set(spec.name, d);
     });
     const scale = total > 0 ? 1 / Math.sqrt(total) : 0;

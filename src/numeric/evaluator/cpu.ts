@@ -358,7 +358,7 @@ export class CpuEvaluator implements Evaluator, Handlers {
       let off = 0;
       specs.forEach((spec, k) => {
         const x = p.get(spec.name)!;
-        const y = Float64Array.from(x);
+        const y = x.slice();
         addScaled(y, a.scale[i]! * (a.weights?.[k] ?? 1), d.subarray(off, off + x.length), x.length);
         out.set(spec.name, a.project ? project(y, spec, (root) => this.prog.plan([root]).run(out)[0]!, x) : y);
         off += x.length;
@@ -440,7 +440,7 @@ export class CpuEvaluator implements Evaluator, Handlers {
     const src = this.values(a.of);
     const basis = a.basis.map((h) => this.values({ of: h }).rows);
     const rows = src.rows.map((x, i) => {
-      const w = Float64Array.from(x);
+      const w = x.slice();
       // Twice is enough (Kahan–Parlett): one pass leaves rounding-size components behind.
       for (let pass = 0; pass < 2; pass++)
         for (const b of basis) {
@@ -559,7 +559,7 @@ export class CpuEvaluator implements Evaluator, Handlers {
     for (const p of points) {
       const up = this.prog.evaluate(a.upper, p);
       // A copy: the plan may hand back a cached or input array (a given matrix itself), which must not change.
-      const m = a.lower || a.sign === -1 ? Float64Array.from(up.data) : up.data;
+      const m = a.lower || a.sign === -1 ? up.data.slice() : up.data;
       if (a.lower) {
         const lo = this.prog.evaluate(a.lower, p).data;
         for (let j = 0; j < m.length; j++) m[j]! -= lo[j]!;

@@ -24,8 +24,10 @@ export type JacRule<K extends Kind = Kind> = (g: Graph, node: NodeOf<K>, argJaco
 export interface EvalContext {
   /** Givens and vars by name, column-major. */
   inputs: ReadonlyMap<string, Float64Array>;
-  /** Per-plan cache of index-free nodes' values. */
+  /** Per-run cache of every node's value, by slot. */
   cache: (Float64Array | undefined)[];
+  /** For a node under summation indices: their values when its cached value was computed. */
+  cachedAt: (number[] | undefined)[];
   /** Current values of the summation indices. */
   indices: Map<string, number>;
 }
