@@ -13,7 +13,9 @@ const require = createRequire(import.meta.url);
 const mathjaxVersion = JSON.parse(readFileSync(require.resolve('mathjax-full/package.json'), 'utf8')).version;
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', ...inlineWasm };
 await Promise.all([
-  build({ ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js' }),
+  // KaTeX stays in node_modules for the CLI (a dependency; only --html loads it): bundled, it was half
+  // of dist/cli.js, read and parsed on every run.
+  build({ ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', external: ['katex'] }),
   build({ ...common, entryPoints: ['src/numeric/worker.ts'], outfile: 'dist/worker.js' }),
   build({ ...common, entryPoints: ['src/server/server.ts'], outfile: 'dist/server.js' }),
   build({
