@@ -40,7 +40,9 @@ class Program {
   readonly dimension: number;
   readonly samplers: Sampler[];
   readonly domains: SamplingSpec[][];
-  private readonly plans = new Map<string, CompiledPlan>();
+  private readonly plans = new Map<string | number, CompiledPlan>();
+  /** Input names of a Hessian-vector product's vectors, one per var. */
+  private readonly hvpInputs: string[];
   private readonly boundOf: Map<number, number>;
 
   constructor(readonly p: EvaluatorProgram) {
@@ -52,6 +54,7 @@ class Program {
     this.sizes = this.varSpecs.map((s) => s.rows * s.cols);
     this.dimension = this.sizes.reduce((a, b) => a + b, 0);
     this.boundOf = new Map((p.bounds ?? []).map((b) => [b.of, b.bound]));
+    this.hvpInputs = this.sizes.map((_, k) => `$v${k}`);
   }
 
   /** The rounding-error bound root of a root. */
@@ -61,8 +64,9 @@ class Program {
     return b;
   }
 
-  plan(roots: number[]): CompiledPlan {
-    const key = roots.join(',');
+  plan(roots: readonly number[]): CompiledPlan {
+    // Looked up once per evaluated row: a single root needs no key string.
+    const key = roots.length === 1 ? roots[0]! : roots.join(',');
     let plan = this.plans.get(key);
     if (!plan) this.plans.set(key, (plan = compile(roots.map((r) => this.nodes[r]!))));
     return plan;
@@ -96,10 +100,10 @@ class Program {
         if (!v) throw new Error('hvp needs vectors');
         const inputs = new Map(point);
         let off = 0;
-        this.sizes.forEach((size, k) => {
-          inputs.set(`$v${k}`, v.subarray(off, off + size));
-          off += size;
-        });
+        for (let k = 0; k < this.sizes.length; k++) {
+          inputs.set(this.hvpInputs[k]!, v.subarray(off, off + this.sizes[k]!));
+          off += this.sizes[k]!;
+        }
         return stacked(this.plan(this.p.hvp).run(inputs));
       }
       case 'hess':
