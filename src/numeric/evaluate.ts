@@ -95,10 +95,11 @@ export function compile(roots: readonly Node[]): CompiledPlan {
     );
   });
   const slots = order.length;
+  const indexedSlots = order.some((n) => n.freeIndices.size > 0) ? slots : 0;
   const rootKernels = roots.map((r) => kernels.get(r.id)!);
   return {
     run(inputs) {
-      const ctx: EvalContext = { inputs, cache: new Array(slots), cachedAt: new Array(slots), indices: new Map() };
+      const ctx: EvalContext = { inputs, cache: new Array(slots), cachedAt: new Array(indexedSlots), indices: new Map() };
       // Kernels never write their inputs, so the givens and vars can stay in the kernels' memory for the run.
       return withResident(inputs.values(), () => rootKernels.map((k) => k(ctx)));
     },
