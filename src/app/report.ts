@@ -21,9 +21,9 @@ function esc(s: string): string {
 let katexModule: typeof Katex | undefined;
 
 /**
- * KaTeX on first use: it is half of the CLI bundle and its initialisation took 30 ms of every
- * `derivlens check`, though only --html needs it. (A `require` bundles its CommonJS build, which
- * esbuild wraps to run when first called; the static import pulled in the ESM build, run at load.)
+ * KaTeX on first use: loading it took 30–55 ms, and only reports need it. The CLI bundle leaves it
+ * in node_modules (scripts/build.mjs); the server and extension bundles include its CommonJS build,
+ * which esbuild wraps to run on this first `require` (a static import ran it at load).
  */
 function katex(): typeof Katex {
   return (katexModule ??= require('katex') as typeof Katex);
